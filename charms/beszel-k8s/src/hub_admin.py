@@ -1,0 +1,105 @@
+"""Desired hub settings and the admin operations that apply them. No charm concerns."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from typing import Any
+
+from beszel_api import HubClient, HubInfo
+
+AGENT_OWNER_EMAIL = "agents@beszel.charm"
+OIDC_PROVIDER = "oidc"
+
+
+@dataclasses.dataclass(frozen=True)
+class S3Target:
+    """Where PocketBase writes backups (settings.backups.s3)."""
+
+    endpoint: str
+    bucket: str
+    region: str
+    access_key: str
+    secret_key: str
+    force_path_style: bool
+
+    def as_settings(self) -> dict[str, Any]:
+        """The ``backups.s3`` settings document."""
+        return {
+            "enabled": True,
+            "endpoint": self.endpoint,
+            "bucket": self.bucket,
+            "region": self.region,
+            "accessKey": self.access_key,
+            "secret": self.secret_key,
+            "forcePathStyle": self.force_path_style,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class OidcProvider:
+    """An OIDC client registered with the identity provider (hydra)."""
+
+    client_id: str
+    client_secret: str
+    auth_url: str
+    token_url: str
+    userinfo_url: str
+    jwks_url: str
+    issuer: str
+
+    def as_provider(self) -> dict[str, Any]:
+        """The PocketBase ``oauth2.providers[]`` entry."""
+        return {
+            "name": OIDC_PROVIDER,
+            "displayName": "Identity Platform",
+            "clientId": self.client_id,
+            "clientSecret": self.client_secret,
+            "authURL": self.auth_url,
+            "tokenURL": self.token_url,
+            "userInfoURL": self.userinfo_url,
+            "pkce": True,
+            "extra": {"jwksURL": self.jwks_url, "issuers": [self.issuer]},
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class HubSettings:
+    """Everything the charm owns inside the hub's PocketBase settings."""
+
+    log_level: int
+    s3: S3Target | None = None
+    oidc: OidcProvider | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentToken:
+    """A universal token that agents can enrol with, plus the hub key they need."""
+
+    token: str
+    hub_key: str
+
+
+def apply_settings(client: HubClient, desired: HubSettings) -> None:
+    """Make the hub match ``desired``; safe to repeat."""
+    s3: dict[str, Any] = desired.s3.as_settings() if desired.s3 else {"enabled": False}
+    client.update_settings({"logs": {"minLevel": desired.log_level}, "backups": {"s3": s3}})
+    providers = [desired.oidc.as_provider()] if desired.oidc else []
+    client.update_collection(
+        "users", {"oauth2": {"enabled": bool(providers), "providers": providers}}
+    )
+
+
+def issue_agent_token(client: HubClient) -> AgentToken:
+    """Register a fresh permanent universal token owned by the charm's agents account.
+
+    Superusers may not call /api/beszel/universal-token, so the charm acts as a
+    regular admin ``users`` record via impersonation.
+    """
+    user_id = client.find_user(AGENT_OWNER_EMAIL)
+    if user_id is None:
+        user_id = client.create_user(AGENT_OWNER_EMAIL, secrets.token_urlsafe(24), "admin")
+    user_token = client.impersonate(user_id)
+    token = client.enable_universal_token(user_token, secrets.token_hex(16))
+    info: HubInfo = client.info()
+    return AgentToken(token=token, hub_key=info.key)
