@@ -1,0 +1,93 @@
+"""The provider side of the ``cos_agent`` interface (v0), built from plain data.
+
+The unit databag holds one key, ``config``: JSON with ``metrics_alert_rules``,
+``log_alert_rules``, ``dashboards`` (lzma + base64 JSON), ``metrics_scrape_jobs`` and
+``log_slots``. The scraper authenticates with a client certificate whose files the charm
+writes from a Juju secret, so no key material travels in the databag.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import lzma
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from microk8s import API_SERVER_PORT
+
+KUBELET_PORT = 10250
+CONTROL_PLANE_JOBS = ("apiserver", "kube-scheduler", "kube-controller-manager")
+NODE_JOBS = {
+    "kubelet": "/metrics",
+    "kubelet-cadvisor": "/metrics/cadvisor",
+    "kubelet-probes": "/metrics/probes",
+    "kube-proxy": "/metrics",
+}
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """Where the scraper finds the client certificate and key on this machine."""
+
+    cert_file: str
+    key_file: str
+
+
+def scrape_jobs(hostname: str, control_plane: bool, tls: TlsFiles) -> list[dict[str, Any]]:
+    """Return Prometheus scrape jobs for this node's Kubernetes components."""
+    jobs = []
+    if control_plane:
+        jobs += [
+            _job(name, API_SERVER_PORT, "/metrics", hostname, tls) for name in CONTROL_PLANE_JOBS
+        ]
+    jobs += [_job(name, KUBELET_PORT, path, hostname, tls) for name, path in NODE_JOBS.items()]
+    return jobs
+
+
+def _job(name: str, port: int, path: str, hostname: str, tls: TlsFiles) -> dict[str, Any]:
+    """Return one scrape job against localhost over HTTPS."""
+    # The API server serves all three control-plane components' metrics in MicroK8s
+    # (they run in one process); separate jobs keep separate `job` labels for rules.
+    return {
+        "job_name": name,
+        "metrics_path": path,
+        "scheme": "https",
+        "static_configs": [{"targets": [f"localhost:{port}"], "labels": {"node": hostname}}],
+        "tls_config": {
+            "insecure_skip_verify": True,
+            "cert_file": tls.cert_file,
+            "key_file": tls.key_file,
+        },
+    }
+
+
+def dashboards(folder: Path) -> list[str]:
+    """Return the dashboards in ``folder``, each lzma-compressed and base64-encoded."""
+    return [
+        base64.b64encode(lzma.compress(path.read_bytes())).decode()
+        for path in sorted(folder.glob("*.json"))
+    ]
+
+
+def alert_rules(folder: Path) -> dict[str, Any]:
+    """Return the alert rule groups of all rule files in ``folder``, merged."""
+    groups: list[Any] = []
+    for path in sorted(folder.glob("*.rules.yaml")):
+        groups += yaml.safe_load(path.read_text()).get("groups", [])
+    return {"groups": groups}
+
+
+def databag(jobs: list[dict[str, Any]], charm_dir: Path) -> dict[str, str]:
+    """Return the provider unit databag."""
+    config = {
+        "metrics_alert_rules": alert_rules(charm_dir / "src/prometheus_alert_rules"),
+        "log_alert_rules": {},
+        "dashboards": dashboards(charm_dir / "src/grafana_dashboards"),
+        "metrics_scrape_jobs": jobs,
+        "log_slots": [],
+    }
+    return {"config": json.dumps(config, sort_keys=True)}
