@@ -37,6 +37,7 @@ class BeszelCharm(ops.CharmBase):
         self.actions = HubActions(self)
         self._config_error: str | None = None
         self._hub_problem: str | None = None
+        self._hub_unreachable = False
         on = self.on
         for event in (
             on.beszel_pebble_ready,
@@ -106,7 +107,7 @@ class BeszelCharm(ops.CharmBase):
             with self.hub_session(wait=restarted) as client:
                 hub_admin.apply_settings(client, self._desired_settings(config))
         except HubUnavailableError:
-            return  # collect-status reports the health check
+            self._hub_unreachable = True
         except HubError as exc:
             self._hub_problem = str(exc)
             logger.warning("configuring the hub failed: %s", exc)
@@ -211,6 +212,8 @@ class BeszelCharm(ops.CharmBase):
             event.add_status(ops.WaitingStatus("waiting for Pebble"))
         elif not self._hub_healthy():
             event.add_status(ops.WaitingStatus("waiting for Beszel Hub health check"))
+        elif self._hub_unreachable:
+            event.add_status(ops.WaitingStatus("waiting for Beszel Hub API"))
         if self._hub_problem:
             event.add_status(ops.MaintenanceStatus(f"configuring Beszel Hub: {self._hub_problem}"))
         event.add_status(ops.ActiveStatus("Beszel Hub is ready"))

@@ -1,0 +1,104 @@
+"""Shared fixtures: a fake hub behind every HubClient, and ops.testing builders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from ops import pebble, testing
+
+import beszel
+import beszel_api
+import charm
+from charm import BeszelCharm
+from tests.unit.fake_hub import FakeHub
+
+ADMIN_EMAIL = "admin@beszel.charm"
+ADMIN_PASSWORD = "stored-admin-password-123"
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    """A fresh fake hub; every HubClient created during the test talks to it."""
+    fake = FakeHub()
+    monkeypatch.setattr(beszel_api, "TRANSPORT", fake.transport)
+    monkeypatch.setattr(charm, "STARTUP_WAIT_SECONDS", 0.0)
+    yield fake
+
+
+@pytest.fixture
+def known_admin(hub: FakeHub) -> FakeHub:
+    """The hub already has the superuser whose password the Juju secret holds."""
+    hub.superusers[ADMIN_EMAIL] = ADMIN_PASSWORD
+    return hub
+
+
+@pytest.fixture
+def ctx() -> testing.Context[BeszelCharm]:
+    """A Context built from charmcraft.yaml."""
+    return testing.Context(BeszelCharm)
+
+
+VERSION_EXEC = testing.Exec(beszel.VERSION_COMMAND, stdout="beszel version 0.18.8\n")
+UPSERT_PREFIX = [beszel.BINARY, "superuser", "upsert"]
+DEFAULT_EXECS = frozenset({VERSION_EXEC, testing.Exec(UPSERT_PREFIX, stdout="Successfully saved")})
+
+
+def admin_secret() -> testing.Secret:
+    """The app secret the leader created earlier."""
+    return testing.Secret(
+        {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        label="beszel-admin",
+        owner="app",
+    )
+
+
+def container(
+    *,
+    can_connect: bool = True,
+    planned: bool = True,
+    healthy: bool = True,
+    env: dict[str, str] | None = None,
+    execs: frozenset[testing.Exec] | None = None,
+) -> testing.Container:
+    """The beszel container; ``planned`` means a previous hook already started the hub."""
+    status = pebble.CheckStatus.UP if healthy else pebble.CheckStatus.DOWN
+    layer = pebble.Layer(beszel.pebble_layer(8090, env or {}))  # type: ignore[arg-type]
+    return testing.Container(
+        beszel.CONTAINER,
+        can_connect=can_connect,
+        execs=execs if execs is not None else DEFAULT_EXECS,
+        layers={beszel.LAYER: layer} if planned else {},
+        check_infos=(
+            {testing.CheckInfo(beszel.CHECK, status=status, level=pebble.CheckLevel.READY)}
+            if planned
+            else set()
+        ),
+        service_statuses={beszel.SERVICE: pebble.ServiceStatus.ACTIVE} if planned else {},
+    )
+
+
+def state(
+    *,
+    leader: bool = True,
+    storage: bool = True,
+    with_secret: bool = True,
+    config: dict[str, Any] | None = None,
+    relations: tuple[testing.RelationBase, ...] = (),
+    **container_kw: Any,
+) -> testing.State:
+    """A typical starting state: leader, storage attached, Pebble up, admin secret present."""
+    return testing.State(
+        leader=leader,
+        config=config or {},
+        containers={container(**container_kw)},
+        storages={testing.Storage(beszel.STORAGE)} if storage else set(),
+        secrets={admin_secret()} if with_secret else set(),
+        relations=set(relations),
+    )
+
+
+def pebble_ready(ctx: testing.Context[BeszelCharm], start: testing.State) -> testing.State:
+    """Run pebble-ready for the state's own container object."""
+    return ctx.run(ctx.on.pebble_ready(start.get_container(beszel.CONTAINER)), start)

@@ -1,0 +1,193 @@
+"""State-transition tests for lifecycle events and status."""
+
+from __future__ import annotations
+
+import pytest
+from ops import testing
+
+import beszel
+from charm import BeszelCharm
+from tests.unit.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    UPSERT_PREFIX,
+    VERSION_EXEC,
+    pebble_ready,
+    state,
+)
+from tests.unit.fake_hub import FakeHub
+
+Ctx = testing.Context[BeszelCharm]
+
+
+def _upserts(ctx: Ctx) -> list[list[str]]:
+    return [
+        list(e.command)
+        for e in ctx.exec_history.get(beszel.CONTAINER, [])
+        if list(e.command[:3]) == [beszel.BINARY, "superuser", "upsert"]
+    ]
+
+
+def test_pebble_ready_plans_hub_service(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = pebble_ready(ctx, state(planned=False))
+    plan = out.get_container(beszel.CONTAINER).plan
+    service = plan.services[beszel.SERVICE]
+    assert service.command == "/beszel serve --http=0.0.0.0:8090 --dir=/beszel_data"
+    assert service.environment == {}
+    assert plan.checks[beszel.CHECK].http == {"url": "http://localhost:8090/api/health"}
+    assert out.opened_ports == {testing.TCPPort(8090)}
+    assert out.workload_version == "0.18.8"
+    assert out.unit_status == testing.ActiveStatus("Beszel Hub is ready")
+
+
+def test_pebble_ready_applies_log_level(ctx: Ctx, known_admin: FakeHub) -> None:
+    pebble_ready(ctx, state(config={"log-level": "debug"}))
+    assert known_admin.settings["logs"]["minLevel"] == -4
+
+
+def test_first_start_creates_admin_secret_and_upserts_superuser(
+    ctx: Ctx, hub: FakeHub
+) -> None:
+    out = pebble_ready(ctx, state(with_secret=False))
+    secret = out.get_secret(label="beszel-admin")
+    content = secret.tracked_content
+    assert secret.owner == "app"
+    assert content["email"] == ADMIN_EMAIL
+    assert len(content["password"]) >= 8
+    upsert = beszel.superuser_upsert_command(content["email"], content["password"])
+    assert _upserts(ctx) == [upsert]
+
+
+def test_first_start_reports_maintenance_when_hub_rejects_new_superuser(
+    ctx: Ctx, hub: FakeHub
+) -> None:
+    # The emulated hub does not run the CLI, so the fresh superuser cannot log in yet.
+    out = pebble_ready(ctx, state(with_secret=False))
+    assert out.unit_status.name == "maintenance"
+    assert "configuring Beszel Hub" in out.unit_status.message
+    assert ADMIN_PASSWORD not in out.unit_status.message
+
+
+def test_known_superuser_is_not_upserted_again(ctx: Ctx, known_admin: FakeHub) -> None:
+    ctx.run(ctx.on.config_changed(), state())
+    assert _upserts(ctx) == []
+
+
+def test_stale_superuser_password_is_reapplied(ctx: Ctx, hub: FakeHub) -> None:
+    hub.superusers[ADMIN_EMAIL] = "password-from-an-old-backup"
+    ctx.run(ctx.on.config_changed(), state())
+    assert _upserts(ctx) == [beszel.superuser_upsert_command(ADMIN_EMAIL, ADMIN_PASSWORD)]
+
+
+def test_failed_upsert_does_not_leak_password(ctx: Ctx, hub: FakeHub) -> None:
+    failing = testing.Exec(UPSERT_PREFIX, return_code=1, stderr="bad")
+    out = ctx.run(ctx.on.config_changed(), state(execs=frozenset({failing, VERSION_EXEC})))
+    assert out.unit_status == testing.MaintenanceStatus(
+        "configuring Beszel Hub: superuser upsert failed with exit code 1"
+    )
+
+
+def test_non_leader_runs_hub_without_admin_work(ctx: Ctx, hub: FakeHub) -> None:
+    out = pebble_ready(ctx, state(leader=False, with_secret=False))
+    assert beszel.SERVICE in out.get_container(beszel.CONTAINER).plan.services
+    assert not out.secrets
+    assert _upserts(ctx) == []
+    assert hub.requests == []
+    assert out.unit_status == testing.ActiveStatus("Beszel Hub is ready")
+
+
+def test_config_changed_port_updates_layer_and_ports(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = ctx.run(ctx.on.config_changed(), state(config={"port": 9090}))
+    service = out.get_container(beszel.CONTAINER).plan.services[beszel.SERVICE]
+    assert "--http=0.0.0.0:9090" in service.command
+    assert out.opened_ports == {testing.TCPPort(9090)}
+
+
+def test_config_changed_keeps_layer_when_unchanged(ctx: Ctx, known_admin: FakeHub) -> None:
+    first = ctx.run(ctx.on.config_changed(), state())
+    layers = first.get_container(beszel.CONTAINER).layers
+    second = ctx.run(ctx.on.config_changed(), first)
+    assert second.get_container(beszel.CONTAINER).layers == layers
+
+
+def test_external_hostname_sets_app_url(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = ctx.run(ctx.on.config_changed(), state(config={"external-hostname": "b.example.com"}))
+    env = out.get_container(beszel.CONTAINER).plan.services[beszel.SERVICE].environment
+    assert env == {"APP_URL": "https://b.example.com"}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"log-level": "loud"}, "invalid config log-level:"),
+        ({"port": 0}, "invalid config port:"),
+        ({"container-image": "henrygd/beszel:latest"}, "invalid config container-image:"),
+    ],
+)
+def test_invalid_config_blocks_naming_option(
+    ctx: Ctx, known_admin: FakeHub, options: dict[str, str | int], message: str
+) -> None:
+    out = ctx.run(ctx.on.config_changed(), state(config=options, planned=False))
+    assert out.unit_status.name == "blocked"
+    assert out.unit_status.message.startswith(message)
+    assert out.get_container(beszel.CONTAINER).plan.services == {}
+
+
+def test_missing_storage_blocks(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = pebble_ready(ctx, state(storage=False, planned=False))
+    assert out.unit_status == testing.BlockedStatus("storage beszel-data is not attached")
+    assert out.get_container(beszel.CONTAINER).plan.services == {}
+
+
+def test_storage_attached_configures_hub(ctx: Ctx, known_admin: FakeHub) -> None:
+    start = state()
+    (storage,) = start.storages
+    out = ctx.run(ctx.on.storage_attached(storage), start)
+    assert beszel.SERVICE in out.get_container(beszel.CONTAINER).plan.services
+    assert out.unit_status == testing.ActiveStatus("Beszel Hub is ready")
+
+
+def test_waits_for_pebble(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = ctx.run(ctx.on.config_changed(), state(can_connect=False))
+    assert out.unit_status == testing.WaitingStatus("waiting for Pebble")
+
+
+def test_check_failure_waits_for_hub(ctx: Ctx, known_admin: FakeHub) -> None:
+    start = state(healthy=False)
+    info = next(iter(start.get_container(beszel.CONTAINER).check_infos))
+    out = ctx.run(ctx.on.pebble_check_failed(start.get_container(beszel.CONTAINER), info), start)
+    assert out.unit_status == testing.WaitingStatus("waiting for Beszel Hub health check")
+
+
+def test_unreachable_hub_waits_without_admin_work(ctx: Ctx, known_admin: FakeHub) -> None:
+    known_admin.healthy = False
+    out = ctx.run(ctx.on.update_status(), state())
+    assert _upserts(ctx) == []
+    assert out.unit_status == testing.WaitingStatus("waiting for Beszel Hub API")
+    assert known_admin.settings["logs"]["minLevel"] == 4
+
+
+def test_check_recovered_applies_settings(ctx: Ctx, known_admin: FakeHub) -> None:
+    start = state(config={"log-level": "error"})
+    info = next(iter(start.get_container(beszel.CONTAINER).check_infos))
+    ctx.run(ctx.on.pebble_check_recovered(start.get_container(beszel.CONTAINER), info), start)
+    assert known_admin.settings["logs"]["minLevel"] == 8
+
+
+def test_upgrade_charm_reapplies_everything(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = ctx.run(ctx.on.upgrade_charm(), state(config={"log-level": "warn"}))
+    assert beszel.SERVICE in out.get_container(beszel.CONTAINER).plan.services
+    assert out.opened_ports == {testing.TCPPort(8090)}
+    assert known_admin.settings["logs"]["minLevel"] == 4
+    assert ("PATCH", "/api/settings") in known_admin.requests
+
+
+def test_upgrade_replaces_stale_layer(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = ctx.run(ctx.on.upgrade_charm(), state(env={"LOG_LEVEL": "info"}))
+    env = out.get_container(beszel.CONTAINER).plan.services[beszel.SERVICE].environment
+    assert env == {}
+
+
+def test_leader_elected_configures_hub(ctx: Ctx, known_admin: FakeHub) -> None:
+    ctx.run(ctx.on.leader_elected(), state(config={"log-level": "debug"}))
+    assert known_admin.settings["logs"]["minLevel"] == -4
