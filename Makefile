@@ -1,0 +1,38 @@
+# metalfleet: one entry point for humans and CI. `make run` starts the main job on embedded
+# defaults; `make test` runs lint, type checks and every package's tests.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PY_DIRS := felhom-hub bench
+CHARMS := $(wildcard charms/*/Makefile)
+
+.PHONY: bootstrap run test lint typecheck unit charms bench clean
+
+bootstrap:
+	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+run: bootstrap
+	@mkdir -p var
+	@$(UV) run --frozen felhom-hub init --config var/hub.yaml
+	@exec $(UV) run --frozen felhom-hub serve --config var/hub.yaml
+
+lint: bootstrap
+	$(UV) run --frozen ruff check $(PY_DIRS)
+	$(UV) run --frozen ruff format --check $(PY_DIRS)
+
+typecheck: bootstrap
+	$(UV) run --frozen mypy felhom-hub/src felhom-hub/tests bench
+
+unit: bootstrap
+	$(UV) run --frozen pytest felhom-hub/tests
+
+charms:
+	@for m in $(CHARMS); do echo "== $$(dirname $$m)"; $(MAKE) -C $$(dirname $$m) test || exit 1; done
+
+test: lint typecheck unit charms
+
+bench: bootstrap
+	$(UV) run --frozen python bench/hub_ingest.py
+
+clean:
+	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

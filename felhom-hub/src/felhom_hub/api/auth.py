@@ -1,0 +1,51 @@
+"""Bearer authentication: the global report key, or a per-customer key bound to one customer."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from felhom_hub.secrets import same, token_hash
+from felhom_hub.store import customers
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the fleet-wide key (customer_id None) or one customer's own key."""
+
+    customer_id: str | None
+
+    def may_access(self, customer_id: str) -> bool:
+        return self.customer_id is None or self.customer_id == customer_id
+
+    def require(self, customer_id: str) -> None:
+        if not self.may_access(customer_id):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "this API key belongs to another customer"
+            )
+
+
+def _unauthorized(reason: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def authenticate(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise _unauthorized("missing 'Authorization: Bearer <api key>' header")
+    key = key.strip()
+    global_key: str = request.app.state.settings.api.report_api_key
+    if global_key and same(key, global_key):
+        return Principal(customer_id=None)
+    digest = token_hash(key)
+    with request.app.state.db.read() as conn:
+        found = customers.by_api_key_hash(conn, api_key_hash=digest)
+    if found is None or found.api_key_hash is None or not same(found.api_key_hash, digest):
+        raise _unauthorized("invalid API key")
+    return Principal(customer_id=found.customer_id)
+
+
+Caller = Annotated[Principal, Depends(authenticate)]

@@ -1,0 +1,195 @@
+"""The ``felhom-hub`` command: serve, init, migrate, prune, hash-password, customer."""
+
+import argparse
+import getpass
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from felhom_hub import __version__
+from felhom_hub.api.fields import CUSTOMER_ID_PATTERN
+from felhom_hub.clock import utcnow
+from felhom_hub.config import CONFIG_ENV, ConfigError, Settings, load_settings
+from felhom_hub.jobs.prune import prune
+from felhom_hub.secrets import hash_password, new_token, token_hash
+from felhom_hub.store import Database, customers
+
+DEFAULT_CONFIG = Path("hub.yaml")
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message says why."""
+
+
+def _config_path(args: argparse.Namespace) -> Path | None:
+    if args.config:
+        return Path(args.config)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path = _config_path(args)
+    settings = load_settings(path)
+    data_dir = settings.server.data_dir
+    if path is not None and not data_dir.is_absolute():
+        settings.server.data_dir = path.parent / data_dir
+    return settings
+
+
+def _migrated(settings: Settings) -> Database:
+    db = Database(settings.server.database_path)
+    db.migrate()
+    return db
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from felhom_hub.app import create_app
+
+    settings = _settings(args)
+    _migrated(settings).dispose()
+    server = settings.server
+    host = f"[{server.host}]" if ":" in server.host else server.host
+    print(f"felhom-hub {__version__} listening on http://{host}:{server.port}")
+    print(f"database: {server.database_path}")
+    if settings.api.report_api_key:
+        print("API calls: 'Authorization: Bearer <api.report_api_key from the config>'")
+    print("per-customer keys: 'felhom-hub customer create <id>'", flush=True)
+    app = create_app(settings)
+    uvicorn.run(app, host=server.host, port=server.port, access_log=args.access_log)
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    path = Path(args.config) if args.config else DEFAULT_CONFIG
+    if path.exists():
+        print(f"{path} exists; keeping it")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = new_token()
+    path.write_text(
+        "# felhom-hub configuration (created by 'felhom-hub init'); see docs/felhom-hub.md\n"
+        f'api:\n  report_api_key: "{key}"\n'
+        f'server:\n  listen: "{args.listen}"\n  data_dir: "."  # relative to this file\n'
+    )
+    path.chmod(0o600)
+    print(f"wrote {path}; global API key (also in that file): {key}")
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    db = Database(_settings(args).server.database_path)
+    applied = db.migrate()
+    db.dispose()
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+def cmd_prune(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    db = _migrated(settings)
+    result = prune(db, now=utcnow(), retention=settings.retention)
+    db.dispose()
+    print(
+        f"deleted {result.reports} reports, {result.events} events, "
+        f"{result.infra_backups} old infra backups"
+    )
+
+
+def cmd_hash_password(args: argparse.Namespace) -> None:
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise CommandError("the passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        raise CommandError("use a password of at least 8 characters")
+    print(hash_password(password))
+
+
+def cmd_customer(args: argparse.Namespace) -> None:
+    db = _migrated(_settings(args))
+    try:
+        if args.action == "create":
+            _create_customer(db, args.customer_id)
+        else:
+            status = "blocked" if args.action == "block" else "active"
+            with db.write() as conn:
+                found = customers.set_status(
+                    conn, customer_id=args.customer_id, status=status, now=utcnow()
+                )
+            if not found:
+                raise CommandError(f"no customer {args.customer_id!r}")
+            print(f"customer {args.customer_id} is {status}")
+    finally:
+        db.dispose()
+
+
+def _create_customer(db: Database, customer_id: str) -> None:
+    if not re.fullmatch(CUSTOMER_ID_PATTERN, customer_id):
+        raise CommandError(f"{customer_id!r} is not a valid customer id ({CUSTOMER_ID_PATTERN})")
+    api_key, retrieval_password = new_token(), new_token()
+    try:
+        with db.write() as conn:
+            customers.create(
+                conn,
+                customer_id=customer_id,
+                api_key_hash=token_hash(api_key),
+                retrieval_password_hash=token_hash(retrieval_password),
+                now=utcnow(),
+            )
+    except customers.CustomerExistsError:
+        raise CommandError(f"customer {customer_id!r} exists already") from None
+    print(f"customer {customer_id} created")
+    print(f"api key:            {api_key}")
+    print(f"retrieval password: {retrieval_password}")
+    print("Shown once: the hub stores only their hashes.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", metavar="PATH", help=f"hub.yaml (default ${CONFIG_ENV} or ./hub.yaml)"
+    )
+    parser = argparse.ArgumentParser(prog="felhom-hub", description="felhom fleet hub")
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], None], text: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=text, description=text)
+        p.set_defaults(func=func)
+        return p
+
+    serve = add("serve", cmd_serve, "run the hub")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    init = add("init", cmd_init, "write a starter config with a generated API key")
+    init.add_argument("--listen", default="127.0.0.1:8080")
+    add("migrate", cmd_migrate, "apply database migrations")
+    add("prune", cmd_prune, "delete reports and events past retention.max_days")
+    add("hash-password", cmd_hash_password, "print an Argon2 hash for auth.password_hash")
+    customer = add("customer", cmd_customer, "create, block or unblock a customer")
+    customer.add_argument("action", choices=["create", "block", "unblock"])
+    customer.add_argument("customer_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        args.func(args)
+    except ConfigError as exc:
+        print(f"felhom-hub: {exc}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"felhom-hub: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,216 @@
+"""hub.yaml: the typed settings, loaded from a file and ``FELHOM_HUB_<SECTION>_<KEY>`` variables.
+
+Every key of the file can be overridden by an environment variable, e.g.
+``FELHOM_HUB_API_REPORT_API_KEY`` or ``FELHOM_HUB_SERVER_LISTEN``. Validation happens once, at
+start-up; a bad value raises :class:`ConfigError` naming the key (and the variable it came from).
+"""
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from felhom_hub.durations import format_duration, parse_duration
+
+ENV_PREFIX = "FELHOM_HUB_"
+CONFIG_ENV = "FELHOM_HUB_CONFIG"
+
+
+def _duration(value: Any) -> Any:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, return_type=str)
+]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PASSWORD_HASH = re.compile(r"^\$(argon2(id|i|d)|2[aby])\$")
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    """``":8080"`` → ("0.0.0.0", 8080); ``"127.0.0.1:8080"``; ``"[::1]:8080"``."""
+    match = re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-]*):(\d{1,5})", listen.strip())
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise ValueError(f"{listen!r} is not host:port (e.g. ':8080' or '127.0.0.1:8080')")
+    host = match.group(1).strip("[]") or "0.0.0.0"
+    return host, int(match.group(2))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class AuthSettings(_Section):
+    password_hash: str = ""
+
+    @field_validator("password_hash")
+    @classmethod
+    def _known_hash(cls, value: str) -> str:
+        if value and not _PASSWORD_HASH.match(value):
+            raise ValueError("must be an Argon2 or bcrypt hash (see 'felhom-hub hash-password')")
+        return value
+
+
+class ApiSettings(_Section):
+    report_api_key: str = ""
+
+    @field_validator("report_api_key")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters (or empty to disable the global key)")
+        return value
+
+
+class NotificationSettings(_Section):
+    resend_api_key: str = ""
+    from_email: str = "monitoring@felhom.eu"
+    operator_email: str = ""
+    operator_enabled: bool = True
+
+    @field_validator("from_email", "operator_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not _EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+
+class RetentionSettings(_Section):
+    max_days: int = Field(default=90, ge=1, le=36500)
+    prune_schedule: time = time(4, 30)
+    infra_backup_versions: int = Field(default=10, ge=1, le=1000)
+
+    @field_validator("prune_schedule", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+                raise ValueError(f"{value!r} is not a time of day; use HH:MM, e.g. '04:30'")
+            hours, minutes = value.strip().split(":")
+            return time(int(hours), int(minutes))
+        return value
+
+
+class AlertingSettings(_Section):
+    stale_threshold: Duration = timedelta(minutes=30)
+
+
+class RegistrySettings(_Section):
+    image: str = "gitea.dooplex.hu/admin/felhom-controller"
+    username: str = ""
+    token: str = ""
+    check_interval: Duration = timedelta(minutes=30)
+    template_interval: Duration = timedelta(hours=1)
+
+
+class ServerSettings(_Section):
+    listen: str = ":8080"
+    data_dir: Path = Path("/data")
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        split_listen(value)
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "hub.db"
+
+    @property
+    def host(self) -> str:
+        return split_listen(self.listen)[0]
+
+    @property
+    def port(self) -> int:
+        return split_listen(self.listen)[1]
+
+
+class Settings(_Section):
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the offending key."""
+
+
+def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Nested overrides from the environment, and which variable set each dotted key."""
+    sections = {name: model.annotation for name, model in Settings.model_fields.items()}
+    overrides: dict[str, dict[str, str]] = {}
+    origin: dict[str, str] = {}
+    for var, value in environ.items():
+        if not var.startswith(ENV_PREFIX) or var == CONFIG_ENV:
+            continue
+        rest = var[len(ENV_PREFIX) :].lower()
+        section = next((s for s in sections if rest.startswith(s + "_")), None)
+        key = rest[len(section) + 1 :] if section else ""
+        fields = getattr(sections.get(section or ""), "model_fields", {})
+        if section is None or key not in fields:
+            raise ConfigError(f"{var}: no such setting (expected {ENV_PREFIX}<SECTION>_<KEY>)")
+        overrides.setdefault(section, {})[key] = value
+        origin[f"{section}.{key}"] = var
+    return overrides, origin
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = YAML(typ="safe").load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+    except YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    return data
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``path`` (if given), apply environment overrides, validate everything."""
+    environ = os.environ if environ is None else environ
+    data = _read_yaml(path) if path is not None else {}
+    overrides, origin = _env_overrides(environ)
+    for section, values in overrides.items():
+        current = data.get(section)
+        data[section] = {**(current if isinstance(current, dict) else {}), **values}
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, origin)) from None
+
+
+def _describe(exc: ValidationError, path: Path | None, origin: dict[str, str]) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        where = origin.get(key) or (str(path) if path else "defaults")
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"{key}: {message} (from {where})")
+    return "invalid configuration:\n  " + "\n  ".join(lines)

@@ -1,0 +1,52 @@
+"""Infrastructure snapshots for disaster recovery: every push kept, newest served."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from felhom_hub.store.schema import infra_backups
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBackup:
+    id: int
+    customer_id: str
+    received_at: datetime
+    body: str
+
+
+def add(conn: Connection, *, customer_id: str, received_at: datetime, body: str) -> int:
+    result = conn.execute(
+        insert(infra_backups).returning(infra_backups.c.id),
+        {"customer_id": customer_id, "received_at": received_at, "body": body},
+    )
+    return int(result.scalar_one())
+
+
+def latest(conn: Connection, *, customer_id: str) -> StoredBackup | None:
+    query = (
+        select(infra_backups)
+        .where(infra_backups.c.customer_id == customer_id)
+        .order_by(infra_backups.c.id.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else StoredBackup(*row)
+
+
+def prune(conn: Connection, *, keep: int) -> int:
+    """Keep only each customer's ``keep`` newest snapshots (age never removes the last ones)."""
+    ranked = select(
+        infra_backups.c.id,
+        func.row_number()
+        .over(partition_by=infra_backups.c.customer_id, order_by=infra_backups.c.id.desc())
+        .label("rank"),
+    ).subquery()
+    doomed = select(ranked.c.id).where(ranked.c.rank > keep)
+    return conn.execute(delete(infra_backups).where(infra_backups.c.id.in_(doomed))).rowcount
+
+
+def count(conn: Connection, *, customer_id: str) -> int:
+    query = select(func.count()).where(infra_backups.c.customer_id == customer_id)
+    return int(conn.execute(query).scalar_one())
