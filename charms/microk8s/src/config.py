@@ -9,7 +9,9 @@ from urllib.parse import urlparse
 
 import containerd
 
-_CHANNEL = re.compile(r"^([a-z0-9][a-z0-9.-]*)?(/(stable|candidate|beta|edge))?(/[a-z0-9-]+)?$")
+_RISK = r"(stable|candidate|beta|edge)(/[a-z0-9-]+)?"
+# "", "<track>", "<track>/<risk>[/<branch>]" or "<risk>[/<branch>]"
+_CHANNEL = re.compile(rf"^([a-z0-9][a-z0-9.-]*(/{_RISK})?|{_RISK})?$")
 _SAN = re.compile(r"^[A-Za-z0-9.:%_*-]+$")
 UNIT_ADDRESS = "%UNIT_PUBLIC_ADDRESS%"
 

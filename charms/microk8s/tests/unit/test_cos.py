@@ -1,0 +1,93 @@
+"""Tests for cos: scrape jobs and the cos-agent databag contents."""
+
+from __future__ import annotations
+
+import base64
+import json
+import lzma
+from pathlib import Path
+
+import cos
+
+TLS = cos.TlsFiles("/tls/client.crt", "/tls/client.key")
+CHARM_DIR = Path(__file__).parents[2]
+
+
+def test_control_plane_scrapes_api_server_components_and_node() -> None:
+    jobs = cos.scrape_jobs("node-0", True, TLS)
+
+    assert [job["job_name"] for job in jobs] == [
+        "apiserver",
+        "kube-scheduler",
+        "kube-controller-manager",
+        "kubelet",
+        "kubelet-cadvisor",
+        "kubelet-probes",
+        "kube-proxy",
+    ]
+    assert jobs[0]["static_configs"] == [
+        {"targets": ["localhost:16443"], "labels": {"node": "node-0"}}
+    ]
+    assert jobs[4]["metrics_path"] == "/metrics/cadvisor"
+
+
+def test_worker_scrapes_only_node_components() -> None:
+    jobs = cos.scrape_jobs("w-0", False, TLS)
+
+    assert {job["job_name"] for job in jobs} == {
+        "kubelet",
+        "kubelet-cadvisor",
+        "kubelet-probes",
+        "kube-proxy",
+    }
+    assert all(job["static_configs"][0]["targets"] == ["localhost:10250"] for job in jobs)
+
+
+def test_jobs_authenticate_with_certificate_files_not_inline_keys() -> None:
+    (job, *_) = cos.scrape_jobs("node-0", True, TLS)
+
+    assert job["scheme"] == "https"
+    assert job["tls_config"]["cert_file"] == "/tls/client.crt"
+    assert job["tls_config"]["key_file"] == "/tls/client.key"
+    assert "key" not in job["tls_config"]
+
+
+def test_databag_follows_the_cos_agent_v0_schema() -> None:
+    data = cos.databag(cos.scrape_jobs("node-0", True, TLS), CHARM_DIR)
+
+    assert list(data) == ["config"]
+    config = json.loads(data["config"])
+    assert set(config) == {
+        "metrics_alert_rules",
+        "log_alert_rules",
+        "dashboards",
+        "metrics_scrape_jobs",
+        "log_slots",
+    }
+    assert len(config["metrics_scrape_jobs"]) == 7
+    assert config["log_slots"] == []
+
+
+def test_dashboards_are_lzma_base64_json() -> None:
+    (encoded,) = cos.dashboards(CHARM_DIR / "src/grafana_dashboards")
+
+    dashboard = json.loads(lzma.decompress(base64.b64decode(encoded)))
+    assert dashboard["uid"] == "microk8s-charm-cluster"
+
+
+def test_alert_rules_merge_groups_of_all_rule_files(tmp_path: Path) -> None:
+    (tmp_path / "a.rules.yaml").write_text("groups:\n- name: a\n  rules: []\n")
+    (tmp_path / "b.rules.yaml").write_text("groups:\n- name: b\n  rules: []\n")
+    (tmp_path / "ignored.txt").write_text("groups: []\n")
+
+    assert cos.alert_rules(tmp_path) == {
+        "groups": [{"name": "a", "rules": []}, {"name": "b", "rules": []}]
+    }
+
+
+def test_bundled_alert_rules_cover_the_scraped_jobs() -> None:
+    rules = cos.alert_rules(CHARM_DIR / "src/prometheus_alert_rules")
+
+    names = [rule["alert"] for group in rules["groups"] for rule in group["rules"]]
+    assert "MicroK8sScrapeTargetDown" in names
+    assert all(rule["labels"]["severity"] for g in rules["groups"] for rule in g["rules"])
