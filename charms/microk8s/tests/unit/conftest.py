@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from ops import testing
 
+from charm import MicroK8sCharm
 from fake_workload import FakeContainerd, FakeMicroK8s
 from runner import FakeRunner
 
@@ -33,3 +36,35 @@ def containerd(monkeypatch: pytest.MonkeyPatch) -> FakeContainerd:
     fake = FakeContainerd()
     monkeypatch.setattr("charm.containerd", fake)
     return fake
+
+
+@pytest.fixture
+def ctx(workload: FakeMicroK8s, containerd: FakeContainerd) -> testing.Context[MicroK8sCharm]:
+    """A context for the charm, with both workload modules faked."""
+    return testing.Context(MicroK8sCharm)
+
+
+def stored(**content: Any) -> testing.StoredState:
+    """The charm's stored state, defaults overridden by ``content``."""
+    defaults: dict[str, Any] = {
+        "role": "control-plane",
+        "installed": True,
+        "joined": True,
+        "hostnames": {},
+        "channel": "",
+        "refresh_pending": False,
+        "addons": {},
+    }
+    return testing.StoredState("_stored", owner_path="MicroK8sCharm", content=defaults | content)
+
+
+def stored_content(state: testing.State) -> dict[str, Any]:
+    """Return the charm's stored state content from an output state."""
+    (found,) = [s for s in state.stored_states if s.name == "_stored" and s.owner_path]
+    return dict(found.content)
+
+
+def network(address: str) -> testing.Network:
+    """The peer binding with ``address`` as this unit's ingress address."""
+    bind = testing.BindAddress([testing.Address(address)])
+    return testing.Network("peer", [bind], ingress_addresses=[address])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from config import CharmConfig, Role
@@ -40,7 +42,8 @@ def test_it_accepts_snap_channels(channel: str) -> None:
 )
 def test_invalid_values_name_their_option(option: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"invalid {option}"):
-        CharmConfig(**{option: value})
+        kwargs: dict[str, Any] = {option: value}
+        CharmConfig(**kwargs)
 
 
 def test_sans_replace_the_unit_address_placeholder() -> None:
