@@ -32,7 +32,16 @@ def read(model: ops.Model) -> AdminCredentials | None:
         content = secret.get_content(refresh=True)
     except (ops.SecretNotFoundError, ops.ModelError):
         return None
-    return AdminCredentials(content["email"], content["password"], secret.id)
+    return AdminCredentials(content["email"], content["password"], _secret_id(secret))
+
+
+def _secret_id(secret: ops.Secret) -> str | None:
+    if secret.id:
+        return secret.id
+    try:
+        return secret.get_info().id  # a secret looked up by label may not know its id
+    except (ops.SecretNotFoundError, ops.ModelError):
+        return None
 
 
 def ensure(model: ops.Model) -> AdminCredentials:
@@ -54,5 +63,6 @@ def rotate(model: ops.Model, apply: Callable[[AdminCredentials], None]) -> Admin
     current = ensure(model)
     fresh = dataclasses.replace(current, password=_new_password())
     apply(fresh)
-    model.get_secret(label=LABEL).set_content({"email": fresh.email, "password": fresh.password})
-    return fresh
+    secret = model.get_secret(label=LABEL)
+    secret.set_content({"email": fresh.email, "password": fresh.password})
+    return dataclasses.replace(fresh, secret_id=_secret_id(secret))

@@ -21,8 +21,9 @@ class IngressRequirer(ops.Object):
 
     @property
     def relation(self) -> ops.Relation | None:
-        """The ingress relation, if related."""
-        return self._charm.model.get_relation(self.relation_name)
+        """The active ingress relation, if related."""
+        relation = self._charm.model.get_relation(self.relation_name)
+        return relation if relation is not None and relation.active else None
 
     def publish(self, port: int) -> None:
         """Write the requirer app (leader) and unit databags; every value JSON-encoded."""

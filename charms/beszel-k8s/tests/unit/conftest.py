@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, cast
 
 import pytest
 from ops import pebble, testing
@@ -102,3 +102,21 @@ def state(
 def pebble_ready(ctx: testing.Context[BeszelCharm], start: testing.State) -> testing.State:
     """Run pebble-ready for the state's own container object."""
     return ctx.run(ctx.on.pebble_ready(start.get_container(beszel.CONTAINER)), start)
+
+
+# ops.testing declares its databag and secret-content aliases in a chained assignment,
+# which mypy cannot use as a type; these helpers give tests a typed view.
+def local_app_data(out: testing.State, relation: testing.RelationBase) -> dict[str, str]:
+    """The charm's application databag on ``relation`` after the run."""
+    return dict(cast("Mapping[str, str]", out.get_relation(relation.id).local_app_data))
+
+
+def local_unit_data(out: testing.State, relation: testing.RelationBase) -> dict[str, str]:
+    """The charm's unit databag on ``relation`` after the run."""
+    return dict(cast("Mapping[str, str]", out.get_relation(relation.id).local_unit_data))
+
+
+def secret_content(secret: testing.Secret, *, latest: bool = False) -> dict[str, str]:
+    """A secret's tracked (or latest) content."""
+    content = secret.latest_content if latest else secret.tracked_content
+    return dict(cast("Mapping[str, str]", content))

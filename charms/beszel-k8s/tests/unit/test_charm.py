@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ops
 import pytest
 from ops import testing
 
@@ -13,6 +14,7 @@ from tests.unit.conftest import (
     UPSERT_PREFIX,
     VERSION_EXEC,
     pebble_ready,
+    secret_content,
     state,
 )
 from tests.unit.fake_hub import FakeHub
@@ -45,12 +47,10 @@ def test_pebble_ready_applies_log_level(ctx: Ctx, known_admin: FakeHub) -> None:
     assert known_admin.settings["logs"]["minLevel"] == -4
 
 
-def test_first_start_creates_admin_secret_and_upserts_superuser(
-    ctx: Ctx, hub: FakeHub
-) -> None:
+def test_first_start_creates_admin_secret_and_upserts_superuser(ctx: Ctx, hub: FakeHub) -> None:
     out = pebble_ready(ctx, state(with_secret=False))
     secret = out.get_secret(label="beszel-admin")
-    content = secret.tracked_content
+    content = secret_content(secret)
     assert secret.owner == "app"
     assert content["email"] == ADMIN_EMAIL
     assert len(content["password"]) >= 8
@@ -103,11 +103,34 @@ def test_config_changed_port_updates_layer_and_ports(ctx: Ctx, known_admin: Fake
     assert out.opened_ports == {testing.TCPPort(9090)}
 
 
-def test_config_changed_keeps_layer_when_unchanged(ctx: Ctx, known_admin: FakeHub) -> None:
-    first = ctx.run(ctx.on.config_changed(), state())
-    layers = first.get_container(beszel.CONTAINER).layers
-    second = ctx.run(ctx.on.config_changed(), first)
-    assert second.get_container(beszel.CONTAINER).layers == layers
+def _count_replans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    original = ops.Container.replan
+
+    def replan(self: ops.Container) -> None:
+        calls.append(self.name)
+        original(self)
+
+    monkeypatch.setattr(ops.Container, "replan", replan)
+    return calls
+
+
+def test_config_changed_does_not_restart_when_layer_unchanged(
+    ctx: Ctx, known_admin: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replans = _count_replans(monkeypatch)
+    out = ctx.run(ctx.on.config_changed(), state(config={"log-level": "warn"}))
+    assert replans == []
+    assert out.get_container(beszel.CONTAINER).layers == state().get_container("beszel").layers
+    assert known_admin.settings["logs"]["minLevel"] == 4
+
+
+def test_config_changed_restarts_when_layer_changed(
+    ctx: Ctx, known_admin: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replans = _count_replans(monkeypatch)
+    ctx.run(ctx.on.config_changed(), state(config={"external-hostname": "b.example.com"}))
+    assert replans == [beszel.CONTAINER]
 
 
 def test_external_hostname_sets_app_url(ctx: Ctx, known_admin: FakeHub) -> None:
@@ -191,3 +214,12 @@ def test_upgrade_replaces_stale_layer(ctx: Ctx, known_admin: FakeHub) -> None:
 def test_leader_elected_configures_hub(ctx: Ctx, known_admin: FakeHub) -> None:
     ctx.run(ctx.on.leader_elected(), state(config={"log-level": "debug"}))
     assert known_admin.settings["logs"]["minLevel"] == -4
+
+
+def test_admin_password_never_reaches_logs_or_status(ctx: Ctx, hub: FakeHub) -> None:
+    hub.superusers[ADMIN_EMAIL] = "outdated-password"
+    out = ctx.run(ctx.on.config_changed(), state())
+    logged = " ".join(line.message for line in ctx.juju_log)
+    assert ctx.juju_log
+    assert ADMIN_PASSWORD not in logged
+    assert ADMIN_PASSWORD not in out.unit_status.message
