@@ -68,3 +68,13 @@ def network(address: str) -> testing.Network:
     """The peer binding with ``address`` as this unit's ingress address."""
     bind = testing.BindAddress([testing.Address(address)])
     return testing.Network("peer", [bind], ingress_addresses=[address])
+
+
+def app_data(state: testing.State, relation: testing.RelationBase) -> dict[str, str]:
+    """Return this app's databag of ``relation`` in an output state."""
+    return dict(state.get_relation(relation.id).local_app_data or {})
+
+
+def unit_data(state: testing.State, relation: testing.RelationBase) -> dict[str, str]:
+    """Return this unit's databag of ``relation`` in an output state."""
+    return dict(state.get_relation(relation.id).local_unit_data or {})

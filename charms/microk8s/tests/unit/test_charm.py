@@ -8,7 +8,7 @@ import pytest
 from ops import testing
 
 from charm import MicroK8sCharm
-from conftest import network, stored, stored_content
+from conftest import app_data, network, stored, stored_content, unit_data
 from fake_workload import FakeContainerd, FakeMicroK8s
 
 Ctx = testing.Context[MicroK8sCharm]
@@ -174,7 +174,7 @@ def test_manage_etc_hosts_writes_all_members(ctx: Ctx, workload: FakeMicroK8s) -
     out = ctx.run(ctx.on.config_changed(), state)
 
     assert workload.named("ensure_etc_hosts") == [({"node-0": "10.0.0.1", "node-1": "10.0.0.2"},)]
-    own = out.get_relation(peer.id).local_unit_data
+    own = unit_data(out, peer)
     assert (own["hostname"], own["address"]) == ("node-0", "10.0.0.1")
 
 
@@ -196,4 +196,4 @@ def test_remove_data_is_json_in_the_peer_databag(ctx: Ctx) -> None:
 
     out = ctx.run(ctx.on.update_status(), state)
 
-    assert json.loads(out.get_relation(peer.id).local_app_data["remove_nodes"]) == []
+    assert json.loads(app_data(out, peer)["remove_nodes"]) == []

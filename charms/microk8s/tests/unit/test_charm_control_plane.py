@@ -7,7 +7,7 @@ import json
 from ops import testing
 
 from charm import MicroK8sCharm
-from conftest import network, stored, stored_content
+from conftest import app_data, network, stored, stored_content, unit_data
 from fake_workload import FakeMicroK8s
 
 Ctx = testing.Context[MicroK8sCharm]
@@ -32,7 +32,7 @@ def test_leader_bootstraps_on_install_and_shares_a_join_url(
     assert "join" not in workload.names()
     ((token, ttl),) = workload.named("add_node")
     assert ttl == 7200
-    assert out.get_relation(peer.id).local_app_data["join_url"] == f"10.0.0.1:25000/{token}"
+    assert app_data(out, peer)["join_url"] == f"10.0.0.1:25000/{token}"
 
 
 def test_follower_waits_without_a_join_url(ctx: Ctx, workload: FakeMicroK8s) -> None:
@@ -56,7 +56,7 @@ def test_follower_joins_the_leaders_url(ctx: Ctx, workload: FakeMicroK8s) -> Non
     assert workload.names().index("join") < workload.names().index("wait_ready")
     assert stored_content(out)["joined"] is True
     assert out.unit_status == testing.ActiveStatus()
-    assert out.get_relation(peer.id).local_unit_data["hostname"] == "node-0"
+    assert unit_data(out, peer)["hostname"] == "node-0"
 
 
 def test_three_control_plane_units_form_one_cluster(workload: FakeMicroK8s) -> None:
@@ -64,7 +64,7 @@ def test_three_control_plane_units_form_one_cluster(workload: FakeMicroK8s) -> N
     peer = testing.PeerRelation("peer")
     leader = testing.State(leader=True, relations={peer}, networks={network("10.0.0.1")})
     leader = ctx.run(ctx.on.install(), leader)
-    url = leader.get_relation(peer.id).local_app_data["join_url"]
+    url = app_data(leader, peer)["join_url"]
     for unit_id, address in ((1, "10.0.0.2"), (2, "10.0.0.3")):
         follower_ctx = testing.Context(MicroK8sCharm, unit_id=unit_id)
         follower_peer = _peer({0: "node-0"}, join_url=url)
@@ -89,7 +89,7 @@ def test_leader_gives_each_new_unit_a_fresh_token(ctx: Ctx, workload: FakeMicroK
     out = ctx.run(ctx.on.relation_joined(peer, remote_unit=1), state)
 
     ((token, _),) = workload.named("add_node")
-    assert out.get_relation(peer.id).local_app_data["join_url"] == f"10.0.0.1:25000/{token}"
+    assert app_data(out, peer)["join_url"] == f"10.0.0.1:25000/{token}"
     assert token != "aaaa"
 
 
@@ -102,7 +102,7 @@ def test_leader_keeps_its_url_on_other_events(ctx: Ctx, workload: FakeMicroK8s) 
     out = ctx.run(ctx.on.update_status(), state)
 
     assert workload.named("add_node") == []
-    assert out.get_relation(peer.id).local_app_data["join_url"] == LEADER_URL
+    assert app_data(out, peer)["join_url"] == LEADER_URL
 
 
 def test_new_leader_replaces_the_old_leaders_url(ctx: Ctx, workload: FakeMicroK8s) -> None:
@@ -113,7 +113,7 @@ def test_new_leader_replaces_the_old_leaders_url(ctx: Ctx, workload: FakeMicroK8
 
     out = ctx.run(ctx.on.leader_elected(), state)
 
-    assert out.get_relation(peer.id).local_app_data["join_url"].startswith("10.0.0.2:25000/")
+    assert app_data(out, peer)["join_url"].startswith("10.0.0.2:25000/")
 
 
 def test_every_unit_records_peer_hostnames(ctx: Ctx) -> None:
@@ -145,7 +145,7 @@ def test_departed_unit_is_removed_from_the_cluster(ctx: Ctx, workload: FakeMicro
     )
 
     assert workload.named("remove_node") == [("node-2",)]
-    assert json.loads(out.get_relation(peer.id).local_app_data["remove_nodes"]) == []
+    assert json.loads(app_data(out, peer)["remove_nodes"]) == []
     assert stored_content(out)["hostnames"] == {"microk8s/1": "node-1"}
 
 
@@ -157,11 +157,11 @@ def test_failed_removal_is_kept_and_retried(ctx: Ctx, workload: FakeMicroK8s) ->
         ctx.on.relation_departed(peer, remote_unit=2, departing_unit=2),
         _departure_state(peer, workload),
     )
-    assert json.loads(out.get_relation(peer.id).local_app_data["remove_nodes"]) == ["node-2"]
+    assert json.loads(app_data(out, peer)["remove_nodes"]) == ["node-2"]
 
     out = ctx.run(ctx.on.update_status(), out)
     assert workload.named("remove_node") == [("node-2",), ("node-2",)]
-    assert json.loads(out.get_relation(peer.id).local_app_data["remove_nodes"]) == []
+    assert json.loads(app_data(out, peer)["remove_nodes"]) == []
 
 
 def test_new_leader_resumes_pending_removals(ctx: Ctx, workload: FakeMicroK8s) -> None:
@@ -178,7 +178,7 @@ def test_new_leader_resumes_pending_removals(ctx: Ctx, workload: FakeMicroK8s) -
     out = ctx.run(ctx.on.leader_elected(), state)
 
     assert workload.named("remove_node") == [("node-2",), ("node-3",)]
-    assert json.loads(out.get_relation(peer.id).local_app_data["remove_nodes"]) == []
+    assert json.loads(app_data(out, peer)["remove_nodes"]) == []
 
 
 def test_nodes_already_gone_are_dropped_without_removal(ctx: Ctx, workload: FakeMicroK8s) -> None:
@@ -189,7 +189,7 @@ def test_nodes_already_gone_are_dropped_without_removal(ctx: Ctx, workload: Fake
     out = ctx.run(ctx.on.update_status(), state)
 
     assert workload.named("remove_node") == []
-    assert json.loads(out.get_relation(peer.id).local_app_data["remove_nodes"]) == []
+    assert json.loads(app_data(out, peer)["remove_nodes"]) == []
 
 
 def test_leader_leaves_its_own_node_to_a_future_leader(ctx: Ctx, workload: FakeMicroK8s) -> None:
@@ -200,7 +200,7 @@ def test_leader_leaves_its_own_node_to_a_future_leader(ctx: Ctx, workload: FakeM
     out = ctx.run(ctx.on.update_status(), state)
 
     assert workload.named("remove_node") == []
-    assert json.loads(out.get_relation(peer.id).local_app_data["remove_nodes"]) == ["node-0"]
+    assert json.loads(app_data(out, peer)["remove_nodes"]) == ["node-0"]
 
 
 def test_followers_never_remove_nodes(ctx: Ctx, workload: FakeMicroK8s) -> None:
