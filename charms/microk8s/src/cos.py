@@ -19,6 +19,7 @@ import yaml
 
 from microk8s import API_SERVER_PORT
 
+HERE = Path(__file__).parent
 KUBELET_PORT = 10250
 CONTROL_PLANE_JOBS = ("apiserver", "kube-scheduler", "kube-controller-manager")
 NODE_JOBS = {
@@ -81,12 +82,12 @@ def alert_rules(folder: Path) -> dict[str, Any]:
     return {"groups": groups}
 
 
-def databag(jobs: list[dict[str, Any]], charm_dir: Path) -> dict[str, str]:
-    """Return the provider unit databag."""
+def databag(jobs: list[dict[str, Any]], bundled: Path = HERE) -> dict[str, str]:
+    """Return the provider unit databag, with the rules and dashboards under ``bundled``."""
     config = {
-        "metrics_alert_rules": alert_rules(charm_dir / "src/prometheus_alert_rules"),
+        "metrics_alert_rules": alert_rules(bundled / "prometheus_alert_rules"),
         "log_alert_rules": {},
-        "dashboards": dashboards(charm_dir / "src/grafana_dashboards"),
+        "dashboards": dashboards(bundled / "grafana_dashboards"),
         "metrics_scrape_jobs": jobs,
         "log_slots": [],
     }

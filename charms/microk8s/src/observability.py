@@ -9,7 +9,6 @@ its scrape jobs reference, and publishes the cos-agent databag.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import ops
 
@@ -59,7 +58,7 @@ class Observability(ops.Object):
             return
         tls = cos.TlsFiles(*write_tls(*self._tls_content(source)))
         jobs = cos.scrape_jobs(node[0], node[1], tls)
-        data = cos.databag(jobs, Path(self._charm.charm_dir))
+        data = cos.databag(jobs)
         for relation in relations:
             relation.data[self._charm.unit].update(data)
 

@@ -90,7 +90,7 @@ def test_worker_leaves_cleanly_when_the_relation_is_broken(
 def test_workers_never_manage_control_plane_settings(
     worker_ctx: Ctx, workload: FakeMicroK8s
 ) -> None:
-    config = {"role": "worker", "hostpath_storage": True}
+    config: dict[str, str | bool] = {"role": "worker", "hostpath_storage": True}
     state = testing.State(
         config=config, leader=True, stored_states={stored(role="worker", joined=False)}
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import cos
 
 TLS = cos.TlsFiles("/tls/client.crt", "/tls/client.key")
-CHARM_DIR = Path(__file__).parents[2]
+SRC = Path(__file__).parents[2] / "src"
 
 
 def test_control_plane_scrapes_api_server_components_and_node() -> None:
@@ -53,7 +53,7 @@ def test_jobs_authenticate_with_certificate_files_not_inline_keys() -> None:
 
 
 def test_databag_follows_the_cos_agent_v0_schema() -> None:
-    data = cos.databag(cos.scrape_jobs("node-0", True, TLS), CHARM_DIR)
+    data = cos.databag(cos.scrape_jobs("node-0", True, TLS))
 
     assert list(data) == ["config"]
     config = json.loads(data["config"])
@@ -69,7 +69,7 @@ def test_databag_follows_the_cos_agent_v0_schema() -> None:
 
 
 def test_dashboards_are_lzma_base64_json() -> None:
-    (encoded,) = cos.dashboards(CHARM_DIR / "src/grafana_dashboards")
+    (encoded,) = cos.dashboards(SRC / "grafana_dashboards")
 
     dashboard = json.loads(lzma.decompress(base64.b64decode(encoded)))
     assert dashboard["uid"] == "microk8s-charm-cluster"
@@ -86,7 +86,7 @@ def test_alert_rules_merge_groups_of_all_rule_files(tmp_path: Path) -> None:
 
 
 def test_bundled_alert_rules_cover_the_scraped_jobs() -> None:
-    rules = cos.alert_rules(CHARM_DIR / "src/prometheus_alert_rules")
+    rules = cos.alert_rules(SRC / "prometheus_alert_rules")
 
     names = [rule["alert"] for group in rules["groups"] for rule in group["rules"]]
     assert "MicroK8sScrapeTargetDown" in names
