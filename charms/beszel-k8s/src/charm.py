@@ -79,8 +79,9 @@ class BeszelCharm(ops.CharmBase):
 
     def _ensure_layer(self, config: BeszelConfig) -> bool:
         """Apply the layer; restart only when it changed. Returns True on a restart."""
-        app_url = self.public_url(config)
-        env = beszel.hub_environment(app_url, self.oauth.related and app_url is not None)
+        # OAuth-only login is switched on once the OIDC client really exists.
+        oidc_ready = self._oauth_url_ok(config) and self.oauth.provider() is not None
+        env = beszel.hub_environment(self.public_url(config), oidc_ready)
         layer = ops.pebble.Layer(beszel.pebble_layer(config.port, env))  # type: ignore[arg-type]
         plan = self.container.get_plan()
         current = (plan.services.get(beszel.SERVICE), plan.checks.get(beszel.CHECK))

@@ -128,3 +128,20 @@ def test_client_secret_never_reaches_logs(ctx: Ctx, known_admin: FakeHub) -> Non
     assert "configuring" in logged or ctx.juju_log
     assert "oidc-client-secret" not in logged
     assert "oidc-client-secret" not in str(local_app_data(out, relation))
+
+
+def test_password_login_stays_until_client_exists(ctx: Ctx, known_admin: FakeHub) -> None:
+    relation = _oauth()
+    out = ctx.run(ctx.on.relation_joined(relation, remote_unit=0), _state(relation, HOST))
+    env = out.get_container(beszel.CONTAINER).plan.services[beszel.SERVICE].environment
+    assert env == {"APP_URL": "https://beszel.example.com"}
+
+
+def test_rotated_client_secret_is_reapplied(ctx: Ctx, known_admin: FakeHub) -> None:
+    secret = testing.Secret(
+        {"secret": "old-client-secret"}, latest_content={"secret": "new-client-secret"}
+    )
+    relation = _oauth(secret)
+    ctx.run(ctx.on.secret_changed(secret), _state(relation, HOST, secret))
+    (provider,) = known_admin.users_collection["oauth2"]["providers"]
+    assert provider["clientSecret"] == "new-client-secret"
