@@ -6,8 +6,8 @@ import pytest
 from ops import testing
 
 from charm import MicroK8sCharm
-from conftest import network, stored
 from fake_workload import FakeMicroK8s
+from states import network, stored
 
 Ctx = testing.Context[MicroK8sCharm]
 

@@ -8,8 +8,8 @@ import pytest
 from ops import testing
 
 from charm import MicroK8sCharm
-from conftest import app_data, network, stored, stored_content, unit_data
 from fake_workload import FakeContainerd, FakeMicroK8s
+from states import app_data, network, stored, stored_content, unit_data
 
 Ctx = testing.Context[MicroK8sCharm]
 

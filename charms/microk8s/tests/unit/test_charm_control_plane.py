@@ -7,8 +7,8 @@ import json
 from ops import testing
 
 from charm import MicroK8sCharm
-from conftest import app_data, network, stored, stored_content, unit_data
 from fake_workload import FakeMicroK8s
+from states import app_data, network, stored, stored_content, unit_data
 
 Ctx = testing.Context[MicroK8sCharm]
 LEADER_URL = "10.0.0.1:25000/aaaa"

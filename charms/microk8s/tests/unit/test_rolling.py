@@ -5,8 +5,8 @@ from __future__ import annotations
 from ops import testing
 
 from charm import MicroK8sCharm
-from conftest import app_data, stored, stored_content, unit_data
 from fake_workload import FakeMicroK8s
+from states import app_data, stored, stored_content, unit_data
 
 Ctx = testing.Context[MicroK8sCharm]
 NEW = {"channel": "1.32/stable"}
