@@ -92,6 +92,10 @@ class HubClient:
         """PATCH /api/settings with a partial settings document."""
         self._request("PATCH", "/api/settings", json=patch)
 
+    def get_collection(self, name: str) -> dict[str, Any]:
+        """GET /api/collections/<name> (superuser only)."""
+        return dict(self._request("GET", f"/api/collections/{name}"))
+
     def update_collection(self, name: str, patch: dict[str, Any]) -> None:
         """PATCH /api/collections/<name> (superuser only)."""
         self._request("PATCH", f"/api/collections/{name}", json=patch)
@@ -111,6 +115,8 @@ class HubClient:
             "passwordConfirm": password,
             "role": role,
             "verified": True,
+            # Ignored by PocketBase when the collection has no such field.
+            "username": email.split("@", 1)[0],
         }
         return str(self._request("POST", "/api/collections/users/records", json=body)["id"])
 
@@ -143,10 +149,27 @@ class HubClient:
 
 def _error_from(response: httpx.Response) -> HubError:
     try:
-        message = str(response.json().get("message", ""))
-    except ValueError:
-        message = ""
+        body = response.json()
+        message = str(body.get("message", ""))
+        detail = _first_field_error(body.get("data") or {})
+    except (ValueError, AttributeError):
+        message, detail = "", None
     message = message or f"HTTP {response.status_code}"
+    if detail:
+        message = f"{message} ({detail})"
     if response.status_code == 400 and _BUSY_MARKER in message:
         return BackupInProgressError(message, response.status_code)
     return HubError(message, response.status_code)
+
+
+def _first_field_error(data: dict[str, Any], path: str = "") -> str | None:
+    """``backups.s3.endpoint: Cannot be blank.`` from PocketBase's nested error data."""
+    for key, value in data.items():
+        if not isinstance(value, dict):
+            continue
+        where = f"{path}.{key}" if path else str(key)
+        if "message" in value and isinstance(value["message"], str):
+            return f"{where}: {value['message']}"
+        if found := _first_field_error(value, where):
+            return found
+    return None

@@ -18,7 +18,7 @@ from beszel_api import HubClient, HubError, HubUnavailableError
 from config import BeszelConfig, describe_error
 from ingress import IngressRequirer
 from oauth import OAuthClient
-from s3 import S3Requirer
+from s3 import S3Requirer, plan_backups
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +114,7 @@ class BeszelCharm(ops.CharmBase):
             logger.warning("configuring the hub failed: %s", exc)
 
     def _desired_settings(self, config: BeszelConfig) -> hub_admin.HubSettings:
-        credentials = self.s3.credentials()
-        s3 = credentials.target(config) if credentials and config.s3_backup_enabled else None
+        s3, _ = plan_backups(self.s3.credentials(), config)
         oidc = self.oauth.provider() if self._oauth_url_ok(config) else None
         return hub_admin.HubSettings(config.log_level.slog_level, s3, oidc)
 
@@ -203,8 +202,9 @@ class BeszelCharm(ops.CharmBase):
             event.add_status(ops.BlockedStatus(self._config_error or "invalid config"))
         if not self._storage_attached():
             event.add_status(ops.BlockedStatus(f"storage {beszel.STORAGE} is not attached"))
-        if config and config.s3_backup_enabled and self.s3.credentials() is None:
-            event.add_status(ops.BlockedStatus("s3-backup-enabled needs s3-credentials relation"))
+        s3_problem = plan_backups(self.s3.credentials(), config)[1] if config else None
+        if s3_problem:
+            event.add_status(ops.BlockedStatus(s3_problem))
         if config and self.oauth.related and not self._oauth_url_ok(config):
             event.add_status(
                 ops.BlockedStatus("oauth needs an https ingress or external-hostname")

@@ -84,10 +84,13 @@ def apply_settings(client: HubClient, desired: HubSettings) -> None:
     """Make the hub match ``desired``; safe to repeat."""
     s3: dict[str, Any] = desired.s3.as_settings() if desired.s3 else {"enabled": False}
     client.update_settings({"logs": {"minLevel": desired.log_level}, "backups": {"s3": s3}})
-    providers = [desired.oidc.as_provider()] if desired.oidc else []
-    client.update_collection(
-        "users", {"oauth2": {"enabled": bool(providers), "providers": providers}}
-    )
+    oauth2 = client.get_collection("users").get("oauth2") or {}
+    # Keep providers an admin added by hand; the charm owns only its "oidc" entry.
+    providers = [p for p in oauth2.get("providers") or [] if p.get("name") != OIDC_PROVIDER]
+    if desired.oidc:
+        providers.append(desired.oidc.as_provider())
+    enabled = bool(desired.oidc) or (bool(oauth2.get("enabled")) and bool(providers))
+    client.update_collection("users", {"oauth2": {"enabled": enabled, "providers": providers}})
 
 
 def issue_agent_token(client: HubClient) -> AgentToken:

@@ -70,3 +70,18 @@ class S3Requirer(ops.Object):
             region=data.get("region", ""),
             uri_style=data.get("s3-uri-style", ""),
         )
+
+
+def plan_backups(
+    credentials: S3Credentials | None, config: BeszelConfig
+) -> tuple[S3Target | None, str | None]:
+    """The S3 target to apply and, when S3 is wanted but unusable, the reason why."""
+    if not config.s3_backup_enabled:
+        return None, None
+    if credentials is None:
+        return None, "s3-backup-enabled needs s3-credentials relation"
+    target = credentials.target(config)
+    for option, value in (("s3-endpoint", target.endpoint), ("s3-bucket", target.bucket)):
+        if not value:
+            return None, f"{option} is not set and the s3 relation provides none"
+    return target, None

@@ -93,6 +93,7 @@ class FakeHub:
             ("GET", r"/api/beszel/universal-token", self._universal_token),
             ("GET", r"/api/settings", self._get_settings),
             ("PATCH", r"/api/settings", self._patch_settings),
+            ("GET", r"/api/collections/users", self._get_users_collection),
             ("PATCH", r"/api/collections/users", self._patch_users_collection),
             ("GET", r"/api/collections/users/records", self._list_users),
             ("POST", r"/api/collections/users/records", self._create_user),
@@ -184,11 +185,21 @@ class FakeHub:
         self.settings = candidate
         return self._get_settings(request)
 
+    def _get_users_collection(self, request: httpx.Request) -> httpx.Response:
+        if denied := self._superuser_only(request):
+            return denied
+        return httpx.Response(200, json=self.users_collection)
+
     def _patch_users_collection(self, request: httpx.Request) -> httpx.Response:
         if denied := self._superuser_only(request):
             return denied
-        _merge(self.users_collection, json.loads(request.content))
-        return httpx.Response(200, json=self.users_collection)
+        patch = json.loads(request.content)
+        providers = patch.get("oauth2", {}).get("providers", [])
+        if any(not p.get("clientId") or not p.get("name") for p in providers):
+            blank = {"code": "validation_required", "message": "Cannot be blank."}
+            return _error(400, "Failed to update collection.", {"oauth2": {"providers": blank}})
+        _merge(self.users_collection, patch)
+        return self._get_users_collection(request)
 
     def _list_users(self, request: httpx.Request) -> httpx.Response:
         if denied := self._superuser_only(request):

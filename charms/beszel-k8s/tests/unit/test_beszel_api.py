@@ -59,6 +59,7 @@ def test_update_settings_surfaces_validation_error(client: HubClient) -> None:
     with pytest.raises(HubError) as caught:
         client.update_settings({"backups": {"s3": {"enabled": True, "bucket": "b"}}})
     assert caught.value.status == 400
+    assert "(backups.s3.endpoint: Cannot be blank.)" in str(caught.value)
 
 
 def test_create_and_find_user(client: HubClient) -> None:

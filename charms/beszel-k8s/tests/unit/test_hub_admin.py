@@ -90,3 +90,13 @@ def test_issue_agent_token_reuses_owner_and_rotates_token(client: HubClient, hub
     assert len(hub.users) == 1
     assert first.token != second.token
     assert list(hub.universal_tokens.values()) == [second.token]
+
+
+def test_apply_settings_keeps_hand_made_providers(client: HubClient, hub: FakeHub) -> None:
+    github = {"name": "github", "clientId": "gh", "clientSecret": "x"}
+    hub.users_collection["oauth2"] = {"enabled": True, "providers": [github]}
+    hub_admin.apply_settings(client, hub_admin.HubSettings(log_level=0, oidc=OIDC))
+    names = [p["name"] for p in hub.users_collection["oauth2"]["providers"]]
+    assert names == ["github", "oidc"]
+    hub_admin.apply_settings(client, hub_admin.HubSettings(log_level=0))
+    assert hub.users_collection["oauth2"] == {"enabled": True, "providers": [github]}

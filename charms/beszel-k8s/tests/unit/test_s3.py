@@ -7,6 +7,8 @@ from typing import Any
 from ops import testing
 
 from charm import BeszelCharm
+from config import BeszelConfig
+from s3 import S3Credentials, plan_backups
 from tests.unit.conftest import local_app_data, local_unit_data, state
 from tests.unit.fake_hub import FakeHub
 
@@ -120,3 +122,26 @@ def test_secret_key_stays_out_of_status_and_local_data(ctx: Ctx, known_admin: Fa
     local = str(local_app_data(out, relation)) + str(local_unit_data(out, relation))
     assert "s3-secret-value" not in local
     assert "s3-secret-value" not in out.unit_status.message
+
+
+def test_missing_endpoint_blocks_naming_option(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = _changed(ctx, _s3({"access-key": "AK", "secret-key": "SK", "bucket": "b"}), ENABLED)
+    assert out.unit_status == testing.BlockedStatus(
+        "s3-endpoint is not set and the s3 relation provides none"
+    )
+    assert known_admin.settings["backups"]["s3"]["enabled"] is False
+
+
+def test_plan_backups_is_empty_when_disabled() -> None:
+    credentials = S3Credentials("AK", "SK", "b", "https://e")
+    assert plan_backups(credentials, BeszelConfig()) == (None, None)
+
+
+def test_plan_backups_merges_when_enabled() -> None:
+    credentials = S3Credentials("AK", "SK", endpoint="https://e", uri_style="path")
+    target, problem = plan_backups(
+        credentials, BeszelConfig(s3_backup_enabled=True, s3_bucket="cb")
+    )
+    assert problem is None
+    assert target is not None
+    assert (target.bucket, target.region, target.force_path_style) == ("cb", "us-east-1", True)
