@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 import httpx
+
+# httpx logs every request URL at INFO, and universal-token URLs carry the agent token.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 # Tests and embedders may route every client through another transport.
 TRANSPORT: httpx.BaseTransport | None = None

@@ -190,3 +190,11 @@ def test_rotate_admin_password_fails_on_non_leader(ctx: Ctx, known_admin: FakeHu
     assert _fails(ctx, "rotate-admin-password", state(leader=False)) == (
         "run this action on the leader unit"
     )
+
+
+def test_agent_token_and_admin_password_stay_out_of_logs(ctx: Ctx, known_admin: FakeHub) -> None:
+    results = _run(ctx, "create-agent-token", state())
+    logged = " ".join(line.message for line in ctx.juju_log)
+    assert "/api/beszel/universal-token" in str(known_admin.requests)
+    assert results["token"] not in logged
+    assert ADMIN_PASSWORD not in logged
