@@ -11,6 +11,7 @@ import hmac
 import secrets
 
 from pwdlib import PasswordHash
+from pwdlib.exceptions import UnknownHashError
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 
@@ -38,5 +39,5 @@ def verify_password(password: str, password_hash: str) -> bool:
     """True when ``password`` matches an Argon2 or bcrypt (``$2a$``/``$2b$``/``$2y$``) hash."""
     try:
         return _passwords.verify(password, password_hash)
-    except ValueError:  # bcrypt refuses passwords over 72 bytes, or the hash is malformed
+    except (ValueError, UnknownHashError):  # over 72 bytes for bcrypt, or a malformed hash
         return False

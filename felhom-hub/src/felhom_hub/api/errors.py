@@ -33,26 +33,34 @@ class BodyLimitMiddleware:
                 await _answer(send, 413, self._too_large())
                 return
         seen = 0
-        started = False
+        too_large = started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                too_large = True
                 raise _BodyTooLargeError
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # Frameworks may turn the receive error into their own 400: answer 413 instead.
             nonlocal started
+            if too_large:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _answer(send, 413, self._too_large())
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLargeError:
-            if not started:
-                await _answer(send, 413, self._too_large())
+            pass
+        if too_large and not started:
+            await _answer(send, 413, self._too_large())
 
     def _too_large(self) -> str:
         return f"request body is larger than {self.max_bytes} bytes"

@@ -9,13 +9,12 @@ against a crash of this process.
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from felhom_hub.clock import utcnow
 from felhom_hub.store.schema import to_text
@@ -45,11 +44,16 @@ class Database:
             yield conn
 
     def ping(self) -> bool:
-        """True when the database answers a query."""
+        """True when the database file opens afresh and answers a query.
+
+        A new connection (not a pooled one) is used, so a deleted, replaced or corrupted
+        file is noticed even while pooled connections still hold the old one open.
+        """
+        uri = f"file:{self.path}?mode=rw"
         try:
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1").scalar_one()
-        except (SQLAlchemyError, sqlite3.Error):
+            with closing(sqlite3.connect(uri, uri=True, timeout=2)) as conn:
+                conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
+        except sqlite3.Error:
             return False
         return True
 

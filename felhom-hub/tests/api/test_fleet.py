@@ -1,0 +1,98 @@
+"""Fleet reads: computed statuses, latest report, history periods."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from felhom_hub.store import Database
+from tests.conftest import GLOBAL_AUTH, Customer, FakeClock, add_customer, report_body
+
+
+def statuses(client: TestClient) -> dict[str, str]:
+    listed = client.get("/api/v1/customers", headers=GLOBAL_AUTH).json()["customers"]
+    return {c["customer_id"]: c["status"] for c in listed}
+
+
+def push(client: TestClient, customer_id: str, **overrides: object) -> None:
+    response = client.post(
+        "/api/v1/report", json=report_body(customer_id, **overrides), headers=GLOBAL_AUTH
+    )
+    assert response.status_code == 201
+
+
+def test_statuses_follow_report_age_health_and_state(
+    client: TestClient, db: Database, clock: FakeClock, acme: Customer
+) -> None:
+    add_customer(db, "pending-co")
+    push(client, "acme")
+    push(client, "manual-co", health="warn")
+    push(client, "paused-co", monitoring_paused=True)
+    assert statuses(client) == {
+        "acme": "OK",
+        "manual-co": "WARN",
+        "paused-co": "DISABLED",
+        "pending-co": "PENDING",
+    }
+    clock.advance(minutes=31)
+    assert statuses(client)["acme"] == "WARN"
+    clock.advance(minutes=30)
+    assert statuses(client)["acme"] == "DOWN"
+    push(client, "acme", health="fail")
+    assert statuses(client)["acme"] == "DOWN"
+    push(client, "acme")
+    assert statuses(client)["acme"] == "OK"
+
+
+def test_list_marks_managed_customers_and_shows_latest_summary(
+    client: TestClient, acme: Customer, clock: FakeClock
+) -> None:
+    push(client, "acme", controller_version="0.9.0")
+    clock.advance(minutes=15)
+    push(client, "acme", controller_version="1.0.0")
+    push(client, "manual-co")
+    listed = {
+        c["customer_id"]: c
+        for c in client.get("/api/v1/customers", headers=GLOBAL_AUTH).json()["customers"]
+    }
+    assert listed["acme"]["managed"] is True and listed["manual-co"]["managed"] is False
+    assert listed["acme"]["controller_version"] == "1.0.0"
+    assert listed["acme"]["last_report_at"] == "2026-11-22T12:15:00Z"
+
+
+def test_latest_report_is_the_newest_full_body(client: TestClient, clock: FakeClock) -> None:
+    push(client, "acme", hostname="old-name")
+    clock.advance(minutes=15)
+    push(client, "acme", hostname="new-name")
+    body = client.get("/api/v1/customers/acme", headers=GLOBAL_AUTH).json()
+    assert body["report"]["hostname"] == "new-name"
+    assert body["status"] == "OK"
+
+
+def test_unknown_customer_is_404(client: TestClient) -> None:
+    assert client.get("/api/v1/customers/nobody", headers=GLOBAL_AUTH).status_code == 404
+
+
+def test_bad_customer_id_in_path_is_422(client: TestClient) -> None:
+    assert client.get("/api/v1/customers/a%20b", headers=GLOBAL_AUTH).status_code == 422
+
+
+def test_history_returns_the_period_oldest_first(client: TestClient, clock: FakeClock) -> None:
+    for cpu in (10, 20, 30, 40):
+        push(client, "acme", system={"cpu_percent": cpu})
+        clock.advance(hours=1)
+    response = client.get("/api/v1/customers/acme/history?period=3h", headers=GLOBAL_AUTH)
+    assert response.status_code == 200
+    cpus = [r["system"]["cpu_percent"] for r in response.json()["reports"]]
+    assert cpus == [20, 30, 40]
+    all_day = client.get("/api/v1/customers/acme/history?period=1d", headers=GLOBAL_AUTH).json()
+    assert len(all_day["reports"]) == 4
+    default = client.get("/api/v1/customers/acme/history", headers=GLOBAL_AUTH).json()
+    assert default["period"] == "7d" and len(default["reports"]) == 4
+
+
+@pytest.mark.parametrize("period", ["7", "d", "0h", "-1d", "1w", "3m", "7D", "367d", "1.5h", " 7d"])
+def test_history_refuses_other_periods_with_400(client: TestClient, period: str) -> None:
+    response = client.get(
+        "/api/v1/customers/acme/history", params={"period": period}, headers=GLOBAL_AUTH
+    )
+    assert response.status_code == 400
+    assert "period" in response.json()["detail"]

@@ -1,0 +1,119 @@
+"""The shared cast: acme (a customer with its own key), globex (another customer), an outsider.
+
+Every test gets a fresh SQLite database and a clock it can move.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from felhom_hub.app import create_app
+from felhom_hub.config import Settings
+from felhom_hub.secrets import new_token, token_hash
+from felhom_hub.store import Database, customers
+
+GLOBAL_KEY = "global-key-0123456789abcdef"
+START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass(frozen=True)
+class Customer:
+    customer_id: str
+    api_key: str
+    retrieval_password: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+GLOBAL_AUTH = {"Authorization": f"Bearer {GLOBAL_KEY}"}
+
+
+def make_settings(data_dir: Path, **sections: dict[str, Any]) -> Settings:
+    data: dict[str, Any] = {"api": {"report_api_key": GLOBAL_KEY}, "server": {"data_dir": data_dir}}
+    for name, values in sections.items():
+        data[name] = {**data.get(name, {}), **values}
+    return Settings.model_validate(data)
+
+
+def add_customer(db: Database, customer_id: str, now: datetime = START) -> Customer:
+    key, password = new_token(), new_token()
+    with db.write() as conn:
+        customers.create(
+            conn,
+            customer_id=customer_id,
+            api_key_hash=token_hash(key),
+            retrieval_password_hash=token_hash(password),
+            now=now,
+        )
+    return Customer(customer_id, key, password)
+
+
+def report_body(customer_id: str = "acme", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "customer_id": customer_id,
+        "hostname": f"{customer_id}-node-1",
+        "controller_version": "0.9.3",
+        "controller_url": f"http://{customer_id}.example:8080",
+        "health": "ok",
+        "timestamp": "2026-11-22T11:59:00Z",
+        "system": {"cpu_percent": 12.5, "load_average": [0.3, 0.2, 0.1], "uptime_seconds": 3600},
+        "storage": [{"mount_point": "/", "total_bytes": 100, "used_bytes": 40}],
+        "containers": [{"name": "nextcloud", "state": "running", "health": "healthy"}],
+        "backups": [{"kind": "restic", "target": "hdd1", "status": "ok"}],
+        "apps": [{"name": "nextcloud", "version": "29.0"}],
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings.server.database_path)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def acme(db: Database) -> Customer:
+    return add_customer(db, "acme")
+
+
+@pytest.fixture
+def globex(db: Database) -> Customer:
+    return add_customer(db, "globex")
+
+
+@pytest.fixture
+def client(settings: Settings, db: Database, clock: FakeClock) -> Iterator[TestClient]:
+    app = create_app(settings, db=db, clock=clock, run_jobs=False)
+    with TestClient(app) as test_client:
+        yield test_client

@@ -1,0 +1,77 @@
+"""Start the real ``felhom-hub serve`` in a child process on a free loopback port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+GLOBAL_KEY = "process-global-key-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class HubProcess:
+    process: subprocess.Popen[bytes]
+    url: str
+    config: Path
+    log: Path
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def write_config(data_dir: Path, port: int) -> Path:
+    config = data_dir / "hub.yaml"
+    config.write_text(
+        f'api:\n  report_api_key: "{GLOBAL_KEY}"\n'
+        f'server:\n  listen: "127.0.0.1:{port}"\n  data_dir: "{data_dir}"\n'
+    )
+    return config
+
+
+def start_hub(data_dir: Path, port: int | None = None, timeout: float = 30.0) -> HubProcess:
+    """Start the hub and wait until /healthz answers 200 (bounded by ``timeout``)."""
+    port = port or free_port()
+    config = write_config(data_dir, port)
+    log = data_dir / f"hub-{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FELHOM_HUB_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "felhom_hub.cli", "serve", "--config", str(config)],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    hub = HubProcess(process, f"http://127.0.0.1:{port}", config, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hub exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{hub.url}/healthz", timeout=1).status_code == 200:
+                return hub
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    hub.stop()
+    raise TimeoutError(f"hub did not answer within {timeout}s:\n{log.read_text()}")

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from felhom_hub.store import Database
+from felhom_hub.store.database import available_migrations
+from felhom_hub.store.schema import metadata
+
+
+def test_connections_use_wal_normal_sync_busy_timeout_and_foreign_keys(db: Database) -> None:
+    with db.read() as conn:
+        pragma = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+            for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
+        }
+    assert pragma == {"journal_mode": "wal", "synchronous": 1, "busy_timeout": 5000, "foreign_keys": 1}
+
+
+def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
+    db = Database(tmp_path / "fresh.db")
+    names = [name for _, name, _ in available_migrations()]
+    assert db.migrate() == names
+    assert db.migrate() == []
+    db.dispose()
+
+
+def test_migrated_schema_matches_the_query_tables(db: Database) -> None:
+    inspector = inspect(db.engine)
+    for table in metadata.sorted_tables:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        assert columns == set(table.columns.keys()), table.name
+
+
+def test_a_failed_write_rolls_back(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.write() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO events (customer_id, event_type, severity, message, source, received_at)"
+            " VALUES ('a', 'x', 'info', 'm', 'hub', 't')"
+        )
+        raise RuntimeError("boom")
+    with db.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one() == 0
+
+
+def test_ping_fails_when_the_file_is_gone(tmp_path: Path) -> None:
+    db = Database(tmp_path / "sub" / "hub.db")
+    assert not db.ping()  # no schema yet
+    db.migrate()
+    assert db.ping()
+    db.dispose()
+    for leftover in (tmp_path / "sub").iterdir():
+        leftover.unlink()
+    assert not db.ping()
