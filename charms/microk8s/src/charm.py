@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import ops
@@ -75,7 +76,7 @@ class MicroK8sCharm(ops.CharmBase):
     def _role(self) -> Role:
         return Role.parse(self._stored.role)
 
-    @property
+    @functools.cached_property
     def _address(self) -> str:
         binding = self.model.get_binding(PEER)
         return str(binding.network.ingress_address) if binding else ""

@@ -66,10 +66,13 @@ def drain_queue(
     return left
 
 
-def next_holder(holder: str, requests: Mapping[str, str], present: Iterable[str]) -> str:
-    """Return who holds the refresh lock next: the holder while it still asks, else the
-    lowest-numbered unit that asks, else nobody ("")."""
-    asking = sorted((u for u in requests if requests[u] and u in set(present)), key=_unit_number)
+def next_holder(holder: str, requests: Mapping[str, str]) -> str:
+    """Return who holds the refresh lock next, given each present unit's request.
+
+    The holder keeps the lock while it still asks; else the lowest-numbered unit that asks
+    gets it; else nobody ("").
+    """
+    asking = sorted((unit for unit, asks in requests.items() if asks), key=_unit_number)
     if holder in asking:
         return holder
     return asking[0] if asking else ""

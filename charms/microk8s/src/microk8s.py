@@ -161,8 +161,12 @@ def issue_client_cert(user: str, root: Path = Path("/")) -> tuple[str, str]:
 
 
 def ensure_metrics_tls(cert: str, key: str, root: Path = Path("/")) -> tuple[str, str]:
-    """Write the metrics client certificate and key (mode 0600); return their paths."""
+    """Write the metrics client certificate and key (mode 0600); return their paths.
+
+    Nothing is written until both are known.
+    """
     folder = root / METRICS_TLS
-    util.ensure_file(folder / "client.crt", cert, mode=0o600)
-    util.ensure_file(folder / "client.key", key, mode=0o600)
+    if cert and key:
+        util.ensure_file(folder / "client.crt", cert, mode=0o600)
+        util.ensure_file(folder / "client.key", key, mode=0o600)
     return str(folder / "client.crt"), str(folder / "client.key")

@@ -39,8 +39,9 @@ class Observability(ops.Object):
             secret = self._charm.app.add_secret({"cert": cert, "key": key}, label=SECRET_LABEL)
             secret_id = secret.id or ""
             peer.data[self._charm.app][SECRET_KEY] = secret_id
+        secret = self._charm.model.get_secret(id=secret_id)
         for relation in self._charm.model.relations["microk8s-provides"]:
-            self._charm.model.get_secret(id=secret_id).grant(relation)
+            secret.grant(relation)
             relation.data[self._charm.app][SECRET_KEY] = secret_id
 
     def publish(

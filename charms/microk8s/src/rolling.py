@@ -55,6 +55,4 @@ class RollingRefresh(ops.Object):
         units = [self._charm.unit, *relation.units]
         requests = {u.name: relation.data[u].get(REQUEST_KEY, "") for u in units}
         holder = relation.data[self._charm.app].get(HOLDER_KEY, "")
-        relation.data[self._charm.app][HOLDER_KEY] = cluster.next_holder(
-            holder, requests, requests
-        )
+        relation.data[self._charm.app][HOLDER_KEY] = cluster.next_holder(holder, requests)

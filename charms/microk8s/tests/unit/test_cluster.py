@@ -59,15 +59,15 @@ def test_drain_queue_tries_all_when_the_node_list_is_unknown() -> None:
 def test_next_holder_keeps_the_lock_while_the_holder_asks() -> None:
     requests = {"mk/0": "requested", "mk/1": "requested"}
 
-    assert cluster.next_holder("mk/1", requests, requests) == "mk/1"
+    assert cluster.next_holder("mk/1", requests) == "mk/1"
 
 
 def test_next_holder_picks_the_lowest_numbered_unit_that_asks() -> None:
     requests = {"mk/10": "requested", "mk/2": "requested", "mk/1": ""}
 
-    assert cluster.next_holder("mk/1", requests, requests) == "mk/2"
-    assert cluster.next_holder("", {"mk/0": ""}, ["mk/0"]) == ""
+    assert cluster.next_holder("mk/1", requests) == "mk/2"
+    assert cluster.next_holder("", {"mk/0": ""}) == ""
 
 
-def test_next_holder_ignores_units_that_left() -> None:
-    assert cluster.next_holder("mk/0", {"mk/0": "requested"}, ["mk/1"]) == ""
+def test_next_holder_frees_the_lock_of_a_unit_that_left() -> None:
+    assert cluster.next_holder("mk/0", {"mk/1": ""}) == ""

@@ -214,6 +214,13 @@ def test_ensure_metrics_tls_writes_private_files(tmp_path: Path) -> None:
     assert Path(key_file).stat().st_mode & 0o777 == 0o600
 
 
+def test_ensure_metrics_tls_writes_nothing_before_the_secret_is_shared(tmp_path: Path) -> None:
+    cert_file, _ = microk8s.ensure_metrics_tls("", "", root=tmp_path)
+
+    assert cert_file.endswith("charm-metrics/client.crt")
+    assert not Path(cert_file).exists()
+
+
 def test_commands_raise_when_they_keep_failing(runner: FakeRunner) -> None:
     runner.failures[(M, "remove-node")] = 1
 
