@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from felhom_hub.app import create_app
 from felhom_hub.config import Settings
 from felhom_hub.secrets import new_token, token_hash

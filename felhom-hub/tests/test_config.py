@@ -2,7 +2,6 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-
 from felhom_hub.config import ConfigError, Settings, load_settings, split_listen
 
 SEED_YAML = """\
@@ -110,7 +109,11 @@ def test_unreadable_or_malformed_files_are_reported(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("listen", "expected"),
-    [(":8080", ("0.0.0.0", 8080)), ("127.0.0.1:80", ("127.0.0.1", 80)), ("[::1]:8080", ("::1", 8080))],
+    [
+        (":8080", ("0.0.0.0", 8080)),
+        ("127.0.0.1:80", ("127.0.0.1", 80)),
+        ("[::1]:8080", ("::1", 8080)),
+    ],
 )
 def test_split_listen(listen: str, expected: tuple[str, int]) -> None:
     assert split_listen(listen) == expected

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-
 from felhom_hub.durations import format_duration, parse_duration
 
 
@@ -22,7 +21,7 @@ def test_parse_go_style_durations(text: str, expected: timedelta) -> None:
 
 @pytest.mark.parametrize("text", ["", "30", "m", "30 minutes", "-5m", "0s", "1h 30m", "5d"])
 def test_parse_refuses_non_durations(text: str) -> None:
-    with pytest.raises(ValueError, match="duration|longer than zero"):
+    with pytest.raises(ValueError, match=r"duration|longer than zero"):
         parse_duration(text)
 
 

@@ -1,5 +1,4 @@
 import bcrypt
-
 from felhom_hub.secrets import hash_password, new_token, same, token_hash, verify_password
 
 

@@ -24,8 +24,12 @@ def test_a_node_lifecycle_over_http(hub: HubProcess, tmp_path: Path) -> None:
     auth = {"Authorization": f"Bearer {GLOBAL_KEY}"}
     with httpx.Client(base_url=hub.url, headers=auth, timeout=10) as http:
         assert http.post("/api/v1/report", json=report_body("acme")).status_code == 201
-        event = {"customer_id": "acme", "event_type": "backup_completed", "severity": "info",
-                 "message": "ok"}
+        event = {
+            "customer_id": "acme",
+            "event_type": "backup_completed",
+            "severity": "info",
+            "message": "ok",
+        }
         assert http.post("/api/v1/event", json=event).status_code == 201
         snapshot = {
             "customer_id": "acme",
@@ -37,11 +41,18 @@ def test_a_node_lifecycle_over_http(hub: HubProcess, tmp_path: Path) -> None:
         listed = http.get("/api/v1/customers").json()["customers"]
         assert [(c["customer_id"], c["status"]) for c in listed] == [("acme", "OK")]
         assert http.get("/api/v1/infra-backup/acme").json()["backup"]["restic_passwords"] == {
-            "primary": "pw", "cross_drive": None,
+            "primary": "pw",
+            "cross_drive": None,
         }
-        assert http.post("/api/v1/report", content=b"{", headers={
-            "Content-Type": "application/json"}).status_code == 400
-        assert http.get("/api/v1/customers", headers={"Authorization": "Bearer x"}).status_code == 401
+        assert (
+            http.post(
+                "/api/v1/report", content=b"{", headers={"Content-Type": "application/json"}
+            ).status_code
+            == 400
+        )
+        assert (
+            http.get("/api/v1/customers", headers={"Authorization": "Bearer x"}).status_code == 401
+        )
         assert http.get("/openapi.json").json()["info"]["title"] == "felhom-hub"
     hub.stop()
     assert "Traceback" not in hub.log.read_text()

@@ -1,12 +1,12 @@
-"""The auth matrix: every endpoint × no key / wrong key / global key / own key / other's key."""
+"""The auth matrix: every endpoint by no key / wrong key / global key / own key / other's key."""
 
 import base64
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from felhom_hub.store import Database, customers
+
 from tests.conftest import GLOBAL_AUTH, START, Customer, report_body
 
 B64 = base64.b64encode(b"customer_id: acme\n").decode()
@@ -61,11 +61,21 @@ def seed(client: TestClient) -> None:
 @pytest.mark.parametrize("path", list(WRITES))
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("none", 401), ("wrong", 401), ("not-bearer", 401), ("global", None), ("own", None),
-     ("other", 403)],
+    [
+        ("none", 401),
+        ("wrong", 401),
+        ("not-bearer", 401),
+        ("global", None),
+        ("own", None),
+        ("other", 403),
+    ],
 )
 def test_write_endpoints(
-    client: TestClient, acme: Customer, globex: Customer, path: str, role: str,
+    client: TestClient,
+    acme: Customer,
+    globex: Customer,
+    path: str,
+    role: str,
     expected: int | None,
 ) -> None:
     response = client.post(path, json=WRITES[path], headers=headers_for(role, acme, globex))
@@ -77,8 +87,14 @@ def test_write_endpoints(
 @pytest.mark.parametrize("path", READS)
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("none", 401), ("wrong", 401), ("not-bearer", 401), ("global", 200), ("own", 200),
-     ("other", 403)],
+    [
+        ("none", 401),
+        ("wrong", 401),
+        ("not-bearer", 401),
+        ("global", 200),
+        ("own", 200),
+        ("other", 403),
+    ],
 )
 def test_read_endpoints(
     client: TestClient, acme: Customer, globex: Customer, path: str, role: str, expected: int
@@ -92,11 +108,20 @@ def test_read_endpoints(
 
 @pytest.mark.parametrize(
     ("role", "expected", "listed"),
-    [("none", 401, None), ("wrong", 401, None), ("global", 200, ["acme", "globex"]),
-     ("own", 200, ["acme"]), ("other", 200, ["globex"])],
+    [
+        ("none", 401, None),
+        ("wrong", 401, None),
+        ("global", 200, ["acme", "globex"]),
+        ("own", 200, ["acme"]),
+        ("other", 200, ["globex"]),
+    ],
 )
 def test_customer_list_shows_a_customer_key_only_its_own(
-    client: TestClient, acme: Customer, globex: Customer, role: str, expected: int,
+    client: TestClient,
+    acme: Customer,
+    globex: Customer,
+    role: str,
+    expected: int,
     listed: list[str] | None,
 ) -> None:
     seed(client)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from felhom_hub.store import Database, events, infra_backups, notifications, reports
+
 from tests.conftest import GLOBAL_AUTH, START, Customer, FakeClock, report_body
 
 JSON = {**GLOBAL_AUTH, "Content-Type": "application/json"}
@@ -231,7 +231,9 @@ class TestInfraBackup:
     def test_bad_snapshots_are_refused(
         self, client: TestClient, db: Database, change: dict[str, Any]
     ) -> None:
-        response = client.post("/api/v1/infra-backup", json=backup_body(**change), headers=GLOBAL_AUTH)
+        response = client.post(
+            "/api/v1/infra-backup", json=backup_body(**change), headers=GLOBAL_AUTH
+        )
         assert response.status_code == 422
         assert stored_counts(db) == (0, 0, 0)
 
@@ -249,19 +251,33 @@ class TestNotifyAndPreferences:
         assert (entry.channel, entry.status, entry.subject) == ("relay", "queued", "Disk")
 
     def test_preferences_are_replaced(self, client: TestClient, db: Database) -> None:
-        first = {"customer_id": "acme", "email": "a@acme.example", "enabled_events": ["backup_failed"]}
+        first = {
+            "customer_id": "acme",
+            "email": "a@acme.example",
+            "enabled_events": ["backup_failed"],
+        }
         second = {"customer_id": "acme", "email": "b@acme.example", "cooldown_hours": 12}
         client.post("/api/v1/preferences", json=first, headers=GLOBAL_AUTH)
-        assert client.post("/api/v1/preferences", json=second, headers=GLOBAL_AUTH).status_code == 200
+        assert (
+            client.post("/api/v1/preferences", json=second, headers=GLOBAL_AUTH).status_code == 200
+        )
         with db.read() as conn:
             prefs = notifications.preferences(conn, customer_id="acme")
         assert prefs is not None
-        assert (prefs.email, prefs.enabled_events, prefs.cooldown_hours) == ("b@acme.example", [], 12)
+        assert (prefs.email, prefs.enabled_events, prefs.cooldown_hours) == (
+            "b@acme.example",
+            [],
+            12,
+        )
 
     @pytest.mark.parametrize(
         "change",
-        [{"email": "nobody"}, {"enabled_events": ["made_up"]}, {"cooldown_hours": -1},
-         {"cooldown_hours": 10_000}],
+        [
+            {"email": "nobody"},
+            {"enabled_events": ["made_up"]},
+            {"cooldown_hours": -1},
+            {"cooldown_hours": 10_000},
+        ],
     )
     def test_bad_preferences_change_nothing(
         self, client: TestClient, db: Database, change: dict[str, Any]

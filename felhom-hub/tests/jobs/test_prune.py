@@ -1,10 +1,10 @@
 from datetime import timedelta
 
 import pytest
-
 from felhom_hub.config import RetentionSettings
 from felhom_hub.jobs import prune as prune_job
 from felhom_hub.store import Database, events, infra_backups, reports
+
 from tests.conftest import START
 
 
@@ -13,12 +13,25 @@ def fill(db: Database, *, days_old: int, count: int, customer_id: str = "a") -> 
     with db.write() as conn:
         for _ in range(count):
             reports.add(
-                conn, customer_id=customer_id, received_at=at, controller_version="1",
-                health="ok", hostname="h", controller_url=None, monitoring_paused=False, body="{}",
+                conn,
+                customer_id=customer_id,
+                received_at=at,
+                controller_version="1",
+                health="ok",
+                hostname="h",
+                controller_url=None,
+                monitoring_paused=False,
+                body="{}",
             )
             events.add(
-                conn, customer_id=customer_id, event_type="backup_completed", severity="info",
-                message="m", details_json="{}", source="controller", occurred_at=None,
+                conn,
+                customer_id=customer_id,
+                event_type="backup_completed",
+                severity="info",
+                message="m",
+                details_json="{}",
+                source="controller",
+                occurred_at=None,
                 received_at=at,
             )
 

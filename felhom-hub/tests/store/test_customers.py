@@ -1,6 +1,6 @@
 import pytest
-
 from felhom_hub.store import Database, customers
+
 from tests.conftest import START
 
 
@@ -16,9 +16,13 @@ def test_create_get_block_unblock(db: Database) -> None:
 
 def test_creating_twice_is_refused(db: Database) -> None:
     with db.write() as conn:
-        customers.create(conn, customer_id="a", api_key_hash="k", retrieval_password_hash="r", now=START)
+        customers.create(
+            conn, customer_id="a", api_key_hash="k", retrieval_password_hash="r", now=START
+        )
     with pytest.raises(customers.CustomerExistsError), db.write() as conn:
-        customers.create(conn, customer_id="a", api_key_hash="k2", retrieval_password_hash="r", now=START)
+        customers.create(
+            conn, customer_id="a", api_key_hash="k2", retrieval_password_hash="r", now=START
+        )
 
 
 def test_unknown_customer_status_change_reports_false(db: Database) -> None:

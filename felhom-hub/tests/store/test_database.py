@@ -1,11 +1,10 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
-
 from felhom_hub.store import Database
 from felhom_hub.store.database import available_migrations
 from felhom_hub.store.schema import metadata
+from sqlalchemy import inspect
 
 
 def test_connections_use_wal_normal_sync_busy_timeout_and_foreign_keys(db: Database) -> None:
@@ -14,7 +13,12 @@ def test_connections_use_wal_normal_sync_busy_timeout_and_foreign_keys(db: Datab
             name: conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
             for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
         }
-    assert pragma == {"journal_mode": "wal", "synchronous": 1, "busy_timeout": 5000, "foreign_keys": 1}
+    assert pragma == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "busy_timeout": 5000,
+        "foreign_keys": 1,
+    }
 
 
 def test_migrations_apply_once_in_order(tmp_path: Path) -> None:

@@ -1,13 +1,16 @@
 from datetime import timedelta
 
 from felhom_hub.store import Database, infra_backups
+
 from tests.conftest import START
 
 
 def test_prune_keeps_the_newest_versions_per_customer(db: Database) -> None:
     with db.write() as conn:
         for i in range(5):
-            infra_backups.add(conn, customer_id="a", received_at=START + timedelta(hours=i), body=str(i))
+            infra_backups.add(
+                conn, customer_id="a", received_at=START + timedelta(hours=i), body=str(i)
+            )
         infra_backups.add(conn, customer_id="b", received_at=START, body="b")
     with db.write() as conn:
         assert infra_backups.prune(conn, keep=2) == 3

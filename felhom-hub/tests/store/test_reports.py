@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 
 from felhom_hub.store import Database, reports
+
 from tests.conftest import START
 
 

@@ -1,5 +1,6 @@
 """Uniform 4xx answers: request-size limit, malformed JSON, validation errors without echoes."""
 
+import contextlib
 import json
 from typing import Any
 
@@ -25,45 +26,47 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None:
-            if not declared.isdigit():
-                await _answer(send, 400, "invalid Content-Length header")
-                return
-            if int(declared) > self.max_bytes:
-                await _answer(send, 413, self._too_large())
-                return
-        seen = 0
-        too_large = started = False
+        if declared is not None and not declared.isdigit():
+            await _answer(send, 400, "invalid Content-Length header")
+            return
+        guard = _BodyGuard(receive, send, self.max_bytes)
+        if declared is not None and int(declared) > self.max_bytes:
+            await guard.refuse()
+            return
+        with contextlib.suppress(_BodyTooLargeError):
+            await self.app(scope, guard.receive, guard.send)
+        if guard.too_large and not guard.started:
+            await guard.refuse()
 
-        async def limited_receive() -> Message:
-            nonlocal seen, too_large
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                too_large = True
-                raise _BodyTooLargeError
-            return message
 
-        async def guarded_send(message: Message) -> None:
-            # Frameworks may turn the receive error into their own 400: answer 413 instead.
-            nonlocal started
-            if too_large:
-                if message["type"] == "http.response.start" and not started:
-                    started = True
-                    await _answer(send, 413, self._too_large())
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+class _BodyGuard:
+    """Counts body bytes as the app reads them; once over the limit, answers 413 instead."""
 
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except _BodyTooLargeError:
-            pass
-        if too_large and not started:
-            await _answer(send, 413, self._too_large())
+    def __init__(self, receive: Receive, send: Send, max_bytes: int) -> None:
+        self._receive, self._send, self.max_bytes = receive, send, max_bytes
+        self.seen = 0
+        self.too_large = self.started = False
 
-    def _too_large(self) -> str:
-        return f"request body is larger than {self.max_bytes} bytes"
+    async def receive(self) -> Message:
+        message = await self._receive()
+        self.seen += len(message.get("body", b""))
+        if self.seen > self.max_bytes:
+            self.too_large = True
+            raise _BodyTooLargeError
+        return message
+
+    async def send(self, message: Message) -> None:
+        # Frameworks may turn the receive error into their own 400: answer 413 instead.
+        if self.too_large:
+            if message["type"] == "http.response.start" and not self.started:
+                await self.refuse()
+            return
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
+
+    async def refuse(self) -> None:
+        self.started = True
+        await _answer(self._send, 413, f"request body is larger than {self.max_bytes} bytes")
 
 
 async def _answer(send: Send, code: int, detail: str) -> None:

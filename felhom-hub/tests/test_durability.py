@@ -1,0 +1,67 @@
+"""A 2xx means committed: SIGKILL the server mid-stream, restart, find every acknowledged report."""
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import report_body
+from tests.hub_process import GLOBAL_KEY, start_hub
+
+pytestmark = pytest.mark.slow
+
+WRITERS = 4
+KILL_AFTER = 300  # acknowledged reports before the kill
+MAX_PER_WRITER = 5000  # bound on each writer's loop
+
+
+def test_every_acknowledged_report_survives_sigkill(tmp_path: Path) -> None:
+    hub = start_hub(tmp_path)
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(number: int) -> None:
+        auth = {"Authorization": f"Bearer {GLOBAL_KEY}"}
+        with httpx.Client(base_url=hub.url, headers=auth, timeout=5) as http:
+            for seq in range(MAX_PER_WRITER):
+                if stop.is_set():
+                    return
+                hostname = f"w{number}-{seq}"
+                try:
+                    response = http.post(
+                        "/api/v1/report", json=report_body("acme", hostname=hostname)
+                    )
+                except httpx.TransportError:
+                    return  # the server is gone; this request was never acknowledged
+                if response.status_code == 201:
+                    with lock:
+                        acknowledged.append(hostname)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < KILL_AFTER and time.monotonic() < deadline:
+        time.sleep(0.01)
+    hub.kill()  # SIGKILL while the writers still have requests in flight
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(acknowledged) >= KILL_AFTER, "the writers never got going"
+
+    restarted = start_hub(tmp_path, port=None)
+    try:
+        response = httpx.get(
+            f"{restarted.url}/api/v1/customers/acme/history",
+            params={"period": "1d"},
+            headers={"Authorization": f"Bearer {GLOBAL_KEY}"},
+            timeout=30,
+        )
+    finally:
+        restarted.stop()
+    stored = {item["hostname"] for item in response.json()["reports"]}
+    missing = [h for h in acknowledged if h not in stored]
+    assert not missing, f"{len(missing)} acknowledged reports lost, e.g. {missing[:5]}"
