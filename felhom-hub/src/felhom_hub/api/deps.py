@@ -1,4 +1,8 @@
-"""Typed access to what the app was built with (settings, database, clock)."""
+"""Typed access to what the app was built with (settings, database, clock).
+
+All dependencies are `async def`: FastAPI runs plain `def` dependencies in a thread pool,
+which costs more than the work they do.
+"""
 
 from datetime import datetime
 from typing import Annotated
@@ -9,17 +13,17 @@ from felhom_hub.config import Settings
 from felhom_hub.store import Database
 
 
-def _db(request: Request) -> Database:
+async def _db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     now: datetime = request.app.state.clock()
     return now
 

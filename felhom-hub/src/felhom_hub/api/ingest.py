@@ -4,13 +4,13 @@ Each handler validates, checks the caller may write this customer, and commits i
 transaction before answering: a 2xx means the row is on disk.
 """
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response
 
 from felhom_hub.api.auth import Caller
 from felhom_hub.api.deps import Db, Now
 from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, PreferencesIn
 from felhom_hub.api.report_schema import Report
-from felhom_hub.api.responses import Created, Queued, Saved
+from felhom_hub.api.responses import Created, Queued, Saved, serialized
 from felhom_hub.store import events, infra_backups, notifications, reports
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
@@ -22,10 +22,10 @@ _AUTH_ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-@router.post("/report", status_code=status.HTTP_201_CREATED, responses=_AUTH_ERRORS)
+@router.post("/report", status_code=201, response_model=Created, responses=_AUTH_ERRORS)
 async def post_report(
     report: Report, request: Request, caller: Caller, db: Db, now: Now
-) -> Created:
+) -> Response:
     """Store a periodic status report as received, with its summary columns."""
     caller.require(report.customer_id)
     body = (await request.body()).decode()
@@ -41,11 +41,11 @@ async def post_report(
             monitoring_paused=report.monitoring_paused,
             body=body,
         )
-    return Created(id=report_id, received_at=now)
+    return serialized(Created(id=report_id, received_at=now), 201)
 
 
-@router.post("/event", status_code=status.HTTP_201_CREATED, responses=_AUTH_ERRORS)
-async def post_event(event: EventIn, caller: Caller, db: Db, now: Now) -> Created:
+@router.post("/event", status_code=201, response_model=Created, responses=_AUTH_ERRORS)
+async def post_event(event: EventIn, caller: Caller, db: Db, now: Now) -> Response:
     """Store a structured event sent by a controller."""
     caller.require(event.customer_id)
     with db.write() as conn:
@@ -60,11 +60,11 @@ async def post_event(event: EventIn, caller: Caller, db: Db, now: Now) -> Create
             occurred_at=event.occurred_at,
             received_at=now,
         )
-    return Created(id=event_id, received_at=now)
+    return serialized(Created(id=event_id, received_at=now), 201)
 
 
-@router.post("/infra-backup", status_code=status.HTTP_201_CREATED, responses=_AUTH_ERRORS)
-async def post_infra_backup(backup: InfraBackupIn, caller: Caller, db: Db, now: Now) -> Created:
+@router.post("/infra-backup", status_code=201, response_model=Created, responses=_AUTH_ERRORS)
+async def post_infra_backup(backup: InfraBackupIn, caller: Caller, db: Db, now: Now) -> Response:
     """Store an infrastructure snapshot for disaster recovery."""
     caller.require(backup.customer_id)
     with db.write() as conn:
@@ -74,11 +74,11 @@ async def post_infra_backup(backup: InfraBackupIn, caller: Caller, db: Db, now: 
             received_at=now,
             body=backup.model_dump_json(),
         )
-    return Created(id=backup_id, received_at=now)
+    return serialized(Created(id=backup_id, received_at=now), 201)
 
 
-@router.post("/notify", status_code=status.HTTP_202_ACCEPTED, responses=_AUTH_ERRORS)
-async def post_notify(notice: NotifyIn, caller: Caller, db: Db, now: Now) -> Queued:
+@router.post("/notify", status_code=202, response_model=Queued, responses=_AUTH_ERRORS)
+async def post_notify(notice: NotifyIn, caller: Caller, db: Db, now: Now) -> Response:
     """Legacy relay: record the notification; dispatch picks it up from the queue."""
     caller.require(notice.customer_id)
     with db.write() as conn:
@@ -91,11 +91,11 @@ async def post_notify(notice: NotifyIn, caller: Caller, db: Db, now: Now) -> Que
             message=notice.message,
             now=now,
         )
-    return Queued(id=entry_id)
+    return serialized(Queued(id=entry_id), 202)
 
 
-@router.post("/preferences", responses=_AUTH_ERRORS)
-async def post_preferences(prefs: PreferencesIn, caller: Caller, db: Db, now: Now) -> Saved:
+@router.post("/preferences", response_model=Saved, responses=_AUTH_ERRORS)
+async def post_preferences(prefs: PreferencesIn, caller: Caller, db: Db, now: Now) -> Response:
     """Replace the customer's notification preferences."""
     caller.require(prefs.customer_id)
     with db.write() as conn:
@@ -107,4 +107,4 @@ async def post_preferences(prefs: PreferencesIn, caller: Caller, db: Db, now: No
             cooldown_hours=prefs.cooldown_hours,
             now=now,
         )
-    return Saved(customer_id=prefs.customer_id)
+    return serialized(Saved(customer_id=prefs.customer_id), 200)

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from fastapi import Response
 from pydantic import BaseModel
 
 from felhom_hub.status import CustomerStatus
@@ -70,3 +71,11 @@ class InfraBackup(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+
+
+def serialized(model: BaseModel, status_code: int) -> Response:
+    """Answer with ``model`` already serialized, skipping FastAPI's re-validation of it.
+
+    Used on the ingest hot path; the route still declares ``response_model`` for the docs.
+    """
+    return Response(model.model_dump_json(), status_code, media_type="application/json")

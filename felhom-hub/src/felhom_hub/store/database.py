@@ -110,4 +110,5 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _on_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    # Straight to the driver: this runs for every transaction, and BEGIN returns no rows.
+    conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
