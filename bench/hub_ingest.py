@@ -35,27 +35,49 @@ def report(seq: int) -> bytes:
         "health": "ok",
         "timestamp": "2026-11-22T12:00:00Z",
         "system": {
-            "cpu_percent": 12.5, "load_average": [0.4, 0.3, 0.2], "memory_total_bytes": 8 << 30,
-            "memory_used_bytes": 3 << 30, "uptime_seconds": 86400 + seq, "os": "Debian 12",
+            "cpu_percent": 12.5,
+            "load_average": [0.4, 0.3, 0.2],
+            "memory_total_bytes": 8 << 30,
+            "memory_used_bytes": 3 << 30,
+            "uptime_seconds": 86400 + seq,
+            "os": "Debian 12",
             "kernel": "6.1.0-27-amd64",
         },
         "storage": [
-            {"mount_point": f"/mnt/hdd{i}", "device": f"/dev/sd{chr(97 + i)}1", "fs_type": "ext4",
-             "uuid": f"0b7c5d2e-1f3a-4b6c-9d8e-{i:012d}", "total_bytes": 4 << 40,
-             "used_bytes": 1 << 40, "smart_status": "passed"}
+            {
+                "mount_point": f"/mnt/hdd{i}",
+                "device": f"/dev/sd{chr(97 + i)}1",
+                "fs_type": "ext4",
+                "uuid": f"0b7c5d2e-1f3a-4b6c-9d8e-{i:012d}",
+                "total_bytes": 4 << 40,
+                "used_bytes": 1 << 40,
+                "smart_status": "passed",
+            }
             for i in range(4)
         ],
         "containers": [
-            {"name": f"app-{i}", "image": f"registry.example/app-{i}:1.{i}", "state": "running",
-             "health": "healthy", "restart_count": 0}
+            {
+                "name": f"app-{i}",
+                "image": f"registry.example/app-{i}:1.{i}",
+                "state": "running",
+                "health": "healthy",
+                "restart_count": 0,
+            }
             for i in range(10)
         ],
         "backups": [
-            {"kind": "restic", "target": f"hdd{i}", "status": "ok",
-             "last_success_at": "2026-11-22T03:00:00Z", "size_bytes": 123456789}
+            {
+                "kind": "restic",
+                "target": f"hdd{i}",
+                "status": "ok",
+                "last_success_at": "2026-11-22T03:00:00Z",
+                "size_bytes": 123456789,
+            }
             for i in range(2)
         ],
-        "apps": [{"name": f"app-{i}", "version": f"1.{i}.0", "status": "running"} for i in range(6)],
+        "apps": [
+            {"name": f"app-{i}", "version": f"1.{i}.0", "status": "running"} for i in range(6)
+        ],
     }
     return json.dumps(body).encode()
 
@@ -68,7 +90,9 @@ def request_bytes(body: bytes) -> bytes:
     return head.encode() + body
 
 
-async def one_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes) -> int:
+async def one_request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes
+) -> int:
     writer.write(data)
     status_line = await reader.readline()
     length = 0
@@ -79,7 +103,9 @@ async def one_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     return int(status_line.split()[1])
 
 
-async def closed_loop(port: int, payloads: list[bytes], concurrency: int) -> tuple[float, list[float]]:
+async def closed_loop(
+    port: int, payloads: list[bytes], concurrency: int
+) -> tuple[float, list[float]]:
     """Each connection sends its next report as soon as the previous one is answered."""
     queue = iter(range(len(payloads)))
     latencies: list[float] = []
@@ -147,9 +173,16 @@ def raw_sqlite_rate(payloads: list[bytes], folder: Path) -> float:
         conn.execute(
             "INSERT INTO reports (customer_id, received_at, controller_version, health, hostname,"
             " controller_url, monitoring_paused, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (row["customer_id"], time.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
-             row["controller_version"], row["health"], row["hostname"], row["controller_url"],
-             0, raw.decode()),
+            (
+                row["customer_id"],
+                time.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+                row["controller_version"],
+                row["health"],
+                row["hostname"],
+                row["controller_url"],
+                0,
+                raw.decode(),
+            ),
         )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - began
@@ -169,7 +202,9 @@ def start_hub(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FELHOM_HUB_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "felhom_hub.cli", "serve", "--config", str(config)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     for _ in range(300):
         try:
@@ -209,10 +244,14 @@ def main() -> None:
             hub.wait(timeout=30)
         raw = raw_sqlite_rate(payloads, folder)
     hub_rate = args.count / elapsed
-    print(f"hub, {args.concurrency} connections: {hub_rate:,.0f} reports/s, "
-          f"p50 {ms(lat, 0.5):.1f} ms, p99 {ms(lat, 0.99):.1f} ms")
-    print(f"hub at {args.rate:.0f} reports/s offered for {args.rate_seconds:.0f} s: "
-          f"p50 {ms(paced, 0.5):.1f} ms, p99 {ms(paced, 0.99):.1f} ms")
+    print(
+        f"hub, {args.concurrency} connections: {hub_rate:,.0f} reports/s, "
+        f"p50 {ms(lat, 0.5):.1f} ms, p99 {ms(lat, 0.99):.1f} ms"
+    )
+    print(
+        f"hub at {args.rate:.0f} reports/s offered for {args.rate_seconds:.0f} s: "
+        f"p50 {ms(paced, 0.5):.1f} ms, p99 {ms(paced, 0.99):.1f} ms"
+    )
     print(f"raw SQLite single-row WAL inserts: {raw:,.0f} rows/s")
     print(f"hub / raw SQLite: {hub_rate / raw:.3f}")
 
