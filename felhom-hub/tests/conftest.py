@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from felhom_hub.accounts import create_customer
 from felhom_hub.app import create_app
 from felhom_hub.config import Settings
-from felhom_hub.secrets import new_token, token_hash
-from felhom_hub.store import Database, customers
+from felhom_hub.store import Database
 
 GLOBAL_KEY = "global-key-0123456789abcdef"
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -53,16 +53,8 @@ def make_settings(data_dir: Path, **sections: dict[str, Any]) -> Settings:
 
 
 def add_customer(db: Database, customer_id: str, now: datetime = START) -> Customer:
-    key, password = new_token(), new_token()
-    with db.write() as conn:
-        customers.create(
-            conn,
-            customer_id=customer_id,
-            api_key_hash=token_hash(key),
-            retrieval_password_hash=token_hash(password),
-            now=now,
-        )
-    return Customer(customer_id, key, password)
+    created = create_customer(db, customer_id, now=now)
+    return Customer(customer_id, created.api_key, created.retrieval_password)
 
 
 def report_body(customer_id: str = "acme", **overrides: Any) -> dict[str, Any]:

@@ -3,17 +3,16 @@
 import argparse
 import getpass
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from felhom_hub import __version__
-from felhom_hub.api.fields import CUSTOMER_ID_PATTERN
+from felhom_hub.accounts import InvalidCustomerIdError, create_customer
 from felhom_hub.clock import utcnow
 from felhom_hub.config import CONFIG_ENV, ConfigError, Settings, load_settings
 from felhom_hub.jobs.prune import prune
-from felhom_hub.secrets import hash_password, new_token, token_hash
+from felhom_hub.secrets import hash_password, new_token
 from felhom_hub.store import Database, customers
 
 DEFAULT_CONFIG = Path("hub.yaml")
@@ -53,12 +52,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = _settings(args)
     _migrated(settings).dispose()
-    server = settings.server
+    server, config = settings.server, _config_path(args)
     host = f"[{server.host}]" if ":" in server.host else server.host
     print(f"felhom-hub {__version__} listening on http://{host}:{server.port}")
     print(f"database: {server.database_path}")
     if settings.api.report_api_key:
-        print("API calls: 'Authorization: Bearer <api.report_api_key from the config>'")
+        where = f"api.report_api_key in {config}" if config else "api.report_api_key"
+        print(f"API calls: 'Authorization: Bearer <key>' with the global key ({where})")
     print("per-customer keys: 'felhom-hub customer create <id>'", flush=True)
     app = create_app(settings)
     uvicorn.run(app, host=server.host, port=server.port, access_log=args.access_log)
@@ -129,23 +129,15 @@ def cmd_customer(args: argparse.Namespace) -> None:
 
 
 def _create_customer(db: Database, customer_id: str) -> None:
-    if not re.fullmatch(CUSTOMER_ID_PATTERN, customer_id):
-        raise CommandError(f"{customer_id!r} is not a valid customer id ({CUSTOMER_ID_PATTERN})")
-    api_key, retrieval_password = new_token(), new_token()
     try:
-        with db.write() as conn:
-            customers.create(
-                conn,
-                customer_id=customer_id,
-                api_key_hash=token_hash(api_key),
-                retrieval_password_hash=token_hash(retrieval_password),
-                now=utcnow(),
-            )
+        created = create_customer(db, customer_id, now=utcnow())
+    except InvalidCustomerIdError as exc:
+        raise CommandError(str(exc)) from None
     except customers.CustomerExistsError:
         raise CommandError(f"customer {customer_id!r} exists already") from None
     print(f"customer {customer_id} created")
-    print(f"api key:            {api_key}")
-    print(f"retrieval password: {retrieval_password}")
+    print(f"api key:            {created.api_key}")
+    print(f"retrieval password: {created.retrieval_password}")
     print("Shown once: the hub stores only their hashes.")
 
 

@@ -74,7 +74,7 @@ async def list_customers(caller: Caller, db: Db, settings: AppSettings, now: Now
         if not caller.may_access(customer_id):
             continue
         config, summary = configs.get(customer_id), latest.get(customer_id)
-        blocked = config is not None and config.status == "blocked"
+        blocked = config is not None and config.blocked
         listed.append(
             CustomerSummary(
                 customer_id=customer_id,
@@ -101,7 +101,7 @@ async def latest_report(
         config = customers.get(conn, customer_id=customer_id)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report from {customer_id!r} yet")
-    blocked = config is not None and config.status == "blocked"
+    blocked = config is not None and config.blocked
     return LatestReport(
         customer_id=customer_id,
         status=_status(settings, now, stored.summary, blocked),
@@ -175,7 +175,7 @@ async def controller_config(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "unknown customer or wrong X-Retrieval-Password"
         )
-    if config.status == "blocked":
+    if config.blocked:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"customer {customer_id!r} is blocked")
     raise HTTPException(
         status.HTTP_404_NOT_FOUND, f"no controller.yaml has been generated for {customer_id!r} yet"

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from felhom_hub.store.schema import customer_configs
 
@@ -16,6 +17,10 @@ class CustomerConfig:
     retrieval_password_hash: str | None
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def blocked(self) -> bool:
+        return self.status == "blocked"
 
 
 class CustomerExistsError(Exception):
@@ -30,19 +35,21 @@ def create(
     retrieval_password_hash: str,
     now: datetime,
 ) -> None:
-    if get(conn, customer_id=customer_id) is not None:
-        raise CustomerExistsError(customer_id)
-    conn.execute(
-        insert(customer_configs),
-        {
-            "customer_id": customer_id,
-            "status": "active",
-            "api_key_hash": api_key_hash,
-            "retrieval_password_hash": retrieval_password_hash,
-            "created_at": now,
-            "updated_at": now,
-        },
+    """Insert an active customer; CustomerExistsError when the id is taken."""
+    statement = (
+        sqlite_insert(customer_configs)
+        .values(
+            customer_id=customer_id,
+            status="active",
+            api_key_hash=api_key_hash,
+            retrieval_password_hash=retrieval_password_hash,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["customer_id"])
     )
+    if conn.execute(statement).rowcount != 1:
+        raise CustomerExistsError(customer_id)
 
 
 def get(conn: Connection, *, customer_id: str) -> CustomerConfig | None:
