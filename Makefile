@@ -2,7 +2,7 @@
 # defaults; `make test` runs lint, type checks and every package's tests.
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
-PY_DIRS := felhom-hub bench
+PY_DIRS := felhom-hub bench tools
 CHARMS := $(wildcard charms/*/Makefile)
 
 .PHONY: bootstrap run test lint typecheck unit charms bench clean
@@ -19,9 +19,10 @@ run: bootstrap
 lint: bootstrap
 	$(UV) run --frozen ruff check $(PY_DIRS)
 	$(UV) run --frozen ruff format --check $(PY_DIRS)
+	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src bench tools charms/*/src
 
 typecheck: bootstrap
-	$(UV) run --frozen mypy felhom-hub/src felhom-hub/tests bench
+	$(UV) run --frozen mypy felhom-hub/src felhom-hub/tests bench tools
 
 unit: bootstrap
 	$(UV) run --frozen pytest felhom-hub/tests

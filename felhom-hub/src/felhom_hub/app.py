@@ -5,11 +5,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from fastapi import FastAPI, Response, status
+from fastapi import FastAPI
 
 from felhom_hub import __version__
-from felhom_hub.api import errors, fleet, ingest
-from felhom_hub.api.responses import Health
+from felhom_hub.api import errors, fleet, health, ingest
 from felhom_hub.clock import Clock, utcnow
 from felhom_hub.config import Settings
 from felhom_hub.jobs.prune import PruneResult, prune
@@ -54,13 +53,6 @@ def create_app(
     errors.install(app, max_body_bytes=settings.server.max_body_bytes)
     app.include_router(ingest.router)
     app.include_router(fleet.router)
-
-    @app.get("/healthz", tags=["health"], responses={503: {"description": "database down"}})
-    async def healthz(response: Response) -> Health:
-        """Liveness and database check; needs no authentication."""
-        if not database.ping():
-            response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-            return Health(status="database unavailable", version=__version__)
-        return Health(status="ok", version=__version__)
+    app.include_router(health.router)
 
     return app
