@@ -23,8 +23,8 @@ def check(path: Path) -> tuple[list[str], list[str]]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             length = (node.end_lineno or node.lineno) - node.lineno + 1
             if length > FUNCTION_WARN:
-                where = f"{path}:{node.lineno} {node.name}()"
-                (failures if length > FUNCTION_FAIL else warnings).append(f"{where}: {length} lines")
+                found = f"{path}:{node.lineno} {node.name}(): {length} lines"
+                (failures if length > FUNCTION_FAIL else warnings).append(found)
     return warnings, failures
 
 
