@@ -4,19 +4,16 @@
 from __future__ import annotations
 
 import functools
-import json
 
 import ops
 
-import cluster
 import containerd
 import microk8s
 from actions import NodeActions
+from clustering import PEER, PROVIDES, REQUIRES, Clustering
 from config import CharmConfig, Role
 from observability import Observability
 from rolling import RollingRefresh
-
-PEER, PROVIDES, REQUIRES = "peer", "microk8s-provides", "microk8s"
 
 
 class MicroK8sCharm(ops.CharmBase):
@@ -27,7 +24,8 @@ class MicroK8sCharm(ops.CharmBase):
     def __init__(self, framework: ops.Framework):
         super().__init__(framework)
         self._stored.set_default(role="", installed=False, joined=False, hostnames={})
-        self._stored.set_default(channel="", refresh_pending=False, addons={})
+        self._stored.set_default(channel="", refresh_pending=False, addons={}, leaving=False)
+        self.clustering = Clustering(self, self._stored, microk8s, lambda: self._address)
         self.rolling = RollingRefresh(self, PEER)
         self.observability = Observability(self)
         on = self.on
@@ -53,7 +51,8 @@ class MicroK8sCharm(ops.CharmBase):
 
     def _on_peer_departed(self, event: ops.RelationDepartedEvent) -> None:
         if event.departing_unit == self.unit:
-            self._stored.joined = False  # this unit is leaving; the leader removes its node
+            # The leader removes this unit's node; joining again would leave a stale node.
+            self._stored.joined, self._stored.leaving = False, True
             return
         self._reconcile(rotate_token=False)
 
@@ -84,10 +83,6 @@ class MicroK8sCharm(ops.CharmBase):
     def _is_cluster_member(self) -> bool:
         return self._role is Role.CONTROL_PLANE and bool(self._stored.joined)
 
-    @property
-    def _peer(self) -> ops.Relation | None:
-        return self.model.get_relation(PEER)
-
     def _reconcile(self, *, rotate_token: bool) -> None:
         config, _ = self._load_config()
         if config is None:
@@ -101,14 +96,18 @@ class MicroK8sCharm(ops.CharmBase):
         if fresh:
             microk8s.wait_ready()  # first wait-ready, after registries and proxies are set
         if self._role is Role.WORKER:
-            self._reconcile_worker()
+            self.clustering.reconcile_worker()
         else:
-            self._reconcile_control_plane(config, rotate_token)
+            self.clustering.reconcile_control_plane(rotate_token)
+            if self.unit.is_leader() and self._stored.joined:
+                self._apply_addons(config)
+                peer = self.clustering.peer
+                self.observability.share_secret(peer, microk8s.issue_client_cert)
         needed = self._stored.channel != config.channel or bool(self._stored.refresh_pending)
         self.rolling.run(needed and self._stored.installed, lambda: self._refresh(config.channel))
         self._publish_observability()
-        if self._stored.installed:
-            self.unit.set_workload_version(microk8s.version())
+        if self._stored.installed and (version := microk8s.version()):
+            self.unit.set_workload_version(version)
 
     def _ensure_installed(self, config: CharmConfig) -> bool:
         if self._stored.installed:
@@ -128,83 +127,20 @@ class MicroK8sCharm(ops.CharmBase):
             microk8s.ensure_extra_sans(config.sans(self._address))
             microk8s.ensure_cert_reissue(config.automatic_certificate_reissue)
         own = {"hostname": microk8s.hostname(), "address": self._address}
-        for relation in self._member_relations() + self.model.relations[REQUIRES]:
+        for relation in self.clustering.member_relations() + self.model.relations[REQUIRES]:
             relation.data[self.unit].update(own)
         members = self._members() if config.manage_etc_hosts else {}
         microk8s.ensure_etc_hosts(members)
 
-    def _member_relations(self) -> list[ops.Relation]:
-        """The relations whose units are this cluster's members: peers and workers."""
-        peer = [self._peer] if self._peer else []
-        return peer + list(self.model.relations[PROVIDES])
-
     def _members(self) -> dict[str, str]:
         """Return ``hostname -> address`` for every cluster member this unit can see."""
         members = {microk8s.hostname(): self._address}
-        for relation in self._member_relations() + self.model.relations[REQUIRES]:
+        for relation in self.clustering.member_relations() + self.model.relations[REQUIRES]:
             for unit in relation.units:
                 data = relation.data[unit]
                 if data.get("hostname") and data.get("address"):
                     members[data["hostname"]] = data["address"]
         return members
-
-    def _reconcile_worker(self) -> None:
-        relation = self.model.get_relation(REQUIRES)
-        if relation is None:
-            if self._stored.joined:  # the relation is gone: leave the cluster cleanly
-                microk8s.remove()
-                self._stored.installed = self._stored.joined = False
-            return
-        url = relation.data[relation.app].get("join_url") if relation.app else None
-        if url and not self._stored.joined:
-            microk8s.join(url, worker=True)
-            microk8s.wait_ready()
-            self._stored.joined = True
-
-    def _reconcile_control_plane(self, config: CharmConfig, rotate_token: bool) -> None:
-        for relation in self._member_relations():
-            for unit in relation.units:
-                if hostname := relation.data[unit].get("hostname"):
-                    self._stored.hostnames[unit.name] = hostname
-        url = self._peer.data[self.app].get("join_url", "") if self._peer else ""
-        if not self._stored.joined:
-            if self.unit.is_leader() and not url:
-                self._stored.joined = True  # bootstrap: this unit's cluster is the cluster
-            elif url and cluster.url_address(url) != self._address:
-                microk8s.join(url, worker=False)
-                microk8s.wait_ready()
-                self._stored.joined = True
-        if self.unit.is_leader() and self._stored.joined:
-            self._publish_join_url(url, rotate_token)
-            self._remove_departed()
-            self._apply_addons(config)
-            self.observability.share_secret(self._peer, microk8s.issue_client_cert)
-
-    def _publish_join_url(self, url: str, rotate: bool) -> None:
-        relations = self._member_relations()
-        if not relations:
-            return
-        if rotate or not url or cluster.url_address(url) != self._address:
-            token = cluster.new_token()
-            microk8s.add_node(token, cluster.TOKEN_TTL)
-            url = cluster.join_url(self._address, token)
-        for relation in relations:
-            relation.data[self.app]["join_url"] = url
-
-    def _remove_departed(self) -> None:
-        peer = self._peer
-        if peer is None:
-            return
-        present = {unit.name for r in self._member_relations() for unit in r.units}
-        gone = cluster.departed(dict(self._stored.hostnames), present)
-        for unit in gone:
-            del self._stored.hostnames[unit]
-        queue = json.loads(peer.data[self.app].get("remove_nodes", "[]"))
-        queue = cluster.enqueue(queue, gone.values())
-        if queue:
-            nodes, own = microk8s.nodes(), microk8s.hostname()
-            queue = cluster.drain_queue(queue, own, nodes, microk8s.remove_node)
-        peer.data[self.app]["remove_nodes"] = json.dumps(queue)
 
     def _apply_addons(self, config: CharmConfig) -> None:
         for addon, enabled in config.addons().items():
@@ -218,7 +154,7 @@ class MicroK8sCharm(ops.CharmBase):
 
     def _publish_observability(self) -> None:
         control_plane = self._role is Role.CONTROL_PLANE
-        source = self._peer if control_plane else self.model.get_relation(REQUIRES)
+        source = self.clustering.peer if control_plane else self.model.get_relation(REQUIRES)
         node = (microk8s.hostname(), control_plane)
         self.observability.publish(source, node, microk8s.ensure_metrics_tls)
 
@@ -234,6 +170,10 @@ class MicroK8sCharm(ops.CharmBase):
             event.add_status(ops.MaintenanceStatus("installing MicroK8s"))
         elif self._role is Role.WORKER and self.model.get_relation(REQUIRES) is None:
             event.add_status(ops.WaitingStatus("waiting for a microk8s relation"))
+        elif self._stored.leaving:
+            event.add_status(ops.MaintenanceStatus("leaving the cluster"))
+        elif self.clustering.join_failed:
+            event.add_status(ops.WaitingStatus("joining the cluster failed; retrying"))
         elif not self._stored.joined:
             event.add_status(ops.WaitingStatus("waiting to join the cluster"))
         elif self.rolling.waiting():

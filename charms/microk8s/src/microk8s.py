@@ -53,12 +53,14 @@ def restart_containerd() -> None:
 
 def add_node(token: str, ttl: int) -> None:
     """Register a join ``token`` valid for ``ttl`` seconds."""
-    util.run([MICROK8S, "add-node", "--token", token, "--token-ttl", str(ttl)], attempts=3)
+    argv = [MICROK8S, "add-node", "--token", token, "--token-ttl", str(ttl)]
+    util.run(argv, attempts=3, secret=token)
 
 
 def join(url: str, *, worker: bool) -> None:
     """Join the cluster behind ``url`` (``<address>:25000/<token>``)."""
-    util.run([MICROK8S, "join", url] + (["--worker"] if worker else []), attempts=3)
+    token = url.rsplit("/", 1)[-1]
+    util.run([MICROK8S, "join", url] + (["--worker"] if worker else []), attempts=3, secret=token)
 
 
 def remove_node(hostname: str) -> None:
@@ -96,7 +98,10 @@ def nodes() -> set[str] | None:
 
 def version() -> str:
     """Return the MicroK8s version, e.g. ``1.31.1``, or "" when unknown."""
-    match = _VERSION.search(util.run([MICROK8S, "version"]))
+    try:
+        match = _VERSION.search(util.run([MICROK8S, "version"]))
+    except subprocess.CalledProcessError:
+        return ""
     return match.group(1) if match else ""
 
 

@@ -15,23 +15,32 @@ BEGIN = f"# begin {MARKER}"
 END = f"# end {MARKER}"
 
 
-def run(argv: Sequence[str], *, attempts: int = 1, delay: float = 2.0) -> str:
+def run(argv: Sequence[str], *, attempts: int = 1, delay: float = 2.0, secret: str = "") -> str:
     """Run ``argv`` without a shell, raising on failure; return its stdout.
 
-    The command is tried up to ``attempts`` times, ``delay`` seconds apart.
+    The command is tried up to ``attempts`` times, ``delay`` seconds apart. ``secret`` (a
+    join token, say) is masked in the log and in the raised error, whose message Juju logs.
     """
     if not argv or not argv[0].startswith("/"):
         raise ValueError(f"command must start with an absolute path: {argv!r}")
+    masked = [redact(arg, secret) for arg in argv]
     for attempt in range(1, attempts + 1):
         try:
             done = subprocess.run(list(argv), check=True, capture_output=True, text=True)
             return done.stdout
         except subprocess.CalledProcessError as e:
-            logger.warning("%s failed (attempt %d/%d): %s", argv[:2], attempt, attempts, e.stderr)
+            stderr = redact(e.stderr or "", secret)
+            logger.warning("%s failed (attempt %d/%d): %s", masked[:2], attempt, attempts, stderr)
             if attempt == attempts:
-                raise
+                stdout = redact(e.stdout or "", secret)
+                raise subprocess.CalledProcessError(e.returncode, masked, stdout, stderr) from None
             time.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def redact(text: str, secret: str) -> str:
+    """Return ``text`` with every occurrence of ``secret`` masked."""
+    return text.replace(secret, "***") if secret else text
 
 
 def ensure_file(path: Path, content: str, mode: int = 0o644) -> bool:

@@ -30,9 +30,9 @@ def workload(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMicroK8s]:
 
 
 @pytest.fixture
-def containerd(monkeypatch: pytest.MonkeyPatch) -> FakeContainerd:
-    """Inject a fake ``containerd`` module into the charm."""
-    fake = FakeContainerd()
+def containerd(monkeypatch: pytest.MonkeyPatch, workload: FakeMicroK8s) -> FakeContainerd:
+    """Inject a fake ``containerd`` module that records into the fake microk8s journal."""
+    fake = FakeContainerd(calls=workload.calls)
     monkeypatch.setattr("charm.containerd", fake)
     return fake
 

@@ -22,6 +22,7 @@ class FakeMicroK8s:
     ready: bool = True
     cluster_nodes: set[str] | None = field(default_factory=set)
     failing_removals: dict[str, int] = field(default_factory=dict)
+    failing_joins: int = 0
     kubectl_fails: bool = False
     calls: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -50,6 +51,9 @@ class FakeMicroK8s:
 
     def join(self, url: str, *, worker: bool) -> None:
         self.calls.append(("join", url, worker))
+        if self.failing_joins > 0:
+            self.failing_joins -= 1
+            raise _fail("join", "<masked>")
 
     def remove_node(self, hostname: str) -> None:
         self.calls.append(("remove_node", hostname))
@@ -110,7 +114,10 @@ class FakeMicroK8s:
 
 @dataclass
 class FakeContainerd:
-    """Stands in for the ``containerd`` module; ``changed`` is what its writers report."""
+    """Stands in for the ``containerd`` module; ``changed`` is what its writers report.
+
+    ``calls`` may be the fake microk8s module's list, so that one journal shows the order.
+    """
 
     changed: bool = False
     calls: list[tuple[Any, ...]] = field(default_factory=list)

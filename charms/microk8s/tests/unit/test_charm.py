@@ -14,29 +14,51 @@ from states import app_data, network, stored, stored_content, unit_data
 Ctx = testing.Context[MicroK8sCharm]
 
 
+REGISTRY_CONFIG = {
+    "channel": "1.31/stable",
+    "containerd_http_proxy": "http://proxy:3128",
+    "containerd_custom_registries": '[{"url": "https://reg.example"}]',
+}
+
+
 def test_install_applies_containerd_settings_before_the_first_wait_ready(
     ctx: Ctx, workload: FakeMicroK8s, containerd: FakeContainerd
 ) -> None:
     containerd.changed = True
-    config = {
-        "channel": "1.31/stable",
-        "containerd_http_proxy": "http://proxy:3128",
-        "containerd_custom_registries": '[{"url": "https://reg.example"}]',
-    }
 
-    out = ctx.run(ctx.on.install(), testing.State(config=config, leader=True))
+    out = ctx.run(ctx.on.install(), testing.State(config=REGISTRY_CONFIG, leader=True))
 
-    assert workload.names()[:2] == ["install", "restart_containerd"]
-    assert workload.named("install") == [("1.31/stable",)]
-    assert containerd.calls == [
+    assert workload.calls[:5] == [
+        ("install", "1.31/stable"),
         ("ensure_proxy", "http://proxy:3128", "", ""),
         ("ensure_registries", ["https://reg.example"]),
+        ("restart_containerd",),
+        ("ensure_extra_sans", ["192.0.2.0"]),  # the default %UNIT_PUBLIC_ADDRESS%
     ]
+    assert workload.names().count("wait_ready") == 1
     assert workload.names().index("restart_containerd") < workload.names().index("wait_ready")
     content = stored_content(out)
     assert content["installed"] is True
     assert content["role"] == "control-plane"
     assert content["channel"] == "1.31/stable"
+
+
+def test_worker_install_writes_registries_before_wait_ready_and_join(
+    containerd: FakeContainerd, workload: FakeMicroK8s
+) -> None:
+    ctx = testing.Context(MicroK8sCharm, app_name="microk8s-worker")
+    # Unchanged files need no containerd restart, but are still checked before wait-ready.
+    relation = testing.Relation(
+        "microk8s", remote_app_name="microk8s", remote_app_data={"join_url": "10.0.0.1:25000/t"}
+    )
+    state = testing.State(config=REGISTRY_CONFIG | {"role": "worker"}, relations={relation})
+
+    ctx.run(ctx.on.install(), state)
+
+    names = workload.names()
+    assert names[:3] == ["install", "ensure_proxy", "ensure_registries"]
+    assert "restart_containerd" not in names
+    assert names.index("ensure_registries") < names.index("wait_ready") < names.index("join")
 
 
 def test_install_records_the_worker_role(ctx: Ctx) -> None:
@@ -109,7 +131,8 @@ def test_config_change_restarts_containerd_only_when_files_changed(
 
     ctx.run(ctx.on.config_changed(), state)
     assert "restart_containerd" not in workload.names()
-    assert ("ensure_proxy", "", "", "10.0.0.0/8") in containerd.calls
+    assert ("ensure_proxy", "", "", "10.0.0.0/8") in workload.calls
+    assert "wait_ready" not in workload.names()  # only after install or a join
 
     containerd.changed = True
     ctx.run(ctx.on.config_changed(), state)

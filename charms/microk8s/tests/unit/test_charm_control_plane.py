@@ -215,13 +215,40 @@ def test_followers_never_remove_nodes(ctx: Ctx, workload: FakeMicroK8s) -> None:
     assert stored_content(out)["hostnames"]["microk8s/2"] == "node-2"
 
 
-def test_departing_unit_marks_itself_not_joined(workload: FakeMicroK8s) -> None:
+def test_departing_unit_marks_itself_not_joined_and_never_joins_again(
+    workload: FakeMicroK8s,
+) -> None:
     # unit 2 (not 0: ops.testing treats a departing unit id of 0 as unset)
     ctx = testing.Context(MicroK8sCharm, unit_id=2)
     peer = _peer({1: "node-1"}, join_url=LEADER_URL)
-    state = testing.State(relations={peer}, stored_states={stored()})
+    state = testing.State(
+        relations={peer}, networks={network("10.0.0.3")}, stored_states={stored()}
+    )
 
     out = ctx.run(ctx.on.relation_departed(peer, remote_unit=1, departing_unit=2), state)
+    assert stored_content(out)["joined"] is False
+
+    # Other hooks may still run before the unit is gone: the leader is removing this
+    # node, so joining again would leave a node that nobody removes.
+    out = ctx.run(ctx.on.update_status(), out)
+    assert "join" not in workload.names()
+    assert out.unit_status == testing.MaintenanceStatus("leaving the cluster")
+
+
+def test_failed_join_is_retried_on_the_next_event(ctx: Ctx, workload: FakeMicroK8s) -> None:
+    workload.failing_joins = 1
+    peer = _peer({1: "node-1"}, join_url=LEADER_URL)
+    state = testing.State(
+        relations={peer}, networks={network("10.0.0.2")}, stored_states={stored(joined=False)}
+    )
+
+    out = ctx.run(ctx.on.relation_changed(peer, remote_unit=1), state)
 
     assert stored_content(out)["joined"] is False
-    assert "join" not in workload.names()
+    assert "wait_ready" not in workload.names()
+    assert out.unit_status == testing.WaitingStatus("joining the cluster failed; retrying")
+
+    out = ctx.run(ctx.on.update_status(), out)
+    assert workload.named("join") == [(LEADER_URL, False), (LEADER_URL, False)]
+    assert stored_content(out)["joined"] is True
+    assert out.unit_status == testing.ActiveStatus()

@@ -70,6 +70,23 @@ def test_worker_joins_with_the_worker_flag(worker_ctx: Ctx, workload: FakeMicroK
     assert out.unit_status == testing.ActiveStatus()
 
 
+def test_worker_join_failure_waits_and_retries(worker_ctx: Ctx, workload: FakeMicroK8s) -> None:
+    workload.failing_joins = 1
+    relation = _control_plane(URL)
+    state = testing.State(
+        config={"role": "worker"},
+        relations={relation},
+        stored_states={stored(role="worker", joined=False)},
+    )
+
+    out = worker_ctx.run(worker_ctx.on.relation_changed(relation), state)
+    assert out.unit_status == testing.WaitingStatus("joining the cluster failed; retrying")
+
+    out = worker_ctx.run(worker_ctx.on.update_status(), out)
+    assert workload.named("join") == [(URL, True), (URL, True)]
+    assert stored_content(out)["joined"] is True
+
+
 def test_worker_leaves_cleanly_when_the_relation_is_broken(
     worker_ctx: Ctx, workload: FakeMicroK8s
 ) -> None:

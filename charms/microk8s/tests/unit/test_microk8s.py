@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,25 @@ def test_join_adds_worker_flag_only_for_workers(
     assert runner.calls == [[M, "join", "10.0.0.1:25000/abc", *tail]]
 
 
+@pytest.mark.parametrize(
+    ("command", "call"),
+    [
+        ("join", lambda: microk8s.join("10.0.0.1:25000/s3cr3t", worker=False)),
+        ("add-node", lambda: microk8s.add_node("s3cr3t", 60)),
+    ],
+)
+def test_a_failing_command_never_reveals_the_join_token(
+    runner: FakeRunner, command: str, call: Callable[[], None]
+) -> None:
+    runner.failures[(M, command)] = 3
+
+    with pytest.raises(subprocess.CalledProcessError) as raised:
+        call()
+
+    assert "s3cr3t" not in str(raised.value)
+    assert len(runner.calls) == 3  # retried, then raised
+
+
 def test_remove_node_forces_removal(runner: FakeRunner) -> None:
     microk8s.remove_node("node-2")
 
@@ -117,6 +137,12 @@ def test_version_parses_the_cli_output(runner: FakeRunner) -> None:
 
     assert microk8s.version() == "1.31.1"
     assert runner.calls == [[M, "version"]]
+
+
+def test_version_is_unknown_when_microk8s_fails(runner: FakeRunner) -> None:
+    runner.failures[(M, "version")] = 1
+
+    assert microk8s.version() == ""
 
 
 def test_config_points_the_server_at_the_given_address(runner: FakeRunner) -> None:

@@ -40,6 +40,24 @@ def test_run_raises_after_the_last_attempt(runner: FakeRunner) -> None:
     assert len(runner.calls) == 2
 
 
+def test_run_masks_the_secret_in_the_error_and_the_log(
+    runner: FakeRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    def echo_token(argv: list[str]) -> None:
+        raise subprocess.CalledProcessError(1, argv, "out tok3n", f"bad token {argv[1]}")
+
+    runner.side_effects[("/bin/join",)] = echo_token
+
+    with pytest.raises(subprocess.CalledProcessError) as raised:
+        util.run(["/bin/join", "tok3n"], attempts=2, secret="tok3n")
+
+    assert raised.value.cmd == ["/bin/join", "***"]
+    assert "tok3n" not in str(raised.value)
+    assert (raised.value.stdout, raised.value.stderr) == ("out ***", "bad token ***")
+    assert "tok3n" not in caplog.text
+    assert len(runner.calls) == 2
+
+
 def test_ensure_file_reports_change_only_when_content_differs(tmp_path: Path) -> None:
     path = tmp_path / "a/b/file"
 
