@@ -22,12 +22,22 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _BACKUP_KEY = re.compile(r"^@?[a-z0-9_-]+\.zip$")
+# Quotes and backslashes are kept out: the e-mail ends up in a PocketBase filter string.
+_EMAIL = re.compile(r"^[^@\s'\"\\]+@[^@\s'\"\\]+$")
 
 
 class CreateAgentTokenParams(pydantic.BaseModel):
     """Parameters of ``create-agent-token``."""
 
     description: str = pydantic.Field(default="", max_length=200)
+    owner: str = ""
+
+    @pydantic.field_validator("owner")
+    @classmethod
+    def _owner_is_email(cls, value: str) -> str:
+        if value and not _EMAIL.match(value):
+            raise ValueError("owner must be the e-mail of a hub user")
+        return value
 
 
 class RestoreBackupParams(pydantic.BaseModel):
@@ -90,7 +100,7 @@ class HubActions(ops.Object):
             return
         try:
             with self.charm.hub_session() as client:
-                issued = hub_admin.issue_agent_token(client)
+                issued = hub_admin.issue_agent_token(client, params.owner)
         except HubError as exc:
             event.fail(f"could not create the agent token: {exc}")
             return
@@ -102,6 +112,7 @@ class HubActions(ops.Object):
                 "hub-url": hub_url,
                 "hub-key": issued.hub_key,
                 "description": params.description,
+                "owner": params.owner or hub_admin.AGENT_OWNER_EMAIL,
                 "instructions": beszel.agent_instructions(hub_url, issued.hub_key, issued.token),
             }
         )

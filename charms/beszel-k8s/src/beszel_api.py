@@ -134,8 +134,8 @@ class HubClient:
         """Register ``token`` as the user's permanent universal agent token."""
         params = {"token": token, "enable": "1", "permanent": "1"}
         data = self._request("GET", "/api/beszel/universal-token", user_token, params=params)
-        if not data.get("active"):
-            raise HubError("hub did not activate the universal token")
+        if not data.get("active") or not data.get("permanent"):
+            raise HubError("hub did not activate the permanent universal token")
         return str(data["token"])
 
     def create_backup(self, name: str) -> None:

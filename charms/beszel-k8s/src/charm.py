@@ -87,10 +87,13 @@ class BeszelCharm(ops.CharmBase):
         current = (plan.services.get(beszel.SERVICE), plan.checks.get(beszel.CHECK))
         wanted = (layer.services[beszel.SERVICE], layer.checks[beszel.CHECK])
         if [c.to_dict() if c else None for c in current] == [w.to_dict() for w in wanted]:
-            return False
-        self.container.add_layer(beszel.LAYER, layer, combine=True)
+            if self._service_running():
+                return False
+            logger.info("hub service is not running; starting it")
+        else:
+            self.container.add_layer(beszel.LAYER, layer, combine=True)
+            logger.info("Pebble layer changed; hub (re)started on port %d", config.port)
         self.container.replan()
-        logger.info("Pebble layer changed; hub (re)started on port %d", config.port)
         return True
 
     def _set_workload_version(self) -> None:
@@ -187,14 +190,24 @@ class BeszelCharm(ops.CharmBase):
     def _oauth_url_ok(self, config: BeszelConfig) -> bool:
         return beszel.oauth_redirect_uri(self.public_url(config)) is not None
 
-    def _hub_healthy(self) -> bool:
+    def _service_running(self) -> bool:
         try:
-            check = self.container.get_checks(beszel.CHECK).get(beszel.CHECK)
             service = self.container.get_services(beszel.SERVICE).get(beszel.SERVICE)
         except (ops.pebble.Error, ops.ModelError):
             return False
-        running = service is not None and service.is_running()
-        return running and check is not None and check.status == ops.pebble.CheckStatus.UP
+        return service is not None and service.is_running()
+
+    def _hub_healthy(self) -> bool:
+        try:
+            check = self.container.get_checks(beszel.CHECK).get(beszel.CHECK)
+        except (ops.pebble.Error, ops.ModelError):
+            return False
+        if check is None or not self._service_running():
+            return False
+        # Pebble reports a new check as "up" before it ever ran; Pebble >= 1.23 counts
+        # successes, so there "up" only counts once /api/health has answered.
+        passed = check.successes is None or check.successes > 0
+        return check.status == ops.pebble.CheckStatus.UP and passed
 
     def _on_collect_status(self, event: ops.CollectStatusEvent) -> None:
         config = self.config_or_none()

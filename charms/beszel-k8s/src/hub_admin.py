@@ -6,7 +6,7 @@ import dataclasses
 import secrets
 from typing import Any
 
-from beszel_api import HubClient, HubInfo
+from beszel_api import HubClient, HubError, HubInfo
 
 AGENT_OWNER_EMAIL = "agents@beszel.charm"
 OIDC_PROVIDER = "oidc"
@@ -93,15 +93,21 @@ def apply_settings(client: HubClient, desired: HubSettings) -> None:
     client.update_collection("users", {"oauth2": {"enabled": enabled, "providers": providers}})
 
 
-def issue_agent_token(client: HubClient) -> AgentToken:
-    """Register a fresh permanent universal token owned by the charm's agents account.
+def issue_agent_token(client: HubClient, owner: str = "") -> AgentToken:
+    """Register a fresh permanent universal token and return it with the hub key.
 
-    Superusers may not call /api/beszel/universal-token, so the charm acts as a
-    regular admin ``users`` record via impersonation.
+    Superusers may not call /api/beszel/universal-token, so the charm impersonates a
+    ``users`` record: ``owner`` (an existing hub user, who then owns the systems agents
+    register) or else the charm's own agents account. Replaces that user's earlier token.
     """
-    user_id = client.find_user(AGENT_OWNER_EMAIL)
-    if user_id is None:
-        user_id = client.create_user(AGENT_OWNER_EMAIL, secrets.token_urlsafe(24), "admin")
+    if owner:
+        user_id = client.find_user(owner)
+        if user_id is None:
+            raise HubError(f"no hub user with e-mail {owner}; create it in the hub first")
+    else:
+        user_id = client.find_user(AGENT_OWNER_EMAIL) or client.create_user(
+            AGENT_OWNER_EMAIL, secrets.token_urlsafe(24), "admin"
+        )
     user_token = client.impersonate(user_id)
     token = client.enable_universal_token(user_token, secrets.token_hex(16))
     info: HubInfo = client.info()

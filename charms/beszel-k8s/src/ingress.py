@@ -8,22 +8,16 @@ import socket
 
 import ops
 
+from endpoint import Endpoint
+
 logger = logging.getLogger(__name__)
 
 
-class IngressRequirer(ops.Object):
+class IngressRequirer(Endpoint):
     """Publishes where the hub listens and reads back the URL the provider assigned."""
 
     def __init__(self, charm: ops.CharmBase, relation_name: str = "ingress") -> None:
         super().__init__(charm, relation_name)
-        self._charm = charm
-        self.relation_name = relation_name
-
-    @property
-    def relation(self) -> ops.Relation | None:
-        """The active ingress relation, if related."""
-        relation = self._charm.model.get_relation(self.relation_name)
-        return relation if relation is not None and relation.active else None
 
     def publish(self, port: int) -> None:
         """Write the requirer app (leader) and unit databags; every value JSON-encoded."""

@@ -7,6 +7,7 @@ import logging
 import ops
 from charmlibs.interfaces import oauth
 
+from endpoint import Endpoint
 from hub_admin import OidcProvider
 
 logger = logging.getLogger(__name__)
@@ -14,20 +15,17 @@ logger = logging.getLogger(__name__)
 SCOPE = "openid email profile"
 
 
-class OAuthClient(ops.Object):
+class OAuthClient(Endpoint):
     """Registers the hub as an OIDC client and reads the provider's endpoints."""
 
     def __init__(self, charm: ops.CharmBase, relation_name: str = "oauth") -> None:
         super().__init__(charm, relation_name)
-        self._charm = charm
-        self.relation_name = relation_name
         self.requirer = oauth.OAuthRequirer(charm, None, relation_name)
 
     @property
     def related(self) -> bool:
         """True while an oauth relation exists."""
-        relation = self._charm.model.get_relation(self.relation_name)
-        return relation is not None and relation.active
+        return self.relation is not None
 
     def register(self, redirect_uri: str) -> None:
         """Publish (or refresh) the client registration; the library writes only as leader."""

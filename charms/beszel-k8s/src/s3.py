@@ -7,6 +7,7 @@ import dataclasses
 import ops
 
 from config import BeszelConfig
+from endpoint import Endpoint
 from hub_admin import S3Target
 
 
@@ -33,19 +34,11 @@ class S3Credentials:
         )
 
 
-class S3Requirer(ops.Object):
+class S3Requirer(Endpoint):
     """Requests a bucket and reads the credentials an s3 provider shares."""
 
     def __init__(self, charm: ops.CharmBase, relation_name: str = "s3-credentials") -> None:
         super().__init__(charm, relation_name)
-        self._charm = charm
-        self.relation_name = relation_name
-
-    @property
-    def relation(self) -> ops.Relation | None:
-        """The active s3 relation, if any."""
-        relation = self._charm.model.get_relation(self.relation_name)
-        return relation if relation is not None and relation.active else None
 
     def request_bucket(self, bucket: str) -> None:
         """Leader only: ask for ``bucket`` (or a per-relation default name)."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
+import ops
 import pytest
 from ops import pebble, testing
 
 import beszel
 import beszel_api
 import charm
+from beszel_api import HubClient
 from charm import BeszelCharm
 from tests.unit.fake_hub import FakeHub
 
@@ -20,11 +22,40 @@ ADMIN_PASSWORD = "stored-admin-password-123"
 
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    """A fresh fake hub; every HubClient created during the test talks to it."""
+    """A fresh fake hub; every HubClient created during the test talks to it.
+
+    A successful ``/beszel superuser upsert`` exec also takes effect in the fake hub,
+    as the real CLI would write the superuser into the hub's database.
+    """
     fake = FakeHub()
     monkeypatch.setattr(beszel_api, "TRANSPORT", fake.transport)
     monkeypatch.setattr(charm, "STARTUP_WAIT_SECONDS", 0.0)
+    original_exec = ops.Container.exec
+
+    def exec_with_cli(self: ops.Container, command: list[str], **kwargs: Any) -> Any:
+        process = original_exec(self, command, **kwargs)
+        if list(command[:3]) == UPSERT_PREFIX:
+            wait_output = process.wait_output
+
+            def upsert_then_output() -> Any:
+                output = wait_output()  # raises ExecError on a non-zero exit
+                fake.superusers[command[3]] = command[4]
+                return output
+
+            process.wait_output = upsert_then_output  # type: ignore[method-assign]
+        return process
+
+    monkeypatch.setattr(ops.Container, "exec", exec_with_cli)
     yield fake
+
+
+@pytest.fixture
+def client(hub: FakeHub) -> HubClient:
+    """A superuser session against the fake hub, as the charm's admin calls use."""
+    hub.superusers["root@example.com"] = "root-password-1"
+    session = HubClient("http://localhost:8090")
+    session.login("root@example.com", "root-password-1")
+    return session
 
 
 @pytest.fixture
@@ -59,10 +90,14 @@ def container(
     can_connect: bool = True,
     planned: bool = True,
     healthy: bool = True,
+    successes: int | None = 5,
     env: dict[str, str] | None = None,
     execs: frozenset[testing.Exec] | None = None,
 ) -> testing.Container:
-    """The beszel container; ``planned`` means a previous hook already started the hub."""
+    """The beszel container; ``planned`` means a previous hook already started the hub.
+
+    ``successes`` is the health check's success count (None: Pebble older than 1.23).
+    """
     status = pebble.CheckStatus.UP if healthy else pebble.CheckStatus.DOWN
     layer = pebble.Layer(beszel.pebble_layer(8090, env or {}))  # type: ignore[arg-type]
     return testing.Container(
@@ -71,7 +106,15 @@ def container(
         execs=execs if execs is not None else DEFAULT_EXECS,
         layers={beszel.LAYER: layer} if planned else {},
         check_infos=(
-            {testing.CheckInfo(beszel.CHECK, status=status, level=pebble.CheckLevel.READY)}
+            {
+                testing.CheckInfo(
+                    beszel.CHECK,
+                    status=status,
+                    level=pebble.CheckLevel.READY,
+                    successes=successes,
+                    failures=0 if healthy else 3,
+                )
+            }
             if planned
             else set()
         ),

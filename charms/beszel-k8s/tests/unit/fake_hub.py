@@ -52,7 +52,8 @@ class FakeHub:
     healthy: bool = True
     superusers: dict[str, str] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    universal_tokens: dict[str, str] = field(default_factory=dict)
+    universal_tokens: dict[str, str] = field(default_factory=dict)  # permanent, by user id
+    ephemeral_tokens: dict[str, str] = field(default_factory=dict)  # 1 h tokens, by user id
     backups: dict[str, int] = field(default_factory=dict)
     restored: list[str] = field(default_factory=list)
     busy: bool = False
@@ -141,23 +142,46 @@ class FakeHub:
         return httpx.Response(200, json={"key": HUB_KEY, "v": "0.18.8", "cu": False})
 
     def _universal_token(self, request: httpx.Request) -> httpx.Response:
+        # Mirrors beszel internal/hub/api.go getUniversalToken.
         session = self._session(request)
         if session is None:
             return _error(401, "The request requires valid record authorization token.")
         if session.kind == "superuser":
             return _error(403, "Superusers cannot use universal tokens")
         if self.users[session.record_id].get("role") == "readonly":
-            return _error(403, "Forbidden")
-        params = request.url.params
-        token = params.get("token") or self.universal_tokens.get(session.record_id)
+            return _error(403, "The authorized record is not allowed to perform this action.")
+        user, params = session.record_id, request.url.params
+        token, enable = params.get("token", ""), params.get("enable")
+
+        def answer(token: str, active: bool, permanent: bool) -> httpx.Response:
+            return httpx.Response(
+                200, json={"token": token, "active": active, "permanent": permanent}
+            )
+
+        if enable == "0":
+            self.universal_tokens.pop(user, None)
+            self.ephemeral_tokens.pop(user, None)
+            return answer(token, False, False)
+        if enable == "1":
+            token = token or str(uuid.uuid4())
+            self.ephemeral_tokens.pop(user, None)
+            if params.get("permanent") == "1":
+                self.universal_tokens[user] = token
+                return answer(token, True, True)
+            self.universal_tokens.pop(user, None)
+            self.ephemeral_tokens[user] = token
+            return answer(token, True, False)
+        if user in self.universal_tokens:
+            stored = self.universal_tokens[user]
+            return (
+                answer(stored, True, True)
+                if token in ("", stored)
+                else answer(token, False, False)
+            )
+        if not token and user in self.ephemeral_tokens:
+            return answer(self.ephemeral_tokens[user], True, False)
         token = token or str(uuid.uuid4())
-        if params.get("enable") == "0":
-            self.universal_tokens.pop(session.record_id, None)
-            return httpx.Response(200, json={"token": token, "active": False, "permanent": False})
-        if params.get("enable") == "1" and params.get("permanent") == "1":
-            self.universal_tokens[session.record_id] = token
-        active = self.universal_tokens.get(session.record_id) == token
-        return httpx.Response(200, json={"token": token, "active": active, "permanent": active})
+        return answer(token, self.ephemeral_tokens.get(user) == token, False)
 
     def _get_settings(self, request: httpx.Request) -> httpx.Response:
         if denied := self._superuser_only(request):

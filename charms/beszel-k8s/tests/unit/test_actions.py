@@ -89,6 +89,53 @@ def test_create_agent_token_registers_real_token(ctx: Ctx, known_admin: FakeHub)
     assert results["token"] in results["instructions"]
 
 
+def _hub_user(hub: FakeHub, email: str, role: str) -> str:
+    user_id = f"id-{role}"
+    hub.users[user_id] = {"id": user_id, "email": email, "role": role}
+    return user_id
+
+
+def test_create_agent_token_for_owner_registers_their_token(
+    ctx: Ctx, known_admin: FakeHub
+) -> None:
+    alice = _hub_user(known_admin, "alice@example.com", "user")
+    results = _run(ctx, "create-agent-token", state(), owner="alice@example.com")
+    assert known_admin.universal_tokens == {alice: results["token"]}
+    assert results["owner"] == "alice@example.com"
+    assert len(known_admin.users) == 1  # no charm account created
+
+
+def test_create_agent_token_without_owner_reports_charm_account(
+    ctx: Ctx, known_admin: FakeHub
+) -> None:
+    results = _run(ctx, "create-agent-token", state())
+    assert results["owner"] == hub_admin.AGENT_OWNER_EMAIL
+
+
+def test_create_agent_token_fails_for_unknown_owner(ctx: Ctx, known_admin: FakeHub) -> None:
+    message = _fails(ctx, "create-agent-token", state(), owner="bob@example.com")
+    assert message == (
+        "could not create the agent token: no hub user with e-mail bob@example.com; "
+        "create it in the hub first"
+    )
+    assert known_admin.universal_tokens == {}
+
+
+def test_create_agent_token_fails_for_readonly_owner(ctx: Ctx, known_admin: FakeHub) -> None:
+    _hub_user(known_admin, "viewer@example.com", "readonly")
+    message = _fails(ctx, "create-agent-token", state(), owner="viewer@example.com")
+    assert message == (
+        "could not create the agent token: "
+        "The authorized record is not allowed to perform this action."
+    )
+    assert known_admin.universal_tokens == {}
+
+
+def test_create_agent_token_rejects_filter_injection(ctx: Ctx, known_admin: FakeHub) -> None:
+    _fails(ctx, "create-agent-token", state(), owner="x' || email!='@example.com")
+    assert ("GET", "/api/collections/users/records") not in known_admin.requests
+
+
 def test_create_agent_token_fails_on_non_leader(ctx: Ctx, known_admin: FakeHub) -> None:
     message = _fails(ctx, "create-agent-token", state(leader=False))
     assert message == "run this action on the leader unit"

@@ -8,14 +8,6 @@ from beszel_api import BackupInProgressError, HubClient, HubError, HubUnavailabl
 from tests.unit.fake_hub import HUB_KEY, FakeHub
 
 
-@pytest.fixture
-def client(hub: FakeHub) -> HubClient:
-    hub.superusers["root@example.com"] = "root-password-1"
-    session = HubClient("http://localhost:8090")
-    session.login("root@example.com", "root-password-1")
-    return session
-
-
 def test_it_reports_health(hub: FakeHub) -> None:
     assert HubClient("http://localhost:8090").is_healthy()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import ops
 import pytest
-from ops import testing
+from ops import pebble, testing
 
 import beszel
 from charm import BeszelCharm
@@ -58,14 +60,13 @@ def test_first_start_creates_admin_secret_and_upserts_superuser(ctx: Ctx, hub: F
     assert _upserts(ctx) == [upsert]
 
 
-def test_first_start_reports_maintenance_when_hub_rejects_new_superuser(
-    ctx: Ctx, hub: FakeHub
-) -> None:
-    # The emulated hub does not run the CLI, so the fresh superuser cannot log in yet.
-    out = pebble_ready(ctx, state(with_secret=False))
-    assert out.unit_status.name == "maintenance"
-    assert "configuring Beszel Hub" in out.unit_status.message
-    assert ADMIN_PASSWORD not in out.unit_status.message
+def test_first_start_configures_hub_as_new_superuser(ctx: Ctx, hub: FakeHub) -> None:
+    out = pebble_ready(ctx, state(with_secret=False, config={"log-level": "error"}))
+    content = secret_content(out.get_secret(label="beszel-admin"))
+    assert hub.superusers == {ADMIN_EMAIL: content["password"]}
+    assert ("POST", "/api/collections/_superusers/auth-with-password") in hub.requests
+    assert hub.settings["logs"]["minLevel"] == 8
+    assert out.unit_status == testing.ActiveStatus("Beszel Hub is ready")
 
 
 def test_known_superuser_is_not_upserted_again(ctx: Ctx, known_admin: FakeHub) -> None:
@@ -179,6 +180,42 @@ def test_check_failure_waits_for_hub(ctx: Ctx, known_admin: FakeHub) -> None:
     start = state(healthy=False)
     info = next(iter(start.get_container(beszel.CONTAINER).check_infos))
     out = ctx.run(ctx.on.pebble_check_failed(start.get_container(beszel.CONTAINER), info), start)
+    assert out.unit_status == testing.WaitingStatus("waiting for Beszel Hub health check")
+
+
+def test_check_that_never_passed_is_not_ready(ctx: Ctx, known_admin: FakeHub) -> None:
+    # Pebble marks a fresh check "up" before its first run; only successes prove health.
+    out = ctx.run(ctx.on.update_status(), state(successes=0))
+    assert out.unit_status == testing.WaitingStatus("waiting for Beszel Hub health check")
+
+
+def test_check_up_counts_on_pebble_without_success_counts(ctx: Ctx, known_admin: FakeHub) -> None:
+    out = ctx.run(ctx.on.update_status(), state(successes=None))
+    assert out.unit_status == testing.ActiveStatus("Beszel Hub is ready")
+
+
+def _stopped(start: testing.State) -> testing.State:
+    container = dataclasses.replace(
+        start.get_container(beszel.CONTAINER),
+        service_statuses={beszel.SERVICE: pebble.ServiceStatus.INACTIVE},
+    )
+    return dataclasses.replace(start, containers=frozenset({container}))
+
+
+def test_stopped_service_is_started_with_unchanged_layer(
+    ctx: Ctx, known_admin: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replans = _count_replans(monkeypatch)
+    out = ctx.run(ctx.on.update_status(), _stopped(state()))
+    assert replans == [beszel.CONTAINER]
+    services = out.get_container(beszel.CONTAINER).service_statuses
+    assert services[beszel.SERVICE] == pebble.ServiceStatus.ACTIVE
+
+
+def test_stopped_service_is_not_ready(ctx: Ctx, known_admin: FakeHub) -> None:
+    # collect-status alone starts nothing; it must not claim readiness.
+    status_only = ctx.on.collect_unit_status()  # type: ignore[no-untyped-call]
+    out = ctx.run(status_only, _stopped(state()))
     assert out.unit_status == testing.WaitingStatus("waiting for Beszel Hub health check")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import hub_admin
 from beszel_api import HubClient
 from tests.unit.fake_hub import HUB_KEY, FakeHub
@@ -18,14 +16,6 @@ OIDC = hub_admin.OidcProvider(
     jwks_url="https://idp.example.com/.well-known/jwks.json",
     issuer="https://idp.example.com",
 )
-
-
-@pytest.fixture
-def client(hub: FakeHub) -> HubClient:
-    hub.superusers["root@example.com"] = "root-password-1"
-    session = HubClient("http://localhost:8090")
-    session.login("root@example.com", "root-password-1")
-    return session
 
 
 def test_apply_settings_sets_log_level_and_disables_s3(client: HubClient, hub: FakeHub) -> None:
