@@ -2,10 +2,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-
 from felhom_hub.app import create_app
 from felhom_hub.config import Settings
 from felhom_hub.store import Database, reports
+
 from tests.conftest import FakeClock
 
 # 04:30 in Budapest on a winter day is 03:30 UTC.
