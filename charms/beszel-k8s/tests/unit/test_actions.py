@@ -69,6 +69,15 @@ def test_get_admin_url_uses_external_hostname(ctx: Ctx, hub: FakeHub) -> None:
     assert ADMIN_PASSWORD not in json.dumps(results)
 
 
+def test_get_admin_url_works_on_non_leader_without_admin_work(ctx: Ctx, hub: FakeHub) -> None:
+    start = state(leader=False, config={"external-hostname": "b.example.com"})
+    out = ctx.run(ctx.on.action("get-admin-url"), start)
+    assert ctx.action_results is not None
+    assert ctx.action_results["admin-url"] == "https://b.example.com/_/"
+    assert hub.requests == []
+    assert len(out.secrets) == 1
+
+
 def test_get_admin_url_fails_on_invalid_config(ctx: Ctx, hub: FakeHub) -> None:
     message = _fails(ctx, "get-admin-url", state(config={"port": -1}))
     assert "config is invalid" in message
@@ -197,6 +206,14 @@ def test_restore_backup_restores(ctx: Ctx, known_admin: FakeHub) -> None:
     assert known_admin.restored == ["a.zip"]
 
 
+def test_restore_backup_fails_while_another_runs(ctx: Ctx, known_admin: FakeHub) -> None:
+    known_admin.backups = {"a.zip": 10}
+    known_admin.busy = True
+    message = _fails(ctx, "restore-backup", state(), name="a.zip", confirm=True)
+    assert message == "another backup or restore is already running; try again later"
+    assert known_admin.restored == []
+
+
 def test_restore_unknown_backup_fails(ctx: Ctx, known_admin: FakeHub) -> None:
     message = _fails(ctx, "restore-backup", state(), name="nope.zip", confirm=True)
     assert message == "restore failed: Missing or invalid backup file."
@@ -217,6 +234,7 @@ def test_rotate_admin_password_updates_hub_and_secret(ctx: Ctx, known_admin: Fak
     assert new_password != ADMIN_PASSWORD
     commands = [list(e.command) for e in ctx.exec_history[beszel.CONTAINER]]
     assert beszel.superuser_upsert_command(ADMIN_EMAIL, new_password) in commands
+    assert known_admin.superusers == {ADMIN_EMAIL: new_password}
     assert ctx.action_results == {
         "admin-email": ADMIN_EMAIL,
         "credentials-secret-id": secret.id,
@@ -228,9 +246,15 @@ def test_rotate_admin_password_keeps_secret_when_upsert_fails(
 ) -> None:
     failing = testing.Exec(UPSERT_PREFIX, return_code=2)
     start = state(execs=frozenset({failing, VERSION_EXEC}))
-    message = _fails(ctx, "rotate-admin-password", start)
+    with pytest.raises(testing.ActionFailed) as caught:
+        ctx.run(ctx.on.action("rotate-admin-password"), start)
+    message = caught.value.message
     assert message == "password rotation failed: superuser upsert failed with exit code 2"
     assert ADMIN_PASSWORD not in message
+    assert caught.value.state is not None
+    stored = caught.value.state.get_secret(label="beszel-admin")
+    assert secret_content(stored, latest=True)["password"] == ADMIN_PASSWORD
+    assert known_admin.superusers == {ADMIN_EMAIL: ADMIN_PASSWORD}
 
 
 def test_rotate_admin_password_fails_on_non_leader(ctx: Ctx, known_admin: FakeHub) -> None:

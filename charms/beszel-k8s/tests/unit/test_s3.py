@@ -122,6 +122,7 @@ def test_secret_key_stays_out_of_status_and_local_data(ctx: Ctx, known_admin: Fa
     local = str(local_app_data(out, relation)) + str(local_unit_data(out, relation))
     assert "s3-secret-value" not in local
     assert "s3-secret-value" not in out.unit_status.message
+    assert "s3-secret-value" not in " ".join(line.message for line in ctx.juju_log)
 
 
 def test_missing_endpoint_blocks_naming_option(ctx: Ctx, known_admin: FakeHub) -> None:
