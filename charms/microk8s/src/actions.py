@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import ops
 
 import cluster
+
+# A Kubernetes node name (RFC 1123 subdomain): never an option such as "--selector=...".
+_NODE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,12 @@ class NodeParams:
 
     node: str = ""
     timeout: int = 300
+
+    def __post_init__(self) -> None:
+        if self.node and not _NODE.match(self.node):
+            raise ValueError(f"node must be a Kubernetes node name, got {self.node!r}")
+        if self.timeout < 1:  # kubectl reads 0 as "wait forever"
+            raise ValueError("timeout must be at least 1 second")
 
 
 class NodeActions(ops.Object):
@@ -47,21 +58,30 @@ class NodeActions(ops.Object):
         charm.framework.observe(on.uncordon_action, self._on_uncordon)
 
     def _control_plane_or_fail(self, event: ops.ActionEvent) -> bool:
-        if self._ready():
+        if not self._ready():
+            event.fail("run this action on a control-plane unit that has joined the cluster")
+        elif not self._address():
+            event.fail("this unit has no address on the peer binding yet")
+        else:
             return True
-        event.fail("run this action on a control-plane unit that has joined the cluster")
         return False
 
     def _on_get_kubeconfig(self, event: ops.ActionEvent) -> None:
         if self._control_plane_or_fail(event):
-            event.set_results({"kubeconfig": self._workload.config(self._address())})
+            config = _attempt(event, "microk8s config", self._workload.config, self._address())
+            if config is not None:
+                event.set_results({"kubeconfig": config})
 
     def _on_add_node_token(self, event: ops.ActionEvent) -> None:
         params = event.load_params(AddNodeTokenParams, errors="fail")
         if not self._control_plane_or_fail(event):
             return
         token = cluster.new_token()
-        self._workload.add_node(token, params.ttl)
+        if (
+            _attempt(event, "microk8s add-node", self._workload.add_node, token, params.ttl)
+            is None
+        ):
+            return
         url = cluster.join_url(self._address(), token)
         command = f"microk8s join {url}" + (" --worker" if params.worker else "")
         event.set_results({"join-url": url, "command": command})
@@ -79,9 +99,16 @@ class NodeActions(ops.Object):
         if not self._control_plane_or_fail(event):
             return
         node = node or self._workload.hostname()
-        try:
-            self._workload.kubectl(verb, node, *flags)
-        except subprocess.CalledProcessError as e:
-            event.fail(f"{verb} {node} failed: {e.stderr}")
+        if _attempt(event, f"{verb} {node}", self._workload.kubectl, verb, node, *flags) is None:
             return
         event.set_results({"node": node})
+
+
+def _attempt(event: ops.ActionEvent, what: str, call: Callable[..., Any], *args: Any) -> Any:
+    """Return ``call(*args)``; on a command failure fail the action and return None."""
+    try:
+        result = call(*args)
+    except subprocess.CalledProcessError as e:  # util.run masks tokens in e.stderr
+        event.fail(f"{what} failed: {(e.stderr or '').strip() or f'exit code {e.returncode}'}")
+        return None
+    return "" if result is None else result

@@ -78,7 +78,8 @@ class MicroK8sCharm(ops.CharmBase):
     @functools.cached_property
     def _address(self) -> str:
         binding = self.model.get_binding(PEER)
-        return str(binding.network.ingress_address) if binding else ""
+        address = binding.network.ingress_address if binding else None
+        return str(address) if address else ""  # not "None" before the network is up
 
     def _is_cluster_member(self) -> bool:
         return self._role is Role.CONTROL_PLANE and bool(self._stored.joined)

@@ -90,10 +90,9 @@ class Clustering(ops.Object):
         self._stored.joined = True
 
     def _publish_join_url(self, url: str, rotate: bool) -> None:
-        relations = self.member_relations()
-        if not relations:
-            return
-        address = self._address()
+        relations, address = self.member_relations(), self._address()
+        if not relations or not address:
+            return  # nothing to share yet, or no address to put in a URL
         if rotate or not url or cluster.url_address(url) != address:
             token = cluster.new_token()
             self._workload.add_node(token, cluster.TOKEN_TTL)

@@ -31,15 +31,18 @@ class Registry:
     override_path: bool = False
 
     def __post_init__(self) -> None:
+        # Messages never quote values: they end up in the unit's status.
         parsed = urlparse(self.url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError(f"registry url must be http(s)://host, got {self.url!r}")
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("url must be http(s)://host[:port]")
+        if parsed.username or parsed.password:
+            raise ValueError("url must not hold credentials: use username and password")
         if not self.host:
             object.__setattr__(self, "host", parsed.netloc)
         if bool(self.username) != bool(self.password):
-            raise ValueError(f"registry {self.url}: username and password go together")
+            raise ValueError("username and password go together")
         for name in _FILE_FIELDS:
-            _decode(getattr(self, name), f"registry {self.url}: {name}")
+            _decode(getattr(self, name), name)
 
 
 def parse_registries(text: str) -> list[Registry]:
@@ -52,14 +55,16 @@ def parse_registries(text: str) -> list[Registry]:
         raise ValueError("must be a JSON list of objects")
     known = {f.name for f in fields(Registry)}
     registries = []
-    for item in items:
+    for number, item in enumerate(items, start=1):
         unknown = set(item) - known
         if unknown:
             raise ValueError(f"unknown registry keys: {', '.join(sorted(unknown))}")
+        if "url" not in item:
+            raise ValueError(f"registry {number}: url is required")
         try:
             registries.append(Registry(**item))
-        except TypeError as e:
-            raise ValueError(str(e)) from e
+        except ValueError as e:
+            raise ValueError(f"registry {number}: {e}") from None
     return registries
 
 

@@ -23,7 +23,7 @@ class FakeMicroK8s:
     cluster_nodes: set[str] | None = field(default_factory=set)
     failing_removals: dict[str, int] = field(default_factory=dict)
     failing_joins: int = 0
-    kubectl_fails: bool = False
+    failing: set[str] = field(default_factory=set)  # names of commands that fail
     calls: list[tuple[Any, ...]] = field(default_factory=list)
 
     def named(self, name: str) -> list[tuple[Any, ...]]:
@@ -48,6 +48,8 @@ class FakeMicroK8s:
 
     def add_node(self, token: str, ttl: int) -> None:
         self.calls.append(("add_node", token, ttl))
+        if "add_node" in self.failing:
+            raise _fail("add-node", "--token", "***")
 
     def join(self, url: str, *, worker: bool) -> None:
         self.calls.append(("join", url, worker))
@@ -77,6 +79,8 @@ class FakeMicroK8s:
         return "1.31.1"
 
     def config(self, address: str) -> str:
+        if "config" in self.failing:
+            raise _fail("config")
         return f"server: https://{address}:16443\n"
 
     def set_addon(self, addon: str, enabled: bool) -> None:
@@ -84,7 +88,7 @@ class FakeMicroK8s:
 
     def kubectl(self, *args: str) -> str:
         self.calls.append(("kubectl", *args))
-        if self.kubectl_fails:
+        if "kubectl" in self.failing:
             raise _fail("kubectl", *args)
         return ""
 

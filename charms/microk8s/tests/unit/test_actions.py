@@ -56,10 +56,52 @@ def test_uncordon_takes_a_node_name(ctx: Ctx, workload: FakeMicroK8s) -> None:
 
 
 def test_failed_kubectl_fails_the_action(ctx: Ctx, workload: FakeMicroK8s) -> None:
-    workload.kubectl_fails = True
+    workload.failing.add("kubectl")
 
-    with pytest.raises(testing.ActionFailed, match="uncordon w-3 failed"):
+    with pytest.raises(testing.ActionFailed, match="uncordon w-3 failed: simulated failure"):
         ctx.run(ctx.on.action("uncordon", params={"node": "w-3"}), _state())
+    assert ctx.action_results is None
+
+
+@pytest.mark.parametrize(
+    ("action", "command", "message"),
+    [
+        ("get-kubeconfig", "config", "microk8s config failed: simulated failure"),
+        ("add-node-token", "add_node", "microk8s add-node failed: simulated failure"),
+    ],
+)
+def test_failed_microk8s_command_fails_the_action_with_its_error(
+    ctx: Ctx, workload: FakeMicroK8s, action: str, command: str, message: str
+) -> None:
+    workload.failing.add(command)
+
+    with pytest.raises(testing.ActionFailed, match=message):
+        ctx.run(ctx.on.action(action), _state())
+    assert ctx.action_results is None
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"node": "--selector=role=db"}, "node must be a Kubernetes node name"),
+        ({"node": "Node_1"}, "node must be a Kubernetes node name"),
+        ({"timeout": 0}, "timeout must be at least 1 second"),
+    ],
+)
+def test_drain_rejects_invalid_parameters_before_running_kubectl(
+    ctx: Ctx, workload: FakeMicroK8s, params: dict[str, object], message: str
+) -> None:
+    with pytest.raises(testing.ActionFailed, match=message):
+        ctx.run(ctx.on.action("drain", params=params), _state())
+    assert workload.named("kubectl") == []
+
+
+def test_actions_fail_without_an_address(ctx: Ctx, workload: FakeMicroK8s) -> None:
+    no_address = testing.Network("peer", bind_addresses=[], ingress_addresses=[])
+    state = testing.State(networks={no_address}, stored_states={stored()})
+
+    with pytest.raises(testing.ActionFailed, match="no address"):
+        ctx.run(ctx.on.action("get-kubeconfig"), state)
 
 
 @pytest.mark.parametrize("action", ["get-kubeconfig", "add-node-token", "drain", "uncordon"])

@@ -35,6 +35,17 @@ def test_leader_bootstraps_on_install_and_shares_a_join_url(
     assert app_data(out, peer)["join_url"] == f"10.0.0.1:25000/{token}"
 
 
+def test_leader_without_an_address_publishes_no_join_url(ctx: Ctx, workload: FakeMicroK8s) -> None:
+    peer = testing.PeerRelation("peer")
+    no_address = testing.Network("peer", bind_addresses=[], ingress_addresses=[])
+    state = testing.State(leader=True, relations={peer}, networks={no_address})
+
+    out = ctx.run(ctx.on.install(), state)
+
+    assert workload.named("add_node") == []
+    assert "join_url" not in app_data(out, peer)
+
+
 def test_follower_waits_without_a_join_url(ctx: Ctx, workload: FakeMicroK8s) -> None:
     state = testing.State(relations={_peer({})}, stored_states={stored(joined=False)})
 

@@ -49,15 +49,28 @@ def test_parse_registries_defaults_host_to_the_url_host() -> None:
     [
         ("{", "not valid JSON"),
         ('{"url": "x"}', "JSON list of objects"),
-        ('[{"url": "ftp://x"}]', "http"),
+        ('[{"url": "ftp://x"}]', "registry 1: url must be http"),
         ('[{"url": "https://x", "colour": 1}]', "unknown registry keys: colour"),
-        ('[{"url": "https://x", "username": "u"}]', "username and password"),
+        ('[{"host": "x"}]', "registry 1: url is required"),
+        ('[{"url": "https://x"}, {"url": "https://y", "username": "u"}]', "registry 2: user"),
         ('[{"url": "https://x", "ca_file": "%%%"}]', "ca_file is not base64"),
+        ('[{"url": "https://bob:pw@x"}]', "url must not hold credentials"),
     ],
 )
 def test_parse_registries_rejects_invalid_input(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         containerd.parse_registries(text)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://bob:hunter2@reg.example", "ftp://bob:hunter2@reg", "hunter2"]
+)
+def test_registry_errors_never_quote_the_url(url: str) -> None:
+    # The message becomes the unit's Blocked status.
+    with pytest.raises(ValueError) as raised:
+        containerd.parse_registries(json.dumps([{"url": url, "password": "hunter2"}]))
+
+    assert "hunter2" not in str(raised.value)
 
 
 def test_ensure_registries_writes_hosts_toml_and_certificates(tmp_path: Path) -> None:

@@ -107,3 +107,56 @@ def test_unchanged_channel_asks_for_nothing(ctx: Ctx, workload: FakeMicroK8s) ->
 
     assert workload.named("refresh") == []
     assert "refresh" not in unit_data(out, peer)
+
+
+def _simulate(workload: FakeMicroK8s, order: list[int], rounds: int) -> list[tuple[int, str]]:
+    """Run peer hooks on units 0 (leader), 1 and 2 of one app in ``order`` for ``rounds``.
+
+    The units share one peer relation: each hook sees the others' latest databags. Return
+    ``(unit, holder when it refreshed)`` for every refresh, in the order they happened.
+    """
+    units: dict[int, dict[str, str]] = {i: {} for i in range(3)}
+    app: dict[str, str] = {}
+    stored_by_unit = {i: frozenset({stored()}) for i in range(3)}
+    refreshed: list[tuple[int, str]] = []
+    channels: dict[int, str] = {}
+    secrets: frozenset[testing.Secret] = frozenset()  # the leader's metrics TLS secret
+    for _ in range(rounds):
+        for i in order:
+            ctx = testing.Context(MicroK8sCharm, unit_id=i)
+            others = {j: data for j, data in units.items() if j != i}
+            peer = testing.PeerRelation(
+                "peer", id=7, local_app_data=app, local_unit_data=units[i], peers_data=others
+            )
+            state = testing.State(
+                config=NEW,
+                leader=i == 0,
+                relations={peer},
+                secrets=secrets,
+                stored_states=stored_by_unit[i],
+            )
+            before = len(workload.named("refresh"))
+            remote = next(iter(others))
+            out = ctx.run(ctx.on.relation_changed(peer, remote_unit=remote), state)
+            if len(workload.named("refresh")) > before:
+                refreshed.append((i, app.get("refresh_holder", "")))
+            units[i] = unit_data(out, peer)
+            if i == 0:
+                app, secrets = app_data(out, peer), frozenset(out.secrets)
+            stored_by_unit[i] = frozenset(out.stored_states)
+            channels[i] = stored_content(out)["channel"]
+    assert channels == dict.fromkeys(units, NEW["channel"])
+    assert app.get("refresh_holder", "") == ""  # the lock is free again
+    return refreshed
+
+
+def test_rolling_refresh_reaches_every_unit_one_at_a_time_in_unit_order(
+    workload: FakeMicroK8s,
+) -> None:
+    # Followers act before the leader each round, so they always see a stale lock first.
+    refreshed = _simulate(workload, order=[2, 1, 0], rounds=4)
+
+    assert [unit for unit, _ in refreshed] == [0, 1, 2]
+    # A follower refreshed only while the leader's app databag named it the holder.
+    assert [holder for unit, holder in refreshed if unit != 0] == ["microk8s/1", "microk8s/2"]
+    assert workload.named("refresh") == [("1.32/stable",)] * 3
