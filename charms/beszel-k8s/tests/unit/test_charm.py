@@ -38,7 +38,11 @@ def test_pebble_ready_plans_hub_service(ctx: Ctx, known_admin: FakeHub) -> None:
     service = plan.services[beszel.SERVICE]
     assert service.command == "/beszel serve --http=0.0.0.0:8090 --dir=/beszel_data"
     assert service.environment == {}
-    assert plan.checks[beszel.CHECK].http == {"url": "http://localhost:8090/api/health"}
+    assert service.startup == "enabled"
+    assert service.on_check_failure == {beszel.CHECK: "restart"}
+    check = plan.checks[beszel.CHECK]
+    assert check.http == {"url": "http://localhost:8090/api/health"}
+    assert check.level == pebble.CheckLevel.READY
     assert out.opened_ports == {testing.TCPPort(8090)}
     assert out.workload_version == "0.18.8"
     assert out.unit_status == testing.ActiveStatus("Beszel Hub is ready")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from ops import testing
@@ -145,3 +146,12 @@ def test_rotated_client_secret_is_reapplied(ctx: Ctx, known_admin: FakeHub) -> N
     ctx.run(ctx.on.secret_changed(secret), _state(relation, HOST, secret))
     (provider,) = known_admin.users_collection["oauth2"]["providers"]
     assert provider["clientSecret"] == "new-client-secret"
+
+
+def test_hostname_change_updates_redirect_uri(ctx: Ctx, known_admin: FakeHub) -> None:
+    old = "https://old.example.com/api/oauth2-redirect"
+    relation = dataclasses.replace(_oauth(), local_app_data={"redirect_uri": old})
+    start = _state(relation, {"external-hostname": "new.example.com"})
+    out = ctx.run(ctx.on.config_changed(), start)
+    expected = "https://new.example.com/api/oauth2-redirect"
+    assert local_app_data(out, relation)["redirect_uri"] == expected
