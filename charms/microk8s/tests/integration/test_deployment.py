@@ -82,22 +82,23 @@ def test_a_pod_is_scheduled_on_a_worker(juju: jubilant.Juju) -> None:
     assert node.stdout.strip() == worker_host
 
 
-def test_scale_down_removes_the_control_plane_node(juju: jubilant.Juju) -> None:
-    departing = sorted(juju.status().apps[CP].units)[-1]
+def _remove_last_unit(juju: jubilant.Juju, app: str) -> str:
+    """Remove the highest-numbered unit of ``app``; return its node's hostname."""
+    departing = max(juju.status().apps[app].units, key=lambda u: int(u.split("/")[1]))
     hostname = _hostname(juju, departing)
-
     juju.remove_unit(departing)
-    juju.wait(lambda s: departing not in s.apps[CP].units and jubilant.all_active(s))
+    juju.wait(lambda s: departing not in s.apps[app].units and jubilant.all_active(s))
+    return hostname
+
+
+def test_scale_down_removes_the_control_plane_node(juju: jubilant.Juju) -> None:
+    hostname = _remove_last_unit(juju, CP)
 
     assert hostname not in _nodes_once_gone(juju, hostname)
 
 
 def test_removed_worker_leaves_the_cluster(juju: jubilant.Juju) -> None:
-    departing = sorted(juju.status().apps[WORKER].units)[-1]
-    hostname = _hostname(juju, departing)
-
-    juju.remove_unit(departing)
-    juju.wait(lambda s: departing not in s.apps[WORKER].units and jubilant.all_active(s))
+    hostname = _remove_last_unit(juju, WORKER)
 
     assert hostname not in _nodes_once_gone(juju, hostname)
     assert len(_nodes(juju)) == 4

@@ -147,9 +147,11 @@ def test_leader_shares_a_join_url_with_workers(ctx: Ctx, workload: FakeMicroK8s)
     assert stored_content(out)["hostnames"] == {"microk8s-worker/0": "w-0"}
 
 
-def test_departed_worker_is_removed_from_the_cluster(ctx: Ctx, workload: FakeMicroK8s) -> None:
+def _leader_with_two_workers(
+    workers: testing.Relation, workload: FakeMicroK8s
+) -> tuple[testing.State, testing.PeerRelation]:
+    """A control-plane leader that recorded workers w-0 and w-1, which are cluster nodes."""
     workload.cluster_nodes = {"node-0", "w-0", "w-1"}
-    workers = _workers({0: "w-0"}, join_url=URL)
     peer = testing.PeerRelation("peer", local_app_data={"join_url": URL})
     hostnames = {"microk8s-worker/0": "w-0", "microk8s-worker/1": "w-1"}
     state = testing.State(
@@ -158,28 +160,28 @@ def test_departed_worker_is_removed_from_the_cluster(ctx: Ctx, workload: FakeMic
         networks={network("10.0.0.1")},
         stored_states={stored(hostnames=hostnames)},
     )
+    return state, peer
+
+
+def test_departed_worker_is_removed_from_the_cluster(ctx: Ctx, workload: FakeMicroK8s) -> None:
+    workers = _workers({0: "w-0"}, join_url=URL)
+    state, peer = _leader_with_two_workers(workers, workload)
 
     out = ctx.run(ctx.on.relation_departed(workers, remote_unit=1, departing_unit=1), state)
 
     assert workload.named("remove_node") == [("w-1",)]
     assert json.loads(app_data(out, peer)["remove_nodes"]) == []
+    assert stored_content(out)["hostnames"] == {"microk8s-worker/0": "w-0"}
 
 
 def test_removing_the_worker_application_removes_all_its_nodes(
     ctx: Ctx, workload: FakeMicroK8s
 ) -> None:
-    workload.cluster_nodes = {"node-0", "w-0", "w-1"}
     workers = _workers({}, join_url=URL)
-    peer = testing.PeerRelation("peer", local_app_data={"join_url": URL})
-    hostnames = {"microk8s-worker/0": "w-0", "microk8s-worker/1": "w-1"}
-    state = testing.State(
-        leader=True,
-        relations={workers, peer},
-        networks={network("10.0.0.1")},
-        stored_states={stored(hostnames=hostnames)},
-    )
+    state, peer = _leader_with_two_workers(workers, workload)
 
     out = ctx.run(ctx.on.relation_broken(workers), state)
 
     assert sorted(workload.named("remove_node")) == [("w-0",), ("w-1",)]
     assert stored_content(out)["hostnames"] == {}
+    assert json.loads(app_data(out, peer)["remove_nodes"]) == []
