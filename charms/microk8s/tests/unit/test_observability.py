@@ -98,3 +98,18 @@ def test_nothing_is_published_without_a_cos_agent_relation(
     ctx.run(ctx.on.update_status(), testing.State(stored_states={stored()}))
 
     assert workload.named("ensure_metrics_tls") == []
+
+
+def test_leader_creates_the_secret_and_scrapes_with_it_in_the_same_hook(
+    ctx: Ctx, workload: FakeMicroK8s
+) -> None:
+    peer = testing.PeerRelation("peer")
+    cos = _cos()
+    state = testing.State(leader=True, relations={peer, cos}, stored_states={stored()})
+
+    out = ctx.run(ctx.on.relation_joined(cos), state)
+
+    assert workload.named("ensure_metrics_tls") == [("CERT", "KEY")]
+    raw = unit_data(out, cos)["config"]
+    assert "KEY" not in raw.replace("key_file", "")
+    assert "CERT" not in raw
