@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
 from felhom_hub.accounts import create_customer
 from felhom_hub.app import create_app
 from felhom_hub.config import Settings
-from felhom_hub.store import Database
+from felhom_hub.store import Database, reports
 
 GLOBAL_KEY = "global-key-0123456789abcdef"
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -55,6 +56,22 @@ def make_settings(data_dir: Path, **sections: dict[str, Any]) -> Settings:
 def add_customer(db: Database, customer_id: str, now: datetime = START) -> Customer:
     created = create_customer(db, customer_id, now=now)
     return Customer(customer_id, created.api_key, created.retrieval_password)
+
+
+def store_report(db: Database, customer_id: str, at: datetime, health: str = "ok") -> int:
+    """Put a minimal report straight into the store, received at ``at``."""
+    with db.write() as conn:
+        return reports.add(
+            conn,
+            customer_id=customer_id,
+            received_at=at,
+            controller_version="1",
+            health=health,
+            hostname="h",
+            controller_url=None,
+            monitoring_paused=False,
+            body="{}",
+        )
 
 
 def report_body(customer_id: str = "acme", **overrides: Any) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 import pytest
+
 from felhom_hub.accounts import InvalidCustomerIdError, create_customer
 from felhom_hub.secrets import token_hash
 from felhom_hub.store import Database, customers
-
 from tests.conftest import START
 
 

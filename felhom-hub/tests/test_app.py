@@ -2,35 +2,20 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+
 from felhom_hub.app import create_app
 from felhom_hub.config import Settings
 from felhom_hub.store import Database, reports
-
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, store_report
 
 # 04:30 in Budapest on a winter day is 03:30 UTC.
 JUST_BEFORE_PRUNE = datetime(2026, 1, 10, 3, 29, 59, 800000, tzinfo=UTC)
 
 
-def add_report(db: Database, customer_id: str, at: datetime) -> None:
-    with db.write() as conn:
-        reports.add(
-            conn,
-            customer_id=customer_id,
-            received_at=at,
-            controller_version="1",
-            health="ok",
-            hostname="h",
-            controller_url=None,
-            monitoring_paused=False,
-            body="{}",
-        )
-
-
 def test_the_running_app_prunes_at_the_scheduled_time(settings: Settings, db: Database) -> None:
     clock = FakeClock(JUST_BEFORE_PRUNE)
-    add_report(db, "a", JUST_BEFORE_PRUNE - timedelta(days=200))
-    add_report(db, "a", JUST_BEFORE_PRUNE - timedelta(days=1))
+    store_report(db, "a", JUST_BEFORE_PRUNE - timedelta(days=200))
+    store_report(db, "a", JUST_BEFORE_PRUNE - timedelta(days=1))
     app = create_app(settings, db=db, clock=clock, run_jobs=True)
     with TestClient(app):  # the job is due 0.2 s (real time) after start-up
         deadline = time.monotonic() + 10
@@ -45,8 +30,8 @@ def test_the_running_app_prunes_at_the_scheduled_time(settings: Settings, db: Da
 
 def test_jobs_can_be_left_off(settings: Settings, db: Database) -> None:
     clock = FakeClock(JUST_BEFORE_PRUNE)
-    add_report(db, "a", JUST_BEFORE_PRUNE - timedelta(days=200))
-    add_report(db, "a", JUST_BEFORE_PRUNE - timedelta(days=1))
+    store_report(db, "a", JUST_BEFORE_PRUNE - timedelta(days=200))
+    store_report(db, "a", JUST_BEFORE_PRUNE - timedelta(days=1))
     with TestClient(create_app(settings, db=db, clock=clock, run_jobs=False)):
         time.sleep(0.5)
     with db.read() as conn:

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from felhom_hub.app import create_app
 from felhom_hub.cli import main
 from felhom_hub.config import load_settings
 from felhom_hub.secrets import verify_password
-
 from tests.conftest import report_body
 
 

@@ -2,6 +2,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+
 from felhom_hub.config import ConfigError, Settings, load_settings, split_listen
 
 SEED_YAML = """\

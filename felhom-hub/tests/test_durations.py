@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+
 from felhom_hub.durations import format_duration, parse_duration
 
 

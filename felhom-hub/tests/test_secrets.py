@@ -1,4 +1,5 @@
 import bcrypt
+
 from felhom_hub.secrets import hash_password, new_token, same, token_hash, verify_password
 
 

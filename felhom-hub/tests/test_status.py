@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 import pytest
-from felhom_hub.status import CustomerStatus, Health, LatestReport, compute_status
 
+from felhom_hub.status import CustomerStatus, Health, LatestReport, compute_status
 from tests.conftest import START
 
 STALE = timedelta(minutes=30)

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from felhom_hub.store import Database, customers
 
+from felhom_hub.store import Database, customers
 from tests.conftest import GLOBAL_AUTH, START, Customer, report_body
 
 B64 = base64.b64encode(b"customer_id: acme\n").decode()

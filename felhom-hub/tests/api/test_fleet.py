@@ -2,8 +2,8 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from felhom_hub.store import Database
 
+from felhom_hub.store import Database
 from tests.conftest import GLOBAL_AUTH, Customer, FakeClock, add_customer, report_body
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from felhom_hub.store import Database, events, infra_backups, notifications, reports
 
+from felhom_hub.store import Database, events, infra_backups, notifications, reports
 from tests.conftest import GLOBAL_AUTH, START, Customer, FakeClock, report_body
 
 JSON = {**GLOBAL_AUTH, "Content-Type": "application/json"}

@@ -1,28 +1,19 @@
 from datetime import timedelta
 
 import pytest
+
 from felhom_hub.config import RetentionSettings
 from felhom_hub.jobs import prune as prune_job
 from felhom_hub.store import Database, events, infra_backups, reports
-
-from tests.conftest import START
+from tests.conftest import START, store_report
 
 
 def fill(db: Database, *, days_old: int, count: int, customer_id: str = "a") -> None:
     at = START - timedelta(days=days_old)
+    for _ in range(count):
+        store_report(db, customer_id, at)
     with db.write() as conn:
         for _ in range(count):
-            reports.add(
-                conn,
-                customer_id=customer_id,
-                received_at=at,
-                controller_version="1",
-                health="ok",
-                hostname="h",
-                controller_url=None,
-                monitoring_paused=False,
-                body="{}",
-            )
             events.add(
                 conn,
                 customer_id=customer_id,

@@ -2,6 +2,7 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+
 from felhom_hub.jobs.schedule import next_daily, run_daily
 
 

@@ -1,6 +1,6 @@
 import pytest
-from felhom_hub.store import Database, customers
 
+from felhom_hub.store import Database, customers
 from tests.conftest import START
 
 

@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
+
 from felhom_hub.store import Database
 from felhom_hub.store.database import available_migrations
 from felhom_hub.store.schema import metadata
-from sqlalchemy import inspect
 
 
 def test_connections_use_wal_normal_sync_busy_timeout_and_foreign_keys(db: Database) -> None:

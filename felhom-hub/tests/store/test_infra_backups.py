@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from felhom_hub.store import Database, infra_backups
-
 from tests.conftest import START
 
 
