@@ -51,7 +51,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from felhom_hub.app import create_app
 
     settings = _settings(args)
-    _migrated(settings).dispose()
     server, config = settings.server, _config_path(args)
     host = f"[{server.host}]" if ":" in server.host else server.host
     print(f"felhom-hub {__version__} listening on http://{host}:{server.port}")
