@@ -2,7 +2,7 @@
 # defaults; `make test` runs lint, type checks and every package's tests.
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
-PY_DIRS := felhom-hub bench tools
+PY_DIRS := felhom-hub beskar7 bench tools
 CHARMS := $(wildcard charms/*/Makefile)
 
 .PHONY: bootstrap run test lint typecheck unit charms bench clean
@@ -19,13 +19,15 @@ run: bootstrap
 lint: bootstrap
 	$(UV) run --frozen ruff check $(PY_DIRS)
 	$(UV) run --frozen ruff format --check $(PY_DIRS)
-	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src bench tools charms/*/src
+	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src bench tools charms/*/src
 
 typecheck: bootstrap
 	$(UV) run --frozen mypy felhom-hub/src felhom-hub/tests bench tools
+	$(UV) run --frozen mypy beskar7/src beskar7/tests
 
 unit: bootstrap
 	$(UV) run --frozen pytest felhom-hub/tests
+	$(UV) run --frozen pytest beskar7/tests
 
 charms:
 	@for m in $(CHARMS); do echo "== $$(dirname $$m)"; $(MAKE) -C $$(dirname $$m) test || exit 1; done

@@ -1,0 +1,1 @@
+"""The beskar7 API: kinds, typed models, validation and generated CRDs."""

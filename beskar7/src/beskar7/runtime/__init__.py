@@ -1,0 +1,1 @@
+"""Object stores (embedded SQLite, Kubernetes), work queue, manager and leader election."""
