@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 5.0
 MAX_HEADER_BYTES = 16 * 1024
+_OVERSIZED = asyncio.LimitOverrunError
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,8 @@ class HttpServer:
             response, method = self._route(head)
             writer.write(_encode(response, include_body=method != "HEAD"))
             await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
-        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass  # a slow, broken or oversized request (LimitOverrunError): just hang up
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, _OVERSIZED):
+            pass  # a slow, broken or oversized request: just hang up
         finally:
             writer.close()
             with contextlib.suppress(Exception):
