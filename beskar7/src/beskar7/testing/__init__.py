@@ -1,0 +1,1 @@
+"""Test peers shipped with beskar7: emulators used by tests, benchmarks and the local lab."""
