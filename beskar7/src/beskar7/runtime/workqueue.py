@@ -51,7 +51,7 @@ class WorkQueue(Generic[K]):
         self, *, backoff: ExponentialBackoff[K] | None = None, clock: Clock = time.monotonic
     ) -> None:
         self.backoff: ExponentialBackoff[K] = backoff or ExponentialBackoff()
-        self._clock = clock
+        self.clock = clock
         self._queue: deque[K] = deque()
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
@@ -64,6 +64,11 @@ class WorkQueue(Generic[K]):
     def __len__(self) -> int:
         """Keys ready to be handed out (the depth metric)."""
         return len(self._queue)
+
+    def depth(self) -> float:
+        """Keys ready to be handed out, counting delayed keys that fell due (for the gauge)."""
+        self._promote_due()
+        return float(len(self._queue))
 
     @property
     def in_flight(self) -> int:
@@ -94,7 +99,7 @@ class WorkQueue(Generic[K]):
             return
         if key in self._dirty and key not in self._processing:
             return  # queued now: due before any delay
-        due = self._clock() + delay
+        due = self.clock() + delay
         current = self._waiting.get(key)
         if current is not None and current <= due:
             return
@@ -124,7 +129,7 @@ class WorkQueue(Generic[K]):
                 self._dirty.discard(key)
                 return key
             changed = self._changed
-            timeout = self._heap[0][0] - self._clock() if self._heap else None
+            timeout = self._heap[0][0] - self.clock() if self._heap else None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), timeout)
 
@@ -141,7 +146,7 @@ class WorkQueue(Generic[K]):
         self._notify()
 
     def _promote_due(self) -> None:
-        now = self._clock()
+        now = self.clock()
         while self._heap and self._heap[0][0] <= now:
             due, _, key = heapq.heappop(self._heap)
             if self._waiting.get(key) == due:
