@@ -1,0 +1,154 @@
+"""Read models of the kinds beskar7 reads but does not own (core Secret/ConfigMap, CAPI
+Cluster and Machine), plus the well-known labels and annotations. They keep unknown fields."""
+
+import base64
+import binascii
+from typing import ClassVar
+
+from pydantic import ConfigDict, Field
+
+from beskar7.api.kinds import CLUSTER, CONFIG_MAP, MACHINE, SECRET, Kind
+from beskar7.api.meta import Condition, MachineAddress, ObjectMeta, Resource, StatusModel
+
+PAUSED_ANNOTATION = "cluster.x-k8s.io/paused"
+CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
+CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane"
+MACHINE_NAME_LABEL = "cluster.x-k8s.io/machine-name"
+ZONE_LABEL = "topology.kubernetes.io/zone"
+
+_PREFIX = "infrastructure.cluster.x-k8s.io/"
+INSPECTION_REQUEST_ANNOTATION = _PREFIX + "inspection-request"
+INSPECT = "inspect"
+INSPECT_COMPLETE = "inspect-complete"
+INSPECT_TIMEOUT = "timeout"
+"""Values of the inspection-request annotation."""
+BOOTSTRAP_URL_ANNOTATION = _PREFIX + "bootstrap-url"
+BOOTSTRAP_TOKEN_ANNOTATION = _PREFIX + "bootstrap-token"
+"""JSON {hash, issuedAt, expiresAt}."""
+BOOT_NONCE_ANNOTATION = _PREFIX + "boot-nonce"
+"""JSON {hash, expiresAt}."""
+INSPECTION_RESULT_REF_ANNOTATION = _PREFIX + "inspection-result-ref"
+"""Name of the ConfigMap holding the report."""
+PROVISIONED_REQUEST_ANNOTATION = _PREFIX + "provisioned-request"
+PROVISION_FAILED_REQUEST_ANNOTATION = _PREFIX + "provision-failed-request"
+FORCE_RELEASE_ANNOTATION = _PREFIX + "force-release"
+"""On a Beskar7Machine: release the host without Redfish clean-up."""
+OWNED_BY_LABEL = _PREFIX + "owned-by"
+HOST_LABEL = _PREFIX + "host"
+
+BOOTSTRAP_TOKEN_SECRET_SUFFIX = "-bootstrap-token"
+PLAINTEXT_TOKEN_KEY = "plaintext-token"
+PLAINTEXT_BOOT_NONCE_KEY = "plaintext-boot-nonce"
+INSPECTION_RESULT_CONFIGMAP_SUFFIX = "-inspection-result"
+REPORT_KEY = "report.json"
+BOOTSTRAP_DATA_KEY = "value"
+"""Key of the user data in a CAPI bootstrap data Secret."""
+LEADER_ELECTION_ID = "beskar7.infrastructure.cluster.x-k8s.io"
+
+
+class _ReadResource(Resource):
+    model_config = ConfigDict(extra="allow")
+
+
+def has_paused_annotation(metadata: ObjectMeta) -> bool:
+    return PAUSED_ANNOTATION in metadata.annotations
+
+
+class Secret(_ReadResource):
+    KIND: ClassVar[Kind] = SECRET
+
+    data: dict[str, str] = Field(default_factory=dict)
+    """Values base64-encoded."""
+    string_data: dict[str, str] = Field(default_factory=dict)
+    """Write-only plain values, folded into `data` on write."""
+    type: str | None = None
+    immutable: bool | None = None
+
+    def value(self, key: str) -> bytes | None:
+        """The decoded value of `key` (stringData wins, as on write); None when absent."""
+        if key in self.string_data:
+            return self.string_data[key].encode()
+        if key not in self.data:
+            return None
+        try:
+            return base64.b64decode(self.data[key], validate=True)
+        except binascii.Error:
+            return None
+
+    def text(self, key: str) -> str | None:
+        raw = self.value(key)
+        return None if raw is None else raw.decode("utf-8", errors="replace")
+
+
+class ConfigMap(_ReadResource):
+    KIND: ClassVar[Kind] = CONFIG_MAP
+
+    data: dict[str, str] = Field(default_factory=dict)
+    binary_data: dict[str, str] = Field(default_factory=dict)
+
+
+class Reference(StatusModel):
+    """An object reference as CAPI writes it (v1beta1 apiVersion or v1beta2 apiGroup)."""
+
+    api_version: str | None = None
+    api_group: str | None = None
+    kind: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    uid: str | None = None
+
+
+class Endpoint(StatusModel):
+    host: str = ""
+    port: int = 0
+
+
+class ClusterSpec(StatusModel):
+    paused: bool | None = None
+    control_plane_endpoint: Endpoint | None = None
+    infrastructure_ref: Reference | None = None
+
+
+class ClusterStatus(StatusModel):
+    phase: str | None = None
+    infrastructure_ready: bool | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+
+
+class Cluster(_ReadResource):
+    """A CAPI Cluster, as far as beskar7 reads it."""
+
+    KIND: ClassVar[Kind] = CLUSTER
+
+    spec: ClusterSpec = Field(default_factory=ClusterSpec)
+    status: ClusterStatus = Field(default_factory=ClusterStatus)
+
+
+class Bootstrap(StatusModel):
+    config_ref: Reference | None = None
+    data_secret_name: str | None = None
+
+
+class MachineSpec(StatusModel):
+    cluster_name: str = Field(min_length=1)
+    bootstrap: Bootstrap = Field(default_factory=Bootstrap)
+    provider_id: str | None = None
+    infrastructure_ref: Reference | None = None
+    failure_domain: str | None = None
+    version: str | None = None
+
+
+class MachineStatus(StatusModel):
+    phase: str | None = None
+    infrastructure_ready: bool | None = None
+    addresses: list[MachineAddress] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list)
+
+
+class Machine(_ReadResource):
+    """A CAPI Machine, as far as beskar7 reads it."""
+
+    KIND: ClassVar[Kind] = MACHINE
+
+    spec: MachineSpec
+    status: MachineStatus = Field(default_factory=MachineStatus)

@@ -1,0 +1,51 @@
+"""Beskar7Cluster: the infrastructure side of a CAPI Cluster (endpoint, failure domains)."""
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from beskar7.api.kinds import BESKAR7_CLUSTER, Kind
+from beskar7.api.meta import (
+    APIEndpoint,
+    Condition,
+    Initialization,
+    Resource,
+    SpecModel,
+    StatusModel,
+)
+
+FINALIZER = "beskar7cluster.infrastructure.cluster.x-k8s.io"
+DEFAULT_API_SERVER_PORT = 6443
+
+# Condition types and reasons
+CONTROL_PLANE_ENDPOINT_READY = "ControlPlaneEndpointReady"
+CONTROL_PLANE_ENDPOINT_NOT_SET = "ControlPlaneEndpointNotSet"
+
+
+class Beskar7ClusterSpec(SpecModel):
+    control_plane_endpoint: APIEndpoint | None = None
+    """The API server endpoint, when the user provides it; else discovered."""
+
+
+class FailureDomain(StatusModel):
+    control_plane: bool = False
+    """Whether control plane machines may be placed here."""
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class Beskar7ClusterStatus(StatusModel):
+    ready: bool | None = None
+    control_plane_endpoint: APIEndpoint | None = None
+    failure_domains: dict[str, FailureDomain] = Field(default_factory=dict)
+    """Zones from the PhysicalHosts' topology.kubernetes.io/zone labels."""
+    conditions: list[Condition] = Field(default_factory=list)
+    initialization: Initialization | None = None
+
+
+class Beskar7Cluster(Resource):
+    """Cluster-wide bare-metal infrastructure of a CAPI Cluster."""
+
+    KIND: ClassVar[Kind] = BESKAR7_CLUSTER
+
+    spec: Beskar7ClusterSpec = Field(default_factory=Beskar7ClusterSpec)
+    status: Beskar7ClusterStatus = Field(default_factory=Beskar7ClusterStatus)
