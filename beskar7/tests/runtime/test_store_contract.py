@@ -1,66 +1,28 @@
 """What every Store backend must do (Kubernetes API semantics), run against each backend."""
 
 import asyncio
-import base64
 import re
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
-from beskar7.api.kinds import PHYSICAL_HOST, SECRET, Obj
+from beskar7.api.kinds import PHYSICAL_HOST, SECRET
 from beskar7.runtime.errors import (
     AlreadyExistsError,
     ConflictError,
     InvalidError,
     NotFoundError,
 )
-from beskar7.runtime.store import Store, WatchEvent
-from tests.fixtures.stores import watching
-
-RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
-FINALIZER = "physicalhost.infrastructure.cluster.x-k8s.io"
-
-
-def host(name: str, namespace: str = "default", **extra: Any) -> Obj:
-    meta: dict[str, Any] = {"name": name, "namespace": namespace}
-    meta.update(extra.pop("metadata", {}))
-    obj: Obj = {
-        "apiVersion": PHYSICAL_HOST.api_version,
-        "kind": PHYSICAL_HOST.kind,
-        "metadata": meta,
-        "spec": {
-            "redfishConnection": {"address": f"https://{name}.bmc", "credentialsSecretRef": "c"}
-        },
-    }
-    obj.update(extra)
-    return obj
-
-
-def secret(name: str, namespace: str = "default", **data: str) -> Obj:
-    """A Secret; `data` values are stored base64-encoded, as Kubernetes keeps them."""
-    return {
-        "apiVersion": SECRET.api_version,
-        "kind": SECRET.kind,
-        "metadata": {"name": name, "namespace": namespace},
-        "type": "Opaque",
-        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
-    }
-
-
-async def next_events(watch: AsyncIterator[WatchEvent], count: int) -> list[WatchEvent]:
-    async with asyncio.timeout(5):
-        return [await anext(watch) for _ in range(count)]
-
-
-async def assert_quiet(watch: AsyncIterator[WatchEvent], seconds: float = 0.3) -> None:
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(anext(watch), seconds)
-
-
-def summary(events: list[WatchEvent]) -> list[tuple[str, str]]:
-    return [(e.type, e.object["metadata"]["name"]) for e in events]
-
+from beskar7.runtime.store import Store
+from tests.fixtures.stores import (
+    FINALIZER,
+    RFC3339_UTC,
+    assert_quiet,
+    host,
+    next_events,
+    secret,
+    summary,
+    watching,
+)
 
 # -- create / get / list --------------------------------------------------------------------
 

@@ -227,8 +227,11 @@ class EmbeddedStore:
         """Every change of `kind` after `resource_version` (from now when None), in order.
 
         "Now" is fixed when watch() is called: the query is queued on the worker thread
-        ahead of any write this process submits afterwards.
+        ahead of any write this process submits afterwards. GoneError (a compacted version)
+        is raised by the first step of the iteration.
         """
+        if self._closed:
+            raise UnavailableError(f"store {self.path} is closed")
         loop = asyncio.get_running_loop()
         start: asyncio.Future[int]
         if resource_version is None:

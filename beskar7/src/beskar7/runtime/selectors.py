@@ -101,20 +101,23 @@ class _Parser:
         self.tokens = _tokenize(text)
         self.pos = 0
 
+    def error(self, message: str) -> ValueError:
+        return ValueError(f"{message} in selector {self.text!r}")
+
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def take(self) -> str:
         token = self.peek()
         if token is None:
-            raise ValueError(f"unexpected end of selector {self.text!r}")
+            raise self.error("unexpected end")
         self.pos += 1
         return token
 
     def word(self, what: str) -> str:
         token = self.take()
         if token in _SYMBOLS:
-            raise ValueError(f"expected {what}, found {token!r} in selector {self.text!r}")
+            raise self.error(f"expected {what}, found {token!r}")
         return token
 
     def selector(self) -> Selector:
@@ -127,7 +130,7 @@ class _Parser:
             if token is None:
                 return Selector(tuple(requirements))
             if self.take() != ",":
-                raise ValueError(f"expected ',' after {requirements[-1]} in {self.text!r}")
+                raise self.error(f"expected ',' after {requirements[-1]}")
 
     def requirement(self) -> Requirement:
         if self.peek() == "!":
@@ -144,7 +147,7 @@ class _Parser:
             return Requirement(key, "in", self.value_set())
         if op == "notin":
             return Requirement(key, "notin", self.value_set())
-        raise ValueError(f"unknown operator {op!r} in selector {self.text!r}")
+        raise self.error(f"unknown operator {op!r}")
 
     def value(self) -> str:
         token = self.peek()
@@ -154,7 +157,7 @@ class _Parser:
 
     def value_set(self) -> tuple[str, ...]:
         if self.take() != "(":
-            raise ValueError(f"expected '(' after in/notin in selector {self.text!r}")
+            raise self.error("expected '(' after in/notin")
         values: list[str] = []
         while True:
             if self.peek() in (",", ")"):
@@ -165,9 +168,9 @@ class _Parser:
             if token == ")":
                 break
             if token != ",":
-                raise ValueError(f"expected ',' or ')' in value set of {self.text!r}")
+                raise self.error("expected ',' or ')' in a value set")
         if values == [""]:
-            raise ValueError(f"empty value set in selector {self.text!r}")
+            raise self.error("empty value set")
         return tuple(dict.fromkeys(values))
 
 
