@@ -80,7 +80,7 @@ class Controller:
         self.spec = spec
         self.name = spec.name
         self.metrics = metrics
-        self.queue: WorkQueue[Request] = queue or WorkQueue()
+        self.queue: WorkQueue[Request] = queue if queue is not None else WorkQueue()
         metrics.workqueue_depth.labels(self.name).set_function(self.queue.depth)
 
     def enqueue(self, request: Request) -> None:

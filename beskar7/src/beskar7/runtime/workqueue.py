@@ -50,7 +50,9 @@ class WorkQueue(Generic[K]):
     def __init__(
         self, *, backoff: ExponentialBackoff[K] | None = None, clock: Clock = time.monotonic
     ) -> None:
-        self.backoff: ExponentialBackoff[K] = backoff or ExponentialBackoff()
+        self.backoff: ExponentialBackoff[K] = (
+            backoff if backoff is not None else ExponentialBackoff()
+        )
         self.clock = clock
         self._queue: deque[K] = deque()
         self._dirty: set[K] = set()
