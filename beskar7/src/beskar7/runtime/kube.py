@@ -26,7 +26,7 @@ from lightkube.config.kubeconfig import SERVICE_ACCOUNT, KubeConfig
 from lightkube.core.exceptions import ConfigError
 
 from beskar7.api.kinds import Kind, Obj, kind_of
-from beskar7.runtime.errors import UnavailableError
+from beskar7.runtime.errors import ConflictError, UnavailableError
 from beskar7.runtime.kube_errors import error_from_response, error_from_status
 from beskar7.runtime.selectors import to_string
 from beskar7.runtime.store import EventType, LabelSelector, ObjectList, WatchEvent
@@ -96,6 +96,7 @@ class KubernetesStore:
         self._http: httpx2.AsyncClient = client._client._client
         self.namespace: str = client.namespace or "default"
         """Where `create` puts objects whose metadata has no namespace."""
+        self._pending_starts: set[asyncio.Future[str]] = set()
 
     async def _request(
         self,
@@ -107,6 +108,8 @@ class KubernetesStore:
         params: dict[str, str] | None = None,
         content_type: str = JSON,
     ) -> tuple[int, Obj]:
+        if method != "GET" and self._pending_starts:
+            await asyncio.wait(list(self._pending_starts))  # see watch()
         headers = {"Accept": JSON}
         content = None
         if body is not None:
@@ -168,6 +171,10 @@ class KubernetesStore:
         kind = kind_of(obj)
         meta = obj.get("metadata") or {}
         namespace, name = meta.get("namespace") or self.namespace, str(meta.get("name") or "")
+        if not meta.get("resourceVersion"):
+            # Built-in kinds would take it unconditionally, CRDs refuse it as invalid: the
+            # Store contract wants a Conflict for every kind.
+            raise ConflictError(f"{_what(kind, namespace, name)}: update needs resourceVersion")
         path = object_path(kind, namespace, name)
         _, updated = await self._request("PUT", path, _what(kind, namespace, name), body=obj)
         return _typed(kind, updated)
@@ -204,10 +211,24 @@ class KubernetesStore:
             return _typed(kind, body)
         return None
 
-    async def watch(
+    def watch(
         self, kind: Kind, namespace: str | None = None, resource_version: str | None = None
     ) -> AsyncIterator[WatchEvent]:
-        version = resource_version or await self._current_version(kind, namespace)
+        """Changes after `resource_version`; with None, after "now" as fixed when watch() is
+        called: that version is asked for at once, and writes this store makes afterwards
+        wait for the answer, so none of them can slip in before the watch's start."""
+        if resource_version is not None:
+            return self._follow(kind, namespace, resource_version)
+        start = asyncio.ensure_future(self._current_version(kind, namespace))
+        self._pending_starts.add(start)
+        start.add_done_callback(_settle_start)
+        start.add_done_callback(self._pending_starts.discard)
+        return self._follow(kind, namespace, start)
+
+    async def _follow(
+        self, kind: Kind, namespace: str | None, start: "str | asyncio.Future[str]"
+    ) -> AsyncIterator[WatchEvent]:
+        version = start if isinstance(start, str) else await start
         while True:  # each request ends after WATCH_SECONDS; resume from the last version seen
             seen = 0
             async with aclosing(self._watch_request(kind, namespace, version)) as events:
@@ -258,6 +279,12 @@ class KubernetesStore:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _settle_start(start: "asyncio.Future[str]") -> None:
+    """Retrieve a failed start's error: the watch that needed it raises it when iterated."""
+    if not start.cancelled():
+        start.exception()
 
 
 def _event_type(name: str) -> EventType:
