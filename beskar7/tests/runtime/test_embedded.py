@@ -29,6 +29,9 @@ def require_address(kind: Kind, obj: Obj) -> Obj:
                 [FieldIssue("spec.redfishConnection.address", "required")],
             )
         spec.setdefault("bootMode", "UEFI")
+        state = obj.get("status", {}).get("state", "Available")
+        if state not in ("Available", "Ready"):
+            raise InvalidError("PhysicalHost", [FieldIssue("status.state", f"unknown {state}")])
     result = dict(obj)
     result["metadata"] = {**obj["metadata"], "uid": "forged", "generation": 99}
     return result
@@ -76,6 +79,10 @@ async def test_invalid_objects_are_not_written(validated: EmbeddedStore) -> None
             await validated.patch(PHYSICAL_HOST, "default", "good", spoil)
         with pytest.raises(InvalidError):
             await validated.update({**good, "spec": {}})
+        with pytest.raises(InvalidError):
+            await validated.patch_status(
+                PHYSICAL_HOST, "default", "good", {"status": {"state": "Exploded"}}
+            )
         await assert_quiet(watch)  # no change-log entry either
     listed = await validated.list(PHYSICAL_HOST)
     assert listed.resource_version == start
@@ -173,6 +180,16 @@ async def test_compacted_versions_are_gone(tmp_path: Path) -> None:
             ]
     finally:
         await store.close()
+
+
+async def test_a_watcher_left_behind_by_compaction_is_gone(tmp_path: Path) -> None:
+    async with EmbeddedStore(tmp_path / "lag.db", retention=5) as store:
+        await store.create(config_map("first"))
+        async with watching(store, CONFIG_MAP) as watch:
+            for i in range(20):
+                await store.create(config_map(f"cm-{i}"))
+            with pytest.raises(GoneError):
+                await anext(watch)
 
 
 async def test_bad_resource_version_is_invalid(plain: EmbeddedStore) -> None:

@@ -239,6 +239,17 @@ async def test_kind_without_status_subresource_stores_everything(store: Store) -
     assert patched["data"] == {"username": "dQ==", "password": "cA=="}
 
 
+async def test_secret_string_data_is_folded_into_data(store: Store) -> None:
+    obj = secret("s", username="u")
+    obj["stringData"] = {"password": "p", "username": "v"}
+    created = await store.create(obj)
+    assert created["data"] == {"username": "dg==", "password": "cA=="}
+    assert "stringData" not in created
+    patched = await store.patch(SECRET, "default", "s", {"stringData": {"token": "t"}})
+    assert patched["data"] == {"username": "dg==", "password": "cA==", "token": "dA=="}
+    assert "stringData" not in await store.get(SECRET, "default", "s")
+
+
 # -- deletion and finalizers ----------------------------------------------------------------
 
 

@@ -278,6 +278,12 @@ class EmbeddedStore:
     def closed(self) -> bool:
         return self._closed
 
+    async def __aenter__(self) -> "EmbeddedStore":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
     async def close(self) -> None:
         """Release the file; watchers end, later calls raise UnavailableError."""
         if self._closed:

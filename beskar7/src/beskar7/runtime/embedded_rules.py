@@ -1,6 +1,7 @@
 """Kubernetes write semantics on plain objects: what create, update, patch and delete keep,
 reset or refuse. Pure functions; the embedded store applies them inside its transactions."""
 
+import base64
 import copy
 import random
 import string
@@ -72,7 +73,21 @@ def prepare_create(kind: Kind, obj: Obj) -> Obj:
         new.pop("status", None)
     new["apiVersion"] = kind.api_version
     new["kind"] = kind.kind
-    return new
+    return fold_string_data(kind, new)
+
+
+def fold_string_data(kind: Kind, obj: Obj) -> Obj:
+    """Secrets: `stringData` is write-only; its entries are merged into `data`, base64-encoded
+    (Kubernetes does the same). Other kinds are returned as they are."""
+    if kind.group or kind.kind != "Secret":
+        return obj
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = dict(obj.get("data") or {})
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
+    return obj
 
 
 def check_version(kind: Kind, current: Obj, wanted: object, *, required: bool) -> None:
@@ -113,7 +128,7 @@ def prepare_update(kind: Kind, old: Obj, obj: Obj) -> Obj:
     new["apiVersion"] = kind.api_version
     new["kind"] = kind.kind
     _check_finalizers(kind, old, new)
-    return new
+    return fold_string_data(kind, new)
 
 
 def prepare_status(old: Obj, patched: Obj) -> Obj:
