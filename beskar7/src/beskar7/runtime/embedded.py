@@ -42,7 +42,10 @@ class EmbeddedStore:
     `validate(kind, obj)` sees every object about to be written and returns it normalized or
     raises InvalidError, in which case nothing is written. `retention` is how many change-log
     entries are kept for watchers; older resourceVersions raise GoneError. `poll_interval` is
-    how often watchers look for other processes' writes.
+    how often watchers look for other processes' writes; `busy_timeout` how long a write waits
+    for another process's transaction; `kinds` are the kinds `create`/`update` recognize by
+    apiVersion and kind. Parent directories of `path` are created. Use `close()` (or
+    `async with`) to release the file.
     """
 
     def __init__(
