@@ -136,7 +136,7 @@ class RedfishClient:
 
         def read() -> list[NetworkAddress]:
             self._system.refresh()
-            if "EthernetInterfaces" not in self._system.json:
+            if not self._system.json.get("EthernetInterfaces"):
                 return []
             docs = [nic.json for nic in self._system.ethernet_interfaces.get_members()]
             return interface_addresses(docs)

@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 import sushy
 from sushy import auth as sushy_auth
 from sushy import connector as sushy_connector
+from sushy import exceptions as sushy_exc
 from urllib3.exceptions import InsecureRequestWarning
 
 from beskar7.redfish.address import ROOT_PREFIX
+from beskar7.redfish.errors import RedfishProtocolError
 from beskar7.redfish.models import Credentials
 
 
@@ -50,6 +52,7 @@ def open_root(
     """Connect: GET the service root with basic auth (sessions are not used)."""
     conn = BmcConnector(base_url, verify=verify, timeout=timeout)
     conn.set_http_basic_auth(credentials.username, credentials.password)
+    root = None
     try:
         root = sushy.Sushy(
             base_url,
@@ -57,7 +60,14 @@ def open_root(
             auth=sushy_auth.BasicAuth(credentials.username, credentials.password),
             connector=conn,
         )
-    except BaseException:
-        conn.close()
-        raise
+    except sushy_exc.ResourceNotFoundError:
+        pass  # raised below, outside this block, so no sushy text rides along as __context__
+    finally:
+        if root is None:
+            conn.close()
+    if root is None:
+        raise RedfishProtocolError(
+            f"BMC at {base_url} does not serve Redfish (HTTP 404 for {ROOT_PREFIX})",
+            status_code=404,
+        )
     return conn, root
