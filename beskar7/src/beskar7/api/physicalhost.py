@@ -38,6 +38,13 @@ POWER_OFF_FAILED = "PowerOffFailed"
 SET_BOOT_PXE_FAILED = "SetBootPXEFailed"
 INSPECTION_FAILED = "InspectionFailed"
 INSPECTION_TIMEOUT = "InspectionTimeout"
+# Reasons of our own, where upstream sets none
+ENROLLING = "Enrolling"
+HOST_IN_USE = "HostInUse"
+
+# Event reasons
+EVENT_STATE_CHANGED = "StateChanged"
+EVENT_DELETED_WHILE_CLAIMED = "DeletedWhileClaimed"
 
 
 class HostState(StrEnum):

@@ -1,0 +1,68 @@
+"""The manager process: a store, the controllers on it, probes and metrics — wired from options."""
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from beskar7.api.kinds import PHYSICAL_HOST
+from beskar7.controllers import physicalhost
+from beskar7.metrics import Metrics
+from beskar7.runtime.manager import Manager
+from beskar7.runtime.open import open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ManagerOptions:
+    """The manager's flags, with the upstream names and defaults."""
+
+    store: Path | None = None
+    kubeconfig: Path | None = None
+    metrics_bind_address: str = ":8080"
+    health_probe_bind_address: str = ":8081"
+    leader_elect: bool = True
+    leader_election_namespace: str = "beskar7-system"
+    watch_namespaces: list[str] = field(default_factory=list)
+    concurrency: int = 10
+    redfish_timeout: float = 10.0
+    inspection_port: int = 8082
+    bootstrap_url_base: str = ""
+    inspection_timeout: float = 600.0
+
+
+async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (or SIGINT/SIGTERM when no event is given)."""
+    stop = stop or _stop_on_signals()
+    store = await open_store(options.store, options.kubeconfig)
+    try:
+        manager = Manager(
+            store,
+            metrics=Metrics(),
+            namespaces=options.watch_namespaces or None,
+            leader_election=options.leader_elect,
+            leader_namespace=options.leader_election_namespace,
+            health_probe_address=options.health_probe_bind_address,
+            metrics_address=options.metrics_bind_address,
+        )
+        reconciler = physicalhost.PhysicalHostReconciler(
+            store,
+            manager.recorder,
+            manager.metrics,
+            settings=physicalhost.PhysicalHostSettings(redfish_timeout=options.redfish_timeout),
+        )
+        hosts = manager.cache(PHYSICAL_HOST)
+        manager.add(physicalhost.controller(reconciler, hosts, options.concurrency))
+        await manager.run(stop)
+    finally:
+        await store.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
