@@ -35,6 +35,7 @@ longer reported), admission webhooks, garbage collection through ownerReferences
 """
 
 import asyncio
+import copy
 import json
 import socket
 import threading
@@ -59,7 +60,8 @@ CONTEXT = "beskar7-emulator"
 class KubeEmulator:
     """A Kubernetes API server emulator serving on `host` (a free port unless `port` is given)
     from a background thread. `path` is the store's SQLite file (a temporary one by default);
-    `validate(kind, obj)` is passed to `EmbeddedStore` and its InvalidError answers 422."""
+    `validate(kind, obj)` is passed to `EmbeddedStore` and its InvalidError answers 422;
+    `retention` is how many changes watches can reach back (older versions: 410 Expired)."""
 
     def __init__(
         self,
@@ -67,11 +69,13 @@ class KubeEmulator:
         *,
         validate: Validator | None = None,
         kinds: Iterable[Kind] = ALL_KINDS,
+        retention: int = 10_000,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self._path = path
         self._validate = validate
+        self._retention = retention
         self._kinds = tuple(kinds)
         self._host, self._port = host, port
         self._api = EmulatorApi(self._open_store, self._kinds)
@@ -85,7 +89,18 @@ class KubeEmulator:
         if path is None:
             self._tmp = TemporaryDirectory(prefix="kube-emulator-")
             path = Path(self._tmp.name) / "store.db"
-        return EmbeddedStore(path, validate=self._validate, kinds=self._kinds, poll_interval=0.05)
+        return EmbeddedStore(
+            path,
+            validate=None if self._validate is None else self._validated,
+            kinds=self._kinds,
+            retention=self._retention,
+            poll_interval=0.05,
+        )
+
+    def _validated(self, kind: Kind, obj: Obj) -> Obj:
+        """The hook on a copy: the store must not see its own dict changed under it."""
+        assert self._validate is not None
+        return self._validate(kind, copy.deepcopy(obj))
 
     @property
     def url(self) -> str:
@@ -140,7 +155,7 @@ class KubeEmulator:
         server, thread, loop = self._server, self._thread, self._api.loop
         if server is not None and thread is not None and thread.is_alive():
             if loop is not None and server.started:
-                ending = asyncio.run_coroutine_threadsafe(self._api.end_watches(), loop)
+                ending = asyncio.run_coroutine_threadsafe(self._api.watches.end_all(), loop)
                 ending.result(timeout=5)
             server.should_exit = True
             thread.join(timeout=START_SECONDS)

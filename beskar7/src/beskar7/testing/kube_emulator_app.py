@@ -5,6 +5,7 @@ See kube_emulator.KubeEmulator for what is emulated and what is not.
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,13 +13,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from beskar7.api.kinds import Kind, Obj
 from beskar7.runtime import selectors
-from beskar7.runtime.errors import GoneError, StoreError
+from beskar7.runtime.errors import StoreError
 from beskar7.runtime.merge_patch import merge_diff
 from beskar7.runtime.store import Store
 from beskar7.testing.kube_emulator_status import (
@@ -28,6 +29,7 @@ from beskar7.testing.kube_emulator_status import (
     from_store_error,
     not_found_path,
 )
+from beskar7.testing.kube_emulator_watch import WatchStreams
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -35,6 +37,7 @@ BUILTIN_GROUPS = frozenset({"", "coordination.k8s.io"})
 """Groups compiled into the API server: their lists carry items without apiVersion/kind and
 their DELETE answers a Status rather than the object (custom resources behave otherwise)."""
 _ITEM_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,14 +134,6 @@ def _selector(query: Any) -> selectors.Selector:
         raise bad_request(f"unable to parse requirement: {exc}") from None
 
 
-def _matches(selector: selectors.Selector, obj: Obj) -> bool:
-    return selector.matches(obj.get("metadata", {}).get("labels") or {})
-
-
-def _line(event_type: str, obj: Obj) -> bytes:
-    return json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n"
-
-
 def _timeout(query: Any) -> float | None:
     value = query.get("timeoutSeconds")
     try:
@@ -154,7 +149,7 @@ class EmulatorApi:
         self._open_store = open_store
         self._kinds = tuple(kinds)
         self._store: Store | None = None
-        self._watches: set[asyncio.Task[None]] = set()
+        self.watches = WatchStreams(lambda: self.store)
         self.requests: list[RecordedRequest] = []
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -194,14 +189,8 @@ class EmulatorApi:
         try:
             yield
         finally:
-            await self.end_watches()
+            await self.watches.end_all()
             await self._store.close()
-
-    async def end_watches(self) -> None:
-        """End every open watch stream (as an API server does when it shuts down)."""
-        for task in list(self._watches):
-            task.cancel()
-        await asyncio.gather(*self._watches, return_exceptions=True)
 
     def _recording(self, app: ASGIApp) -> ASGIApp:
         async def recorded(scope: Scope, receive: Receive, send: Send) -> None:
@@ -226,6 +215,7 @@ class EmulatorApi:
         return _failure(not_found_path())
 
     async def _bug(self, request: Request, exc: Exception) -> Response:
+        _log.error("emulator bug on %s %s", request.method, request.url.path, exc_info=exc)
         return _failure(ApiStatusError(500, "InternalError", "Internal error occurred"))
 
     def _target(self, request: Request) -> Target:
@@ -261,7 +251,11 @@ class EmulatorApi:
             return await self._create(request, target)
         selector = _selector(request.query_params)
         if request.query_params.get("watch") in ("true", "1"):
-            return self._watch(request, target, selector)
+            query = request.query_params
+            version = query.get("resourceVersion") or None
+            return self.watches.open(
+                target.kind, target.namespace, selector, version, _timeout(query)
+            )
         listing = await self.store.list(target.kind, target.namespace, str(selector) or None)
         items = listing.items
         if target.kind.group in BUILTIN_GROUPS:
@@ -332,78 +326,3 @@ class EmulatorApi:
         if version:
             status_patch["metadata"] = {"resourceVersion": version}
         return _json(await self.store.patch_status(kind, ns, name, status_patch))
-
-    # -- watch -------------------------------------------------------------------------------
-
-    def _watch(self, request: Request, target: Target, selector: selectors.Selector) -> Response:
-        """A stream of newline-delimited events, fed by a task this emulator can end."""
-        timeout = _timeout(request.query_params)
-        version = request.query_params.get("resourceVersion") or None
-        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        pump = asyncio.create_task(self._pump(target, selector, version, timeout, queue))
-        self._watches.add(pump)
-        pump.add_done_callback(self._watches.discard)
-
-        async def lines() -> AsyncIterator[bytes]:
-            try:
-                while (line := await queue.get()) is not None:
-                    yield line
-            finally:
-                pump.cancel()
-
-        return StreamingResponse(lines(), media_type=JSON)
-
-    async def _pump(
-        self,
-        target: Target,
-        selector: selectors.Selector,
-        version: str | None,
-        timeout: float | None,
-        queue: "asyncio.Queue[bytes | None]",
-    ) -> None:
-        try:
-            async with asyncio.timeout(timeout):
-                await self._events(target, selector, version, queue)
-        except TimeoutError:
-            pass  # timeoutSeconds: the stream ends, clients resume from their last version
-        except StoreError as error:  # a real server answers 200, then an ERROR event
-            queue.put_nowait(_line("ERROR", from_store_error(error, target.kind, "").body))
-        finally:
-            queue.put_nowait(None)
-
-    async def _events(
-        self,
-        target: Target,
-        selector: selectors.Selector,
-        version: str | None,
-        queue: "asyncio.Queue[bytes | None]",
-    ) -> None:
-        """Unset: the current objects as ADDED, then what follows. "0" (start anywhere): from
-        version 0 while the change log still reaches back there (there were no objects
-        then), else as unset. Any other version: the changes after it."""
-        if version == "0":
-            try:
-                await self._follow(target, selector, "0", queue)
-                return
-            except GoneError:
-                if not queue.empty():
-                    raise
-                version = None
-        if version is None:
-            listing = await self.store.list(target.kind, target.namespace)
-            for obj in listing.items:
-                if _matches(selector, obj):
-                    queue.put_nowait(_line("ADDED", obj))
-            version = listing.resource_version
-        await self._follow(target, selector, version, queue)
-
-    async def _follow(
-        self,
-        target: Target,
-        selector: selectors.Selector,
-        version: str,
-        queue: "asyncio.Queue[bytes | None]",
-    ) -> None:
-        async for event in self.store.watch(target.kind, target.namespace, version):
-            if _matches(selector, event.object):
-                queue.put_nowait(_line(event.type, event.object))
