@@ -14,7 +14,7 @@ bootstrap:
 run: bootstrap
 	@mkdir -p var
 	@$(UV) run --frozen felhom-hub init --config var/hub.yaml
-	@exec $(UV) run --frozen felhom-hub serve --config var/hub.yaml
+	@exec $(UV) run --frozen python tools/lab.py
 
 lint: bootstrap
 	$(UV) run --frozen ruff check $(PY_DIRS)
