@@ -41,12 +41,6 @@ async def test_silent_bmc_times_out_within_the_timeout(
     assert silent_bmc.url in str(caught.value)
 
 
-async def test_unresolvable_host_is_a_connection_error(bmc_credentials: Credentials) -> None:
-    with pytest.raises(RedfishConnectionError) as caught:
-        await RedfishClient.connect("https://bmc.invalid", bmc_credentials, timeout=5)
-    assert "resolve" in str(caught.value)
-
-
 @pytest.mark.parametrize("kind", sorted(GARBAGE))
 async def test_garbage_answers_are_protocol_errors(
     kind: str,

@@ -111,7 +111,7 @@ class RedfishClient:
         """Boot from PXE on the next boot only (the emulator records Target but not Enabled)."""
 
         def patch() -> None:
-            self._system.refresh()
+            # Allowed values as last read; sushy GETs the system again for its ETag.
             if sushy.BootSource.PXE not in self._system.get_allowed_system_boot_source_values():
                 raise RedfishUnsupportedError(
                     f"BMC at {self.base_url} does not offer Pxe as a boot override target"

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -71,6 +71,7 @@ class SushyEmulator:
     ) -> None:
         self.systems = fake_systems(systems) if isinstance(systems, int) else list(systems)
         self.host = host
+        self._pick_port = port is None
         self.port = port or free_port(host)
         self.tls = tls
         self.username = username
@@ -104,8 +105,25 @@ class SushyEmulator:
         if self._proc is not None:
             return self
         self.workdir.mkdir(parents=True, exist_ok=True)
+        for attempt in range(3):
+            try:
+                self._launch()
+                return self
+            except EmulatorError:
+                self.stop(keep_workdir=True)
+                in_use = "Address already in use" in self.log_tail()
+                if not (self._pick_port and in_use) or attempt == 2:
+                    self.stop()
+                    raise
+                self.port = free_port(self.host)  # another process took the port we picked
+            except BaseException:
+                self.stop()
+                raise
+        return self
+
+    def _launch(self) -> None:
         config = self._prepare()
-        self._log = self.log_path.open("ab")
+        self._log = self.log_path.open("wb")
         env = {**os.environ, "SUSHY_EMULATOR_CONFIG": str(config), "PYTHONUNBUFFERED": "1"}
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "sushy_tools.emulator.main", "--config", str(config)],
@@ -116,14 +134,9 @@ class SushyEmulator:
             env=env,
             start_new_session=True,
         )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        self._wait_ready()
 
-    def stop(self) -> None:
+    def stop(self, *, keep_workdir: bool = False) -> None:
         """Terminate the emulator (kill it if it lingers) and remove a temporary work dir."""
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
@@ -137,7 +150,7 @@ class SushyEmulator:
             if closable is not None:
                 closable.close()
         self._http = self._log = None
-        if self._own_workdir:
+        if self._own_workdir and not keep_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> SushyEmulator:
@@ -152,7 +165,9 @@ class SushyEmulator:
         self.stop()
 
     def _prepare(self) -> Path:
-        (self.workdir / "state").mkdir(exist_ok=True)
+        state = self.workdir / "state"
+        shutil.rmtree(state, ignore_errors=True)  # a reused work dir must not resurrect old systems
+        state.mkdir()
         htpasswd = self.workdir / "htpasswd"
         write_htpasswd(htpasswd, self.username, self.password)
         notify = self.notification_url is not None
@@ -178,13 +193,24 @@ class SushyEmulator:
         return config
 
     def _wait_ready(self) -> None:
-        """Poll until the Systems collection lists every system (this also seeds the state)."""
+        """Poll the root, then until the Systems collection lists every system (this first
+        listing is what makes the fake driver seed its state: seconds for 500 systems)."""
         deadline = time.monotonic() + self.start_timeout
+        self._poll(deadline, lambda: bool(self.get("/redfish/v1/", timeout=2.0)))
+
+        def all_listed() -> bool:
+            wait = max(1.0, deadline - time.monotonic())
+            listing = self.get("/redfish/v1/Systems", timeout=wait)
+            return len(listing.get("Members", [])) == len(self.systems)
+
+        self._poll(deadline, all_listed)
+
+    def _poll(self, deadline: float, ready: Callable[[], bool]) -> None:
         while True:
             if self._proc is None or self._proc.poll() is not None:
                 raise EmulatorError(f"sushy-emulator exited during start-up: {self.log_tail()}")
             try:
-                if len(self.get("/redfish/v1/Systems").get("Members", [])) == len(self.systems):
+                if ready():
                     return
             except (httpx.HTTPError, EmulatorError):
                 pass
@@ -212,9 +238,9 @@ class SushyEmulator:
             )
         return self._http
 
-    def get(self, path: str) -> dict[str, Any]:
+    def get(self, path: str, timeout: float = 30.0) -> dict[str, Any]:
         """GET a Redfish document (authenticated) as JSON."""
-        resp = self._client().get(path)
+        resp = self._client().get(path, timeout=timeout)
         if resp.status_code != 200:
             raise EmulatorError(f"GET {path}: HTTP {resp.status_code}")
         doc = resp.json()
@@ -248,3 +274,11 @@ class SushyEmulator:
         resp = self._client().post(path, json={"ResetType": reset_type})
         if resp.status_code >= 300:
             raise EmulatorError(f"reset {reset_type} of system {i}: HTTP {resp.status_code}")
+
+    def set_boot_target(self, i: int, target: str) -> None:
+        """PATCH BootSourceOverrideTarget directly (to arrange a state without the facade)."""
+        path = f"/redfish/v1/Systems/{self.systems[i].uuid}"
+        body = {"Boot": {"BootSourceOverrideTarget": target}}
+        resp = self._client().patch(path, json=body)
+        if resp.status_code >= 300:
+            raise EmulatorError(f"boot target {target} of system {i}: HTTP {resp.status_code}")
