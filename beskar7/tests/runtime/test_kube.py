@@ -5,6 +5,7 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,10 +60,6 @@ async def store(api: KubeEmulator, tmp_path: Path) -> AsyncIterator[KubernetesSt
         await backend.close()
 
 
-def calls(api: KubeEmulator) -> list[tuple[str, str, str]]:
-    return [(r.method, r.path, r.content_type) for r in api.requests]
-
-
 # -- requests on the wire -------------------------------------------------------------------
 
 
@@ -75,7 +72,7 @@ async def test_paths_methods_and_content_types(api: KubeEmulator, store: Kuberne
     await store.create(secret("s1", namespace="ns1", password=PASSWORD))
     await store.delete(SECRET, "ns1", "s1")
     item = f"{HOSTS}/namespaces/ns1/physicalhosts/h1"
-    assert calls(api) == [
+    assert [(r.method, r.path, r.content_type) for r in api.requests] == [
         ("POST", f"{HOSTS}/namespaces/ns1/physicalhosts", "application/json"),
         ("PATCH", item, "application/merge-patch+json"),
         ("PATCH", f"{item}/status", "application/merge-patch+json"),
@@ -270,39 +267,18 @@ class Answer:
     content_type: str = "application/json"
 
 
-Script = Callable[[str, str, bytes], Answer]
+@asynccontextmanager
+async def scripted(script: Callable[[str, str, bytes], Answer]) -> AsyncIterator[KubernetesStore]:
+    """A KubernetesStore on a loopback HTTP server answering each request with
+    `script(method, target, body)`."""
 
-
-class ScriptedServer:
-    """An HTTP/1.1 server on loopback answering each request with `script(method, target,
-    body)`, then closing the connection."""
-
-    def __init__(self, script: Script) -> None:
-        self.script = script
-        self.url = ""
-        self._server: asyncio.Server | None = None
-
-    async def __aenter__(self) -> "ScriptedServer":
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        lines = head.lower().split("\r\n")
+        sizes = [line.split(":")[1] for line in lines if line.startswith("content-length")]
+        body = await reader.readexactly(int(sizes[0]) if sizes else 0)
         method, target = head.split(" ")[:2]
-        length = next(
-            (
-                int(line.split(":")[1])
-                for line in head.split("\r\n")
-                if line.lower().startswith("content-length:")
-            ),
-            0,
-        )
-        answer = self.script(method, target, await reader.readexactly(length))
+        answer = script(method, target, body)
         writer.write(
             f"HTTP/1.1 {answer.status} X\r\nContent-Type: {answer.content_type}\r\n"
             f"Content-Length: {len(answer.body)}\r\nConnection: close\r\n\r\n".encode()
@@ -311,15 +287,20 @@ class ScriptedServer:
         await writer.drain()
         writer.close()
 
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    config = KubeConfig.from_one(cluster=Cluster(server=url), user=User(token="t"))
+    backend = KubernetesStore(lightkube.AsyncClient(config))
+    try:
+        yield backend
+    finally:
+        await backend.close()
+        server.close()
+
 
 def status(code: int, reason: str, message: str = "m") -> bytes:
     body = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code}
     return json.dumps(body | {"reason": reason, "message": message}).encode()
-
-
-def store_at(url: str) -> KubernetesStore:
-    config = KubeConfig.from_one(cluster=Cluster(server=url), user=User(token="t"))
-    return KubernetesStore(lightkube.AsyncClient(config))
 
 
 @pytest.mark.parametrize(
@@ -334,31 +315,28 @@ def store_at(url: str) -> KubernetesStore:
     ],
 )
 async def test_garbage_and_5xx_answers_are_unavailable(answer: Answer) -> None:
-    async with ScriptedServer(lambda *_: answer) as server:
-        backend = store_at(server.url)
+    async with scripted(lambda *_: answer) as backend:
         with pytest.raises(UnavailableError):
             await backend.get(SECRET, "default", "s")
-        await backend.close()
 
 
 async def test_an_echoed_request_body_stays_out_of_the_error() -> None:
     def echo(method: str, target: str, body: bytes) -> Answer:
         return Answer(500, b"cannot store " + body, "text/plain")
 
-    async with ScriptedServer(echo) as server:
-        backend = store_at(server.url)
+    async with scripted(echo) as backend:
         with pytest.raises(UnavailableError) as caught:
             await backend.create(secret("s", password=PASSWORD))
-        await backend.close()
     encoded = base64.b64encode(PASSWORD.encode()).decode()
     assert encoded not in str(caught.value) and PASSWORD not in str(caught.value)
     assert "HTTP 500" in str(caught.value)
 
 
-async def test_an_unreachable_server_is_unavailable() -> None:
-    async with ScriptedServer(lambda *_: Answer(200, b"{}")) as server:
-        url = server.url
-    backend = store_at(url)  # nothing listens there any more
+async def test_an_unreachable_server_is_unavailable(unused_tcp_port: int) -> None:
+    config = KubeConfig.from_one(
+        cluster=Cluster(server=f"http://127.0.0.1:{unused_tcp_port}"), user=User(token="t")
+    )
+    backend = KubernetesStore(lightkube.AsyncClient(config))
     with pytest.raises(UnavailableError, match="unreachable"):
         await backend.list(SECRET)
     with pytest.raises(UnavailableError, match="unreachable"):
@@ -376,10 +354,8 @@ async def test_list_follows_continue_tokens() -> None:
         item = {"metadata": {"name": page, "namespace": "default"}}
         return Answer(200, json.dumps({"metadata": meta, "items": [item]}).encode())
 
-    async with ScriptedServer(pages) as server:
-        backend = store_at(server.url)
+    async with scripted(pages) as backend:
         listed = await backend.list(SECRET, "default")
-        await backend.close()
     assert [o["metadata"]["name"] for o in listed.items] == ["a", "b"]
     assert listed.resource_version == "7"
 
@@ -397,11 +373,9 @@ async def test_list_follows_continue_tokens() -> None:
     ],
 )
 async def test_watch_failures(answer: Answer, error: type[StoreError]) -> None:
-    async with ScriptedServer(lambda *_: answer) as server:
-        backend = store_at(server.url)
+    async with scripted(lambda *_: answer) as backend:
         with pytest.raises(error):
             await asyncio.wait_for(anext(backend.watch(SECRET, resource_version="3")), 5)
-        await backend.close()
 
 
 @pytest.mark.parametrize(
