@@ -129,10 +129,11 @@ async def test_status_goes_through_the_subresource_only_where_there_is_one(
     await store.create(config)
     api.clear_requests()
     patched = await store.patch_status(CONFIG_MAP, "lab", "c", {"status": {"x": 1}, "data": {}})
-    assert patched["status"] == {"x": 1}
+    unchanged = await store.patch_status(CONFIG_MAP, "lab", "c", {"data": {"y": "2"}})
+    assert patched["status"] == unchanged["status"] == {"x": 1} and unchanged["data"] == {}
     assert [(r.method, r.path) for r in api.requests] == [
         ("PATCH", "/api/v1/namespaces/lab/configmaps/c")  # configmaps have no /status
-    ]
+    ] * 2
 
 
 async def test_delete_tells_pending_from_gone(api: KubeEmulator, store: KubernetesStore) -> None:

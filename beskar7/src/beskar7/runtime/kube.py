@@ -188,7 +188,7 @@ class KubernetesStore:
         if kind.status_subresource:
             path = object_path(kind, namespace, name, "status")
             return await self._patch(kind, path, namespace, name, patch)
-        only: Obj = {"status": patch.get("status")}
+        only: Obj = {k: v for k, v in patch.items() if k == "status"}
         version = (patch.get("metadata") or {}).get("resourceVersion")
         if version:
             only["metadata"] = {"resourceVersion": version}

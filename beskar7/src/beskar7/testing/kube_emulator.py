@@ -32,6 +32,9 @@ What it does not: authentication and authorization (any credentials are accepted
 apply (all 415), field selectors and dry runs (400), pagination (`limit` is ignored: one page),
 watch bookmarks, label-selector transitions in watches (objects leaving the selector are just no
 longer reported), admission webhooks, garbage collection through ownerReferences, TLS, protobuf.
+Where the store's rules are stricter than a real server's, the store wins: an update without
+resourceVersion is a 409 Conflict for every kind (real servers: 422 for custom resources,
+accepted for most built-in kinds).
 """
 
 import asyncio
