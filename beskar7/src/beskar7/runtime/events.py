@@ -63,7 +63,8 @@ class EventRecorder:
         meta = obj.get("metadata", {})
         log.debug("event %s on %s: %s %s", type, meta.get("name"), reason, message)
         try:
-            await asyncio.wait_for(self._record(obj, type, reason, message), self.timeout)
+            async with asyncio.timeout(self.timeout):
+                await self._record(obj, type, reason, message)
         except Exception as exc:
             log.warning(
                 "could not record event %s for %s/%s: %s: %s",

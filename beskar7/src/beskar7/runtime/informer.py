@@ -8,12 +8,12 @@ every controller (`InformerSet`).
 """
 
 import asyncio
-import contextlib
 import copy
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from beskar7.api.kinds import Kind, Obj
+from beskar7.runtime.aio import cancel_and_wait, wait_event
 from beskar7.runtime.errors import GoneError
 from beskar7.runtime.store import Store, WatchEvent, object_key
 
@@ -89,9 +89,7 @@ class Informer:
         return self._synced.is_set()
 
     async def wait_synced(self, timeout: float | None = None) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._synced.wait(), timeout)
-        return self.has_synced
+        return await wait_event(self._synced, timeout)
 
     # -- handlers --------------------------------------------------------------------------
 
@@ -121,9 +119,7 @@ class Informer:
             ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         self._tasks = []
 
     async def _run(self, namespace: str | None) -> None:

@@ -10,7 +10,6 @@ means another candidate won the race.
 """
 
 import asyncio
-import contextlib
 import logging
 import math
 import os
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from beskar7.api.kinds import LEASE, Obj
+from beskar7.runtime.aio import wait_event
 from beskar7.runtime.errors import AlreadyExistsError, ConflictError, NotFoundError
 from beskar7.runtime.store import Store
 
@@ -87,8 +87,7 @@ class LeaderElector:
                 self.lost.clear()
                 log.info("became leader (lease %s/%s)", *self._where())
                 return True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.config.retry_period)
+            await wait_event(stop, self.config.retry_period)
         return False
 
     async def keep(self) -> None:
@@ -143,7 +142,8 @@ class LeaderElector:
         self._held_by_other = False
         timeout = max(self.config.renew_deadline, 0.1)
         try:
-            return await asyncio.wait_for(self._try_acquire_or_renew(), timeout)
+            async with asyncio.timeout(timeout):
+                return await self._try_acquire_or_renew()
         except (ConflictError, AlreadyExistsError):
             return False  # another candidate wrote first
         except Exception as exc:

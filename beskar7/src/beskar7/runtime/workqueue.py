@@ -6,13 +6,14 @@ it is queued again once the worker calls `done`. Delayed adds keep the earliest 
 """
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from beskar7.runtime.aio import wait_event
 
 K = TypeVar("K", bound=Hashable)
 
@@ -132,8 +133,7 @@ class WorkQueue(Generic[K]):
                 return key
             changed = self._changed
             timeout = self._heap[0][0] - self.clock() if self._heap else None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout)
+            await wait_event(changed, timeout)
 
     def done(self, key: K) -> None:
         """The worker finished `key`; it is queued again if it was added meanwhile."""
