@@ -61,6 +61,8 @@ class RedfishClient:
         timeout: float = 10.0,
     ) -> RedfishClient:
         """Reach the BMC, check the credentials and find the system the address names."""
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
         bmc = parse_address(address)
         caller = BmcCaller(bmc.base_url, timeout, (credentials.password,))
 

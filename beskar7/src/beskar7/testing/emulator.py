@@ -16,6 +16,7 @@ Redfish request that triggered the change fails with HTTP 500.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import shutil
@@ -104,6 +105,8 @@ class SushyEmulator:
         """Write the files, start the process and wait until it lists every system."""
         if self._proc is not None:
             return self
+        if importlib.util.find_spec("sushy_tools") is None:
+            raise EmulatorError("sushy-tools is not installed (it is a dev dependency)")
         self.workdir.mkdir(parents=True, exist_ok=True)
         for attempt in range(3):
             try:
