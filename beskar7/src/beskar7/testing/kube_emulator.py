@@ -18,9 +18,11 @@ What it emulates, as a real API server does:
   subresource (GET, PUT, PATCH) of kinds that have one (404 for the others);
 - the store's semantics (runtime/store.py): resourceVersion conflicts, status only through
   `/status`, generation, finalizers and deletionTimestamp;
-- `?watch=true` from a resourceVersion (or from the current objects as ADDED events when it is
-  unset or "0"), newline-delimited JSON events, `timeoutSeconds`, and a too old version answered
-  with 200 then an ERROR event carrying a 410 Expired Status;
+- `?watch=true` from a resourceVersion, newline-delimited JSON events, `timeoutSeconds`, and a
+  too old version answered with 200 then an ERROR event carrying a 410 Expired Status; unset,
+  the current objects come first as ADDED events; "0" ("start anywhere") starts at version 0
+  while the change log reaches back there (a fresh store's lists say "0", never a real server's),
+  else as unset;
 - failures as `Status` bodies with the real codes, reasons and messages: 404 NotFound, 409
   AlreadyExists or Conflict, 410 Expired, 422 Invalid with `details.causes` (from the `validate`
   hook, standing in for a CRD schema), 400 BadRequest for a body whose kind, namespace or name
