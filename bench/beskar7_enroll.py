@@ -161,6 +161,7 @@ def main() -> int:
             sequential, parallel = asyncio.run(floor(emulator, args.hosts, args.concurrency))
             store_path = work / "beskar7.db"
             asyncio.run(enroll_objects(store_path, emulator, args.hosts))
+            assert emulator.pid is not None
             emulator_cpu_before = cpu_seconds(emulator.pid)
             m = run_manager(store_path, args.hosts, args.concurrency)
             emulator_cpu = cpu_seconds(emulator.pid) - emulator_cpu_before

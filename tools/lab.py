@@ -110,7 +110,7 @@ def main() -> int:
             procs.append(stack.enter_context(child("felhom-hub", hub)))
             print("felhom-hub: http://127.0.0.1:8080 (API key in var/hub.yaml)")
         emulator = SushyEmulator(
-            (LAB / "sushy").resolve(),
+            LAB / "sushy",
             systems=systems,
             port=redfish_port(),
             username=BMC_USER,

@@ -67,6 +67,19 @@ async def test_validator_normalizes_but_cannot_touch_server_fields(
     assert await validated.get(PHYSICAL_HOST, "default", "h1") == created
 
 
+async def test_a_validator_may_return_the_object_it_was_given(tmp_path: Path) -> None:
+    def in_place(kind: Kind, obj: Obj) -> Obj:
+        obj["metadata"].pop("name", None)  # a sloppy validator editing its argument
+        return obj
+
+    store = EmbeddedStore(tmp_path / "same.db", validate=in_place)
+    try:
+        created = await store.create(host("h-same"))
+    finally:
+        await store.close()
+    assert created["metadata"]["name"] == "h-same"
+
+
 async def test_invalid_objects_are_not_written(validated: EmbeddedStore) -> None:
     good = await validated.create(host("good"))
     start = (await validated.list(PHYSICAL_HOST)).resource_version

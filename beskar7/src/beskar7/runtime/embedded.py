@@ -105,12 +105,13 @@ class EmbeddedStore:
         """The validator's normalized object, server-managed metadata kept as the store set it."""
         if self._validate is None:
             return candidate
+        kept = dict(candidate["metadata"])  # the validator may hand back `candidate` itself
         result = self._validate(kind, candidate)
         meta = result.setdefault("metadata", {})
         for key in ("name", "namespace", *rules.SERVER_FIELDS):
             meta.pop(key, None)
-            if key in candidate["metadata"]:
-                meta[key] = candidate["metadata"][key]
+            if key in kept:
+                meta[key] = kept[key]
         result["apiVersion"], result["kind"] = kind.api_version, kind.kind
         return result
 

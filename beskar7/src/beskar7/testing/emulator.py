@@ -80,7 +80,7 @@ class SushyEmulator:
         self.notification_url = notification_url
         self.start_timeout = start_timeout
         self._own_workdir = workdir is None
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="sushy-emulator-"))
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="sushy-emulator-")).resolve()
         self.log_path = self.workdir / "emulator.log"
         self.ca_file: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -94,6 +94,11 @@ class SushyEmulator:
     @property
     def system_ids(self) -> list[str]:
         return [s.uuid for s in self.systems]
+
+    @property
+    def pid(self) -> int | None:
+        """The emulator process's id while it runs (for CPU accounting in benchmarks)."""
+        return self._proc.pid if self._proc is not None else None
 
     def system_address(self, i: int) -> str:
         """The full address naming system `i`, as a PhysicalHost's redfishConnection has it."""
