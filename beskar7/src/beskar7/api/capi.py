@@ -33,6 +33,9 @@ PROVISIONED_REQUEST_ANNOTATION = _PREFIX + "provisioned-request"
 PROVISION_FAILED_REQUEST_ANNOTATION = _PREFIX + "provision-failed-request"
 FORCE_RELEASE_ANNOTATION = _PREFIX + "force-release"
 """On a Beskar7Machine: release the host without Redfish clean-up."""
+BOOT_MAC_ANNOTATION = _PREFIX + "boot-mac"
+"""On a PhysicalHost: the MAC address it network-boots from (set by the user or the lab); the
+callback server's `/api/v1/boot/by-mac` finds the host by it."""
 OWNED_BY_LABEL = _PREFIX + "owned-by"
 HOST_LABEL = _PREFIX + "host"
 
