@@ -28,7 +28,8 @@ class Metrics:
         self._controller_metrics()
         self._physicalhost_metrics()
         self._machine_and_cluster_metrics()
-        self._claim_and_inspection_metrics()
+        self._claim_metrics()
+        self._inspection_metrics()
 
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format (`CONTENT_TYPE`)."""
@@ -146,8 +147,8 @@ class Metrics:
             ("outcome", "namespace"),
         )
 
-    def _claim_and_inspection_metrics(self) -> None:
-        """Unprefixed `beskar7_*` metrics: host claims (upstream) and inspection (the spec)."""
+    def _claim_metrics(self) -> None:
+        """Unprefixed `beskar7_*` metrics of upstream's host claims."""
         reg = self.registry
         self.host_claim_attempts_total = Counter(
             "beskar7_host_claim_attempts_total",
@@ -161,6 +162,10 @@ class Metrics:
             ("namespace", "outcome"),
             registry=reg,
         )
+
+    def _inspection_metrics(self) -> None:
+        """Unprefixed `beskar7_*` metrics the design document names for inspection."""
+        reg = self.registry
         self.physicalhost_state = Gauge(
             "beskar7_physicalhost_state",
             "1 for the state each PhysicalHost is in.",

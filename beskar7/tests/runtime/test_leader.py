@@ -81,11 +81,11 @@ async def test_release_hands_over_at_once(open_store: StoreOpener) -> None:
 
 async def test_an_abandoned_lease_is_taken_after_it_expires(open_store: StoreOpener) -> None:
     store = open_store()
-    assert await try_for(elector(store, "crashed"), 1)  # never renews, never releases
     started = time.monotonic()
+    assert await try_for(elector(store, "crashed"), 1)  # never renews, never releases
     assert not await try_for(elector(store, "b"), 0.3), "too early: the lease still runs"
     assert await try_for(elector(store, "b"), 3)
-    assert time.monotonic() - started >= 1.0
+    assert time.monotonic() - started >= 0.95, "not before the lease ran out"
     lease = await store.get(LEASE, DEFAULT_NAMESPACE, LEASE_NAME)
     assert lease["spec"]["holderIdentity"] == "b"
     assert lease["spec"]["leaseTransitions"] == 1

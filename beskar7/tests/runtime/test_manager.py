@@ -159,8 +159,8 @@ async def test_watch_namespaces_limit_what_is_reconciled(open_store: StoreOpener
     assert requests(log) == {"mine"}
 
 
-def elected(store: Store, log: list[tuple[str, Request]], who: str) -> Manager:
-    config = LeaderElectionConfig(lease_duration=1.0, renew_deadline=0.6, retry_period=0.1)
+def elected(store: Store, log: list[tuple[str, Request]], who: str, lease: float = 1.0) -> Manager:
+    config = LeaderElectionConfig(lease_duration=lease, renew_deadline=0.6, retry_period=0.1)
     return manager_for(store, log, who, leader_election=True, identity=who, leader_config=config)
 
 
@@ -191,7 +191,7 @@ async def test_a_killed_leader_is_replaced_once_its_lease_expires(
     store_a, store_b = open_store(), open_store()
     await store_a.create(config_map_obj("host"))
     log: list[tuple[str, Request]] = []
-    a, b = elected(store_a, log, "a"), elected(store_b, log, "b")
+    a, b = elected(store_a, log, "a", lease=2.0), elected(store_b, log, "b")
     task_a = asyncio.create_task(a.run(asyncio.Event()))
     await eventually(lambda: bool(log), what="a leads")
     async with running(b):
