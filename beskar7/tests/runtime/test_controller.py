@@ -184,3 +184,12 @@ async def test_shutdown_lets_the_reconcile_in_flight_finish() -> None:
     gate.release.set()
     await asyncio.wait_for(runner, 5)
     assert gate.done == [Request("ns", "busy")], "no new keys after shutdown"
+
+
+async def test_requeue_after_zero_requeues_with_backoff() -> None:
+    clock = FakeClock()
+    controller, metrics = make(Scripted(Result(requeue_after=0)), WorkQueue(clock=clock))
+    await controller.reconcile(HOST)
+    assert controller.queue.due(HOST) == clock.now + 5
+    labels = {"controller": "physicalhost", "namespace": "lab"}
+    assert sample(metrics, "beskar7_controller_requeue_total", reason="requeue", **labels) == 1

@@ -138,11 +138,13 @@ class Controller:
             self.queue.forget(request)
             return OUTCOME_SUCCESS
         if result.requeue_after > 0:
+            reason = "requeue_after"
             self.queue.forget(request)
             self.queue.add_after(request, result.requeue_after)
         else:
+            reason = "requeue"
             self.queue.add_rate_limited(request)
-        self.metrics.requeue_total.labels(self.name, "requeue_after", request.namespace).inc()
+        self.metrics.requeue_total.labels(self.name, reason, request.namespace).inc()
         return OUTCOME_REQUEUE
 
     def _failed(self, request: Request, exc: Exception) -> None:

@@ -102,8 +102,8 @@ class Manager:
                 asyncio.create_task(c.run(), name=f"controller {c.name}") for c in self.controllers
             ]
             await first_set(stop, *self._lost_events())
-            self.leadership_lost = self.elector is not None and self.elector.lost.is_set()
         finally:
+            self.leadership_lost = any(e.is_set() for e in self._lost_events())
             await self._shut_down(runners, keeper)
 
     def _lost_events(self) -> list[asyncio.Event]:
