@@ -1,0 +1,244 @@
+"""The callback server's operations, free of HTTP: each returns what to answer or raises a
+`CallbackError` carrying the status code and an opaque message.
+
+Token-checked operations answer `UnauthorizedError` identically for a wrong, expired, missing or
+other host's token and for a host that does not exist, and change nothing. Tokens, bootstrap
+data and report contents are never logged.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from beskar7.api import capi
+from beskar7.api.meta import format_time
+from beskar7.api.physicalhost import HostState, PhysicalHost
+from beskar7.callback import boot, hosts, reports, tokens
+from beskar7.callback.ratelimit import RateLimiter
+from beskar7.callback.settings import CallbackSettings, Clock
+from beskar7.runtime.store import Store
+
+log = logging.getLogger(__name__)
+
+BOOT_PATH = ("api", "v1", "boot")
+
+
+class CallbackError(Exception):
+    status = 500
+    detail = "internal error"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.detail)
+        if detail:
+            self.detail = detail
+
+
+class BadRequestError(CallbackError):
+    status = 400
+    detail = "bad request"
+
+
+class UnauthorizedError(CallbackError):
+    status = 401
+    detail = "unauthorized"
+
+
+class NotReadyError(CallbackError):
+    status = 404
+    detail = "not found"
+
+
+class NotExpectingError(CallbackError):
+    status = 409
+    detail = "not expecting a report"
+
+
+class TooLargeError(CallbackError):
+    status = 413
+    detail = "request body too large"
+
+
+class TooManyRequestsError(CallbackError):
+    status = 429
+    detail = "too many requests"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A host that presented its current token."""
+
+    host: PhysicalHost
+    token: str
+
+
+@dataclass(frozen=True)
+class BootAnswer:
+    """An iPXE script: the boot itself (found) or the opaque wait-and-retry (not found)."""
+
+    found: bool
+    script: str
+
+
+class CallbackService:
+    def __init__(self, store: Store, settings: CallbackSettings, clock: Clock) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.limiter = RateLimiter(settings.boot_rate, settings.boot_burst)
+
+    def rate_limit(self, client: str) -> None:
+        """Raise TooManyRequestsError unless `client` may ask for a boot script now."""
+        wait = self.limiter.acquire(client, self.clock().timestamp())
+        if wait > 0:
+            raise TooManyRequestsError(wait)
+
+    # -- boot ------------------------------------------------------------------------------
+
+    async def boot(self, base: str, namespace: str, name: str, raw_mac: str | None) -> BootAnswer:
+        mac = boot.normalize_mac(raw_mac)
+        retry_url = boot.path_url(base, *BOOT_PATH, namespace, name, mac=mac)
+        script = await self._render(base, namespace, name, mac, retry_url)
+        if script is None:
+            return BootAnswer(False, boot.waiting_script(retry_url))
+        return BootAnswer(True, script)
+
+    async def boot_by_mac(self, base: str, raw_mac: str | None) -> BootAnswer:
+        mac = boot.normalize_mac(raw_mac)
+        retry_url = base + boot.BY_MAC_PATH + (f"?mac={mac}" if mac else "")
+        waiting = BootAnswer(False, boot.waiting_script(retry_url))
+        if mac is None:
+            return waiting
+        found = await hosts.hosts_by_boot_mac(self.store, mac)
+        if len(found) != 1:
+            if found:
+                names = ", ".join(sorted(_name(h) for h in found))
+                log.error("boot MAC %s matches several inspecting hosts: %s", mac, names)
+            return waiting
+        meta = found[0].metadata
+        script = await self._render(base, meta.namespace, meta.name, mac, retry_url)
+        return waiting if script is None else BootAnswer(True, script)
+
+    async def _render(
+        self, base: str, namespace: str, name: str, mac: str | None, retry_url: str
+    ) -> str | None:
+        """Mint a token, render, store the token's hash (replacing any older one); None when
+        the host may not boot now or its script cannot be rendered safely."""
+        rendered: list[str] = []
+
+        async def decide(host: PhysicalHost) -> dict[str, str] | None:
+            target = await hosts.boot_target(self.store, host)
+            if target is None:
+                return None
+            now = self.clock()
+            token, record = tokens.issue(now, self.settings.inspection_timeout)
+            try:
+                rendered[:] = [self._script(base, target, token, mac, retry_url)]
+            except boot.RenderError as e:
+                log.error("refusing to render the boot script of host %s: %s", _name(host), e)
+                return None
+            return {capi.BOOTSTRAP_TOKEN_ANNOTATION: record.to_annotation()}
+
+        if await hosts.annotate_host(self.store, namespace, name, decide) is None:
+            return None
+        log.info("handed the inspection boot script to host %s/%s", namespace, name)
+        return rendered[0]
+
+    def _script(
+        self, base: str, target: hosts.BootTarget, token: str, mac: str | None, retry_url: str
+    ) -> str:
+        spec = target.machine.spec
+        params = boot.BootParams(
+            api=base,
+            token=token,
+            namespace=target.host.metadata.namespace,
+            host=target.host.metadata.name,
+            inspection_image=spec.inspection_image,
+            target=spec.target_os_image,
+            timeout=int(self.settings.inspection_timeout),
+            console=self.settings.console,
+            config=spec.configuration_url,
+            os_family=spec.os_family.value if spec.os_family else None,
+            mac=mac,
+        )
+        return boot.render_boot_script(params, retry_url)
+
+    # -- token-checked callbacks -----------------------------------------------------------
+
+    async def authorize(self, namespace: str, name: str, token: str | None) -> Caller:
+        """The host, when `token` is its current, unexpired token."""
+        host = await hosts.get_host(self.store, namespace, name)
+        if host is None or token is None or not self._token_ok(host, token):
+            self._token_ok(None, token)  # about the same work whatever is wrong
+            raise UnauthorizedError()
+        return Caller(host, token)
+
+    def _token_ok(self, host: PhysicalHost | None, token: str | None) -> bool:
+        text = host.metadata.annotations.get(capi.BOOTSTRAP_TOKEN_ANNOTATION) if host else None
+        return tokens.verify(token, tokens.parse_record(text), self.clock())
+
+    async def _annotate(self, caller: Caller, annotations: dict[str, str]) -> None:
+        """Write `annotations` while the caller's token is still the host's token (checked
+        again on every attempt)."""
+
+        async def decide(current: PhysicalHost) -> dict[str, str] | None:
+            return annotations if self._token_ok(current, caller.token) else None
+
+        meta = caller.host.metadata
+        if await hosts.annotate_host(self.store, meta.namespace, meta.name, decide) is None:
+            raise UnauthorizedError()
+
+    async def accept_report(self, caller: Caller, data: dict[str, Any]) -> None:
+        """Protocol step 4: ConfigMap `<host>-inspection-result`, then `inspection-result-ref`."""
+        host = caller.host
+        if host.status.state != HostState.INSPECTING:
+            raise NotExpectingError()
+        try:
+            report = reports.validate_report(data, self.clock())
+        except reports.BodyError as e:
+            raise BadRequestError(str(e)) from None
+        name = await hosts.save_report(self.store, host, reports.report_json(report))
+        await self._annotate(caller, {capi.INSPECTION_RESULT_REF_ANNOTATION: name})
+        log.info("accepted the inspection report of host %s", _name(host))
+
+    @staticmethod
+    def parse_body(body: bytes) -> dict[str, Any]:
+        try:
+            return reports.parse_object(body)
+        except reports.BodyError as e:
+            raise BadRequestError(str(e)) from None
+
+    @staticmethod
+    def envelope(data: dict[str, Any]) -> tuple[str, str]:
+        try:
+            return reports.envelope(data)
+        except reports.BodyError as e:
+            raise BadRequestError(str(e)) from None
+
+    async def bootstrap(self, caller: Caller) -> bytes:
+        """Protocol step 6: the bootstrap data once the host's machine is Provisioning."""
+        data = await hosts.bootstrap_data(self.store, caller.host)
+        if data is None:
+            raise NotReadyError()
+        log.info("handed bootstrap data to host %s", _name(caller.host))
+        return data
+
+    async def provisioned(self, caller: Caller) -> None:
+        stamp = format_time(self.clock().replace(microsecond=0))
+        await self._annotate(caller, {capi.PROVISIONED_REQUEST_ANNOTATION: stamp})
+        log.info("host %s reports its operating system is up", _name(caller.host))
+
+    async def provision_failed(self, caller: Caller, body: bytes) -> None:
+        try:
+            reason = reports.failure_reason(body)
+        except reports.BodyError as e:
+            raise BadRequestError(str(e)) from None
+        await self._annotate(caller, {capi.PROVISION_FAILED_REQUEST_ANNOTATION: reason})
+        log.warning("host %s reports a failed deployment: %s", _name(caller.host), reason)
+
+
+def _name(host: PhysicalHost) -> str:
+    return f"{host.metadata.namespace}/{host.metadata.name}"
