@@ -42,6 +42,17 @@ INSPECTION_TIMED_OUT = "InspectionTimedOut"
 DEPLOYMENT_FAILED = "DeploymentFailed"
 DEPLOYMENT_TIMED_OUT = "DeploymentTimedOut"
 INSPECTION_FAILED = "InspectionFailed"
+# Condition reasons of our own, where upstream sets none
+BOOTSTRAP_DATA_AVAILABLE = "BootstrapDataAvailable"
+PHYSICAL_HOST_CLAIMED = "PhysicalHostClaimed"
+PROVISIONED = "Provisioned"
+FORCE_RELEASE_VALUE = "true"
+"""Value the controller writes for the force-release annotation; any value but "false" counts."""
+
+# Event reasons
+EVENT_PHASE_CHANGED = "PhaseChanged"
+EVENT_HOST_CLAIMED = "PhysicalHostClaimed"
+EVENT_HOST_RELEASED = "PhysicalHostReleased"
 
 
 class MachinePhase(StrEnum):

@@ -41,10 +41,14 @@ INSPECTION_TIMEOUT = "InspectionTimeout"
 # Reasons of our own, where upstream sets none
 ENROLLING = "Enrolling"
 HOST_IN_USE = "HostInUse"
+PROVISIONING_FAILED = "ProvisioningFailed"
 
 # Event reasons
 EVENT_STATE_CHANGED = "StateChanged"
 EVENT_DELETED_WHILE_CLAIMED = "DeletedWhileClaimed"
+EVENT_INSPECTION_STARTED = "InspectionStarted"
+EVENT_INSPECTION_COMPLETE = "InspectionComplete"
+EVENT_RELEASED = "Released"
 
 
 class HostState(StrEnum):

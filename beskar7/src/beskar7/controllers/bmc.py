@@ -1,4 +1,5 @@
-"""Reaching a PhysicalHost's BMC: its credentials Secret, then one Redfish look at the system.
+"""Reaching a PhysicalHost's BMC: its credentials Secret, one Redfish look at the system and
+the actions a reconcile's plan calls for, all in one session.
 
 Every failure becomes a `Failure` with an upstream condition reason and a message safe to
 show (no credential ever appears in it).
@@ -17,7 +18,14 @@ from beskar7.api.physicalhost import (
     USERNAME_KEY,
     PhysicalHost,
 )
-from beskar7.controllers.hoststatus import Failure, Observation
+from beskar7.controllers.hoststatus import (
+    FAILURE_REASONS,
+    Action,
+    ActionResult,
+    Failure,
+    Observation,
+    Plan,
+)
 from beskar7.redfish import Credentials, RedfishClient, RedfishConnect, RedfishError
 from beskar7.runtime.errors import NotFoundError, StoreError
 from beskar7.runtime.store import Store
@@ -88,3 +96,62 @@ async def observe(
     finally:
         await client.close()
     return Observation(info=info, addresses=tuple(addresses))
+
+
+async def visit(
+    host: PhysicalHost,
+    credentials: Credentials,
+    connect: RedfishConnect,
+    timeout: float,
+    plan: Plan,
+) -> tuple[Observation, tuple[ActionResult, ...]]:
+    """Look at the system, then run the plan's actions; no action runs when the look failed."""
+    try:
+        client = await open_bmc(host, credentials, connect, timeout)
+    except RedfishError as exc:
+        return Observation(failure=failure_of(exc)), ()
+    try:
+        try:
+            info = await client.system_info()
+            addresses = await client.network_addresses()
+        except RedfishError as exc:
+            return Observation(failure=failure_of(exc)), ()
+        seen = Observation(info=info, addresses=tuple(addresses))
+        return seen, await run_actions(client, plan, info.power_state)
+    finally:
+        await client.close()
+
+
+async def run_actions(
+    client: RedfishClient, plan: Plan, power_state: str | None
+) -> tuple[ActionResult, ...]:
+    """Each action in turn; a strict plan stops at the first failure."""
+    results: list[ActionResult] = []
+    for action in plan.actions:
+        try:
+            operation = await _run(client, action, power_state)
+        except RedfishError as exc:
+            results.append(ActionResult(action, Failure(FAILURE_REASONS[action], str(exc))))
+            if plan.strict:
+                break
+        else:
+            results.append(ActionResult(action, operation=operation))
+    return tuple(results)
+
+
+async def _run(client: RedfishClient, action: Action, power_state: str | None) -> str | None:
+    """Run one action; the power operation it sent, if any."""
+    if action == Action.CLEAR_BOOT_OVERRIDE:
+        await client.clear_boot_override()
+    elif action == Action.SET_PXE_ONCE:
+        await client.set_pxe_once()
+    elif action == Action.POWER_ON:
+        if power_state == "On":
+            await client.reset()
+            return "ForceRestart"
+        await client.power_on()
+        return "PowerOn"
+    elif await client.power_state() != "Off":
+        await client.force_off()
+        return "PowerOff"
+    return None

@@ -1,19 +1,41 @@
-"""The PhysicalHost decision core: from what one look at the BMC found to the host's next status.
+"""The PhysicalHost decision core: what to do at the BMC next, and the host's next status.
 
 Pure functions of plain data (no store, no Redfish, no clock), so every transition is a table
 test. States, one paragraph each:
 
 - **Enrolling**: the host is new; the controller has not talked to its BMC yet.
 - **Available**: the BMC answers with the given credentials and no machine has claimed the host.
-- **InUse**: a Beskar7Machine has claimed it (`spec.consumerRef`); later states (Inspecting,
-  Ready) belong to the provisioning flow and are kept while the BMC stays healthy.
-- **Error**: the credentials or the BMC failed; `errorMessage` and the conditions say why. The
-  controller retries with backoff and returns the host to Available or InUse once it answers.
+- **InUse**: a Beskar7Machine has claimed it (`spec.consumerRef`).
+- **Inspecting**: the machine asked for an inspection (`inspection-request: inspect`); the host
+  was set to boot PXE once and powered on. `inspectionPhase` goes Booting -> InProgress (the
+  callback server handed out a bootstrap token) -> Complete (the report arrived).
+- **Ready**: the final OS reported itself provisioned.
+- **Error**: the credentials or the BMC failed (while the host is not being provisioned), or the
+  provisioning failed (`inspectionPhase` Failed) or timed out (Timeout). `errorMessage` and the
+  conditions say why. BMC failures are retried with backoff; the host returns to Available or
+  InUse once the BMC answers. A host being inspected or provisioned keeps its state while the
+  BMC is unreachable (the inspector and the final OS do not need it).
+
+A reconcile is two calls: `plan` says which Redfish actions the annotations call for; the shell
+runs them (with one look at the BMC) and `decide` turns what happened into the next status and
+the annotations that status has consumed (removed only after the status is written).
 """
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 
+from beskar7.api.capi import (
+    BOOTSTRAP_TOKEN_ANNOTATION,
+    FORCE_RELEASE_ANNOTATION,
+    INSPECT,
+    INSPECT_TIMEOUT,
+    INSPECTION_REQUEST_ANNOTATION,
+    INSPECTION_RESULT_REF_ANNOTATION,
+    PROVISION_FAILED_REQUEST_ANNOTATION,
+    PROVISIONED_REQUEST_ANNOTATION,
+)
 from beskar7.api.meta import (
     READY_CONDITION,
     AddressType,
@@ -21,22 +43,75 @@ from beskar7.api.meta import (
     ConditionSeverity,
     ConditionStatus,
     MachineAddress,
+    false_condition,
     set_condition,
+    true_condition,
 )
 from beskar7.api.physicalhost import (
     ENROLLING,
+    EVENT_INSPECTION_COMPLETE,
+    EVENT_INSPECTION_STARTED,
+    EVENT_RELEASED,
     HOST_AVAILABLE,
     HOST_IN_USE,
+    HOST_INSPECTED,
+    INSPECTION_FAILED,
+    INSPECTION_TIMEOUT,
+    POWER_OFF_FAILED,
+    POWER_ON_FAILED,
+    PROVISIONING_FAILED,
     REDFISH_CONNECTION_READY,
+    SET_BOOT_PXE_FAILED,
     HardwareDetails,
     HealthStatus,
     HostState,
+    InspectionPhase,
+    InspectionReport,
     PhysicalHost,
     PhysicalHostStatus,
 )
 from beskar7.redfish import NetworkAddress, SystemInfo
 
 CLAIMED_STATES = frozenset({HostState.IN_USE, HostState.INSPECTING, HostState.READY})
+PROVISIONING_STATES = frozenset({HostState.INSPECTING, HostState.READY})
+FAILED_PHASES = frozenset({InspectionPhase.FAILED, InspectionPhase.TIMEOUT})
+RUNNING_PHASES = frozenset(InspectionPhase) - FAILED_PHASES
+RELEASE_ANNOTATIONS = (
+    INSPECTION_REQUEST_ANNOTATION,
+    BOOTSTRAP_TOKEN_ANNOTATION,
+    INSPECTION_RESULT_REF_ANNOTATION,
+    PROVISIONED_REQUEST_ANNOTATION,
+    PROVISION_FAILED_REQUEST_ANNOTATION,
+    FORCE_RELEASE_ANNOTATION,
+)
+"""What a host without a consumer must not keep."""
+DEPLOY_FAILURE_PREFIX = "inspector reported deploy failure: "
+TIMEOUT_MESSAGE = "no inspection report arrived within the inspection timeout"
+NORMAL = "Normal"
+WARNING = "Warning"
+
+
+class Action(StrEnum):
+    """A Redfish action the shell runs for a request."""
+
+    CLEAR_BOOT_OVERRIDE = "ClearBootOverride"
+    SET_PXE_ONCE = "SetPXEOnce"
+    POWER_ON = "PowerOn"
+    """Power on; force-restart when the system is already on."""
+    POWER_OFF = "PowerOff"
+    """Force off, unless the system is already off."""
+
+
+INSPECT_ACTIONS = (Action.CLEAR_BOOT_OVERRIDE, Action.SET_PXE_ONCE, Action.POWER_ON)
+RELEASE_ACTIONS = (Action.CLEAR_BOOT_OVERRIDE, Action.POWER_OFF)
+TIMEOUT_ACTIONS = (Action.POWER_OFF,)
+FAILURE_REASONS = {
+    Action.CLEAR_BOOT_OVERRIDE: SET_BOOT_PXE_FAILED,
+    Action.SET_PXE_ONCE: SET_BOOT_PXE_FAILED,
+    Action.POWER_ON: POWER_ON_FAILED,
+    Action.POWER_OFF: POWER_OFF_FAILED,
+}
+"""The condition reason of each action's failure."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +123,82 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """The Redfish actions this reconcile calls for, in order."""
+
+    actions: tuple[Action, ...] = ()
+    strict: bool = False
+    """Stop at the first failure and retry the request later; otherwise best effort."""
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: Action
+    failure: Failure | None = None
+    operation: str | None = None
+    """The power operation actually sent (PowerOn, ForceRestart, PowerOff), if any."""
+
+
+@dataclass(frozen=True)
+class ReportRead:
+    """The inspection report the `inspection-result-ref` annotation points at, or why not."""
+
+    report: InspectionReport | None = None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """An event to record: type (Normal/Warning), reason, message."""
+
+    type: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Observation:
     """What one look at the BMC found: the system's facts, or the failure that prevented it."""
 
     info: SystemInfo | None = None
     addresses: tuple[NetworkAddress, ...] = field(default=())
     failure: Failure | None = None
+
+
+@dataclass(frozen=True)
+class HostInputs:
+    """Everything the shell gathered in one reconcile besides the host itself."""
+
+    seen: Observation
+    now: datetime
+    plan: Plan = field(default_factory=Plan)
+    results: tuple[ActionResult, ...] = ()
+    """What became of `plan`'s actions (fewer when a strict plan stopped, none when the BMC
+    could not be reached)."""
+    report: ReportRead | None = None
+    """The ConfigMap named by the `inspection-result-ref` annotation, when there is one."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: PhysicalHostStatus
+    remove: tuple[str, ...] = ()
+    """Annotations the new status has consumed: remove them once it is written."""
+    retry: bool = False
+    """A request could not be applied (the BMC failed): retry with backoff."""
+    notes: tuple[Note, ...] = ()
+    """Events to record after the save."""
+
+
+@dataclass
+class _Applied:
+    now: datetime
+    remove: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    retry: bool = False
+
+    def note(self, type_: str, reason: str, message: str) -> None:
+        self.notes.append(Note(type_, reason, message))
 
 
 def enrolling(host: PhysicalHost, now: datetime) -> PhysicalHostStatus:
@@ -69,26 +214,221 @@ def enrolling(host: PhysicalHost, now: datetime) -> PhysicalHostStatus:
     return status
 
 
-def next_status(host: PhysicalHost, seen: Observation, now: datetime) -> PhysicalHostStatus:
-    """The status after an observation of the host's BMC."""
-    if seen.failure is not None:
-        return _failed(host.status, seen.failure, now)
-    assert seen.info is not None, "an observation without a failure carries the system's facts"
-    status = host.status.model_copy(deep=True)
-    status.ready = True
-    status.error_message = None
-    status.observed_power_state = seen.info.power_state
-    status.hardware_details = _hardware(seen.info)
-    status.addresses = [
-        MachineAddress(type=AddressType(a.type), address=a.address) for a in seen.addresses
-    ]
-    claimed = host.spec.consumer_ref is not None
+def state_of(
+    claimed: bool, current: HostState | None, phase: InspectionPhase | None, bmc_ok: bool
+) -> HostState:
+    """The state from the claim, the provisioning progress and the BMC's health."""
     if not claimed:
-        status.state = HostState.AVAILABLE
-    elif status.state not in CLAIMED_STATES:
-        status.state = HostState.IN_USE
-    status.conditions = _healthy_conditions(status.conditions, claimed, now)
+        return HostState.AVAILABLE if bmc_ok else HostState.ERROR
+    if phase in FAILED_PHASES:
+        return HostState.ERROR
+    if current in PROVISIONING_STATES:
+        return current
+    return HostState.IN_USE if bmc_ok else HostState.ERROR
+
+
+def plan(host: PhysicalHost) -> Plan:
+    """The Redfish actions the host's claim and annotations call for."""
+    status, annotations = host.status, host.metadata.annotations
+    if host.spec.consumer_ref is None:
+        if _was_in_use(status) and FORCE_RELEASE_ANNOTATION not in annotations:
+            return Plan(RELEASE_ACTIONS)
+        return Plan()
+    request = annotations.get(INSPECTION_REQUEST_ANNOTATION)
+    if request == INSPECT and status.inspection_phase not in RUNNING_PHASES:
+        return Plan(INSPECT_ACTIONS, strict=True)
+    if request == INSPECT_TIMEOUT and status.inspection_phase != InspectionPhase.TIMEOUT:
+        return Plan(TIMEOUT_ACTIONS)
+    return Plan()
+
+
+def next_status(host: PhysicalHost, seen: Observation, now: datetime) -> PhysicalHostStatus:
+    """The status after one look at the BMC, before any annotation is applied."""
+    status = host.status.model_copy(deep=True)
+    claimed = host.spec.consumer_ref is not None
+    keep_message = status.inspection_phase in FAILED_PHASES  # the provisioning failure's
+    if seen.failure is not None:
+        status.ready = False
+        status.error_message = status.error_message if keep_message else seen.failure.message
+        status.conditions = _failed_conditions(status.conditions, seen.failure, now)
+    else:
+        assert seen.info is not None, "an observation without a failure carries the system's facts"
+        status.ready = True
+        status.error_message = status.error_message if keep_message else None
+        status.observed_power_state = seen.info.power_state
+        status.hardware_details = _hardware(seen.info)
+        status.addresses = [
+            MachineAddress(type=AddressType(a.type), address=a.address) for a in seen.addresses
+        ]
+        status.conditions = _healthy_conditions(status.conditions, claimed, now)
+    status.state = state_of(claimed, status.state, status.inspection_phase, seen.failure is None)
     return status
+
+
+def decide(host: PhysicalHost, inputs: HostInputs) -> Decision:
+    """The next status (the BMC's facts, then the annotations applied or the host released),
+    and the annotations it consumed."""
+    status = next_status(host, inputs.seen, inputs.now)
+    claimed = host.spec.consumer_ref is not None
+    done = _Applied(inputs.now)
+    if claimed:
+        _apply_requests(host, status, inputs, done)
+    else:
+        _release(host, status, inputs, done)
+    for result in inputs.results:
+        if result.failure is not None and result.action == Action.POWER_OFF:
+            done.note(WARNING, result.failure.reason, result.failure.message)
+    status.state = state_of(
+        claimed, status.state, status.inspection_phase, inputs.seen.failure is None
+    )
+    return Decision(status, tuple(dict.fromkeys(done.remove)), done.retry, tuple(done.notes))
+
+
+def _apply_requests(
+    host: PhysicalHost, status: PhysicalHostStatus, inputs: HostInputs, done: _Applied
+) -> None:
+    """Apply the consumer's and the callback server's annotations, in protocol order."""
+    annotations = host.metadata.annotations
+    request = annotations.get(INSPECTION_REQUEST_ANNOTATION)
+    if request == INSPECT:
+        _inspect(status, inputs, done)
+    _token_progress(status, annotations.get(BOOTSTRAP_TOKEN_ANNOTATION))
+    if INSPECTION_RESULT_REF_ANNOTATION in annotations:
+        _report(status, inputs.report, done)
+    if PROVISIONED_REQUEST_ANNOTATION in annotations:
+        done.remove.append(PROVISIONED_REQUEST_ANNOTATION)
+        if status.state == HostState.INSPECTING and (
+            status.inspection_phase == InspectionPhase.COMPLETE
+        ):
+            status.state = HostState.READY
+    if PROVISION_FAILED_REQUEST_ANNOTATION in annotations:
+        _provision_failed(status, annotations[PROVISION_FAILED_REQUEST_ANNOTATION], done)
+    if request == INSPECT_TIMEOUT:
+        _timeout(status, done)
+    elif request is not None and request != INSPECT:
+        # inspect-complete: the inspector installs now, nothing to do; or an unknown value
+        done.remove.append(INSPECTION_REQUEST_ANNOTATION)
+
+
+def _inspect(status: PhysicalHostStatus, inputs: HostInputs, done: _Applied) -> None:
+    if status.inspection_phase in RUNNING_PHASES:
+        done.remove.append(INSPECTION_REQUEST_ANNOTATION)  # already applied
+        return
+    if inputs.seen.failure is not None:
+        done.retry = True  # the observation's conditions say why
+        return
+    failure = next((r.failure for r in inputs.results if r.failure is not None), None)
+    if failure is None and len(inputs.results) < len(INSPECT_ACTIONS):
+        failure = Failure(SET_BOOT_PXE_FAILED, "the inspection boot actions were not run")
+    if failure is not None:
+        condition = false_condition(HOST_INSPECTED, failure.reason, message=failure.message)
+        status.conditions = set_condition(status.conditions, condition, done.now)
+        done.retry = True
+        done.note(WARNING, failure.reason, failure.message)
+        return
+    status.state = HostState.INSPECTING
+    status.inspection_phase = InspectionPhase.BOOTING
+    status.inspection_timestamp = done.now
+    status.inspection_report = None
+    status.conditions = [c for c in status.conditions if c.type != HOST_INSPECTED]
+    done.remove.append(INSPECTION_REQUEST_ANNOTATION)
+    done.note(NORMAL, EVENT_INSPECTION_STARTED, "set to boot PXE once and powered on")
+
+
+def token_issued_at(value: str | None) -> datetime | None:
+    """`issuedAt` of a bootstrap-token annotation (JSON {hash, issuedAt, expiresAt})."""
+    try:
+        issued = json.loads(value or "").get("issuedAt")
+        moment = datetime.fromisoformat(issued)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _token_progress(status: PhysicalHostStatus, token: str | None) -> None:
+    """Booting -> InProgress once a token was issued for this run (the image is loading)."""
+    started = status.inspection_timestamp
+    if status.inspection_phase != InspectionPhase.BOOTING or started is None:
+        return
+    issued = token_issued_at(token)
+    if issued is not None and issued >= started.replace(microsecond=0):
+        status.inspection_phase = InspectionPhase.IN_PROGRESS
+
+
+def _report(status: PhysicalHostStatus, read: ReportRead | None, done: _Applied) -> None:
+    done.remove.append(INSPECTION_RESULT_REF_ANNOTATION)
+    if status.inspection_phase not in RUNNING_PHASES:
+        return  # no inspection is running: a stale report
+    if read is None or read.report is None:
+        problem = read.problem if read is not None else "the inspection result was not read"
+        condition = false_condition(HOST_INSPECTED, INSPECTION_FAILED, message=problem)
+        status.conditions = set_condition(status.conditions, condition, done.now)
+        done.note(WARNING, INSPECTION_FAILED, problem)
+        return
+    old = status.inspection_report
+    same = (
+        old is not None
+        and status.inspection_phase == InspectionPhase.COMPLETE
+        and old.model_copy(update={"timestamp": None})
+        == read.report.model_copy(update={"timestamp": None})
+    )
+    if not same:
+        status.inspection_report = read.report.model_copy(update={"timestamp": done.now})
+        done.note(NORMAL, EVENT_INSPECTION_COMPLETE, "inspection report received")
+    status.inspection_phase = InspectionPhase.COMPLETE
+    status.conditions = set_condition(status.conditions, true_condition(HOST_INSPECTED), done.now)
+
+
+def _provision_failed(status: PhysicalHostStatus, reason: str, done: _Applied) -> None:
+    done.remove.append(PROVISION_FAILED_REQUEST_ANNOTATION)
+    if status.state not in PROVISIONING_STATES or status.inspection_phase in FAILED_PHASES:
+        return
+    status.inspection_phase = InspectionPhase.FAILED
+    status.error_message = DEPLOY_FAILURE_PREFIX + reason
+    done.note(WARNING, PROVISIONING_FAILED, status.error_message)
+
+
+def _timeout(status: PhysicalHostStatus, done: _Applied) -> None:
+    done.remove.append(INSPECTION_REQUEST_ANNOTATION)
+    if status.inspection_phase == InspectionPhase.TIMEOUT:
+        return
+    status.inspection_phase = InspectionPhase.TIMEOUT
+    status.error_message = TIMEOUT_MESSAGE
+    condition = false_condition(
+        HOST_INSPECTED, INSPECTION_TIMEOUT, ConditionSeverity.ERROR, TIMEOUT_MESSAGE
+    )
+    status.conditions = set_condition(status.conditions, condition, done.now)
+    done.note(WARNING, INSPECTION_TIMEOUT, TIMEOUT_MESSAGE)
+
+
+def _was_in_use(status: PhysicalHostStatus) -> bool:
+    return status.state in CLAIMED_STATES or any(
+        value is not None
+        for value in (
+            status.inspection_phase,
+            status.inspection_timestamp,
+            status.inspection_report,
+        )
+    )
+
+
+def _release(
+    host: PhysicalHost, status: PhysicalHostStatus, inputs: HostInputs, done: _Applied
+) -> None:
+    """No consumer: clear every trace of the last one (upstream bug #155)."""
+    annotations = host.metadata.annotations
+    done.remove.extend(key for key in RELEASE_ANNOTATIONS if key in annotations)
+    if not _was_in_use(host.status):
+        return
+    status.inspection_phase = None
+    status.inspection_timestamp = None
+    status.inspection_report = None
+    failure = inputs.seen.failure
+    status.error_message = failure.message if failure is not None else None
+    status.conditions = [c for c in status.conditions if c.type != HOST_INSPECTED]
+    forced = FORCE_RELEASE_ANNOTATION in annotations
+    how = "left as it is (force-release)" if forced else "boot override cleared, powered off"
+    done.note(NORMAL, EVENT_RELEASED, f"released by its consumer; {how}")
 
 
 def _hardware(info: SystemInfo) -> HardwareDetails:
@@ -103,43 +443,22 @@ def _hardware(info: SystemInfo) -> HardwareDetails:
 def _healthy_conditions(
     conditions: list[Condition], claimed: bool, now: datetime
 ) -> list[Condition]:
-    conditions = set_condition(
-        conditions, Condition(type=REDFISH_CONNECTION_READY, status=ConditionStatus.TRUE), now
-    )
+    conditions = set_condition(conditions, true_condition(REDFISH_CONNECTION_READY), now)
     available = (
-        Condition(
-            type=HOST_AVAILABLE,
-            status=ConditionStatus.FALSE,
-            severity=ConditionSeverity.INFO,
-            reason=HOST_IN_USE,
-            message="claimed by a Beskar7Machine",
+        false_condition(
+            HOST_AVAILABLE, HOST_IN_USE, ConditionSeverity.INFO, "claimed by a Beskar7Machine"
         )
         if claimed
-        else Condition(type=HOST_AVAILABLE, status=ConditionStatus.TRUE)
+        else true_condition(HOST_AVAILABLE)
     )
     conditions = set_condition(conditions, available, now)
-    return set_condition(
-        conditions, Condition(type=READY_CONDITION, status=ConditionStatus.TRUE), now
-    )
+    return set_condition(conditions, true_condition(READY_CONDITION), now)
 
 
-def _failed(current: PhysicalHostStatus, failure: Failure, now: datetime) -> PhysicalHostStatus:
-    status = current.model_copy(deep=True)
-    status.state = HostState.ERROR
-    status.ready = False
-    status.error_message = failure.message
-    conditions = status.conditions
+def _failed_conditions(
+    conditions: list[Condition], failure: Failure, now: datetime
+) -> list[Condition]:
     for type_ in (REDFISH_CONNECTION_READY, HOST_AVAILABLE, READY_CONDITION):
-        conditions = set_condition(
-            conditions,
-            Condition(
-                type=type_,
-                status=ConditionStatus.FALSE,
-                severity=ConditionSeverity.ERROR,
-                reason=failure.reason,
-                message=failure.message,
-            ),
-            now,
-        )
-    status.conditions = conditions
-    return status
+        condition = false_condition(type_, failure.reason, ConditionSeverity.ERROR, failure.message)
+        conditions = set_condition(conditions, condition, now)
+    return conditions

@@ -1,27 +1,51 @@
-"""The PhysicalHost reconciler: enroll a host through its BMC and keep its status true.
+"""The PhysicalHost reconciler: enroll a host through its BMC, keep its status true, and carry
+out the provisioning protocol's requests (annotations) on it.
 
-The shell around `hoststatus`: it reads the host and its credentials, looks at the BMC, writes
-the status the core computed (once, only when it changed), then emits events and metrics.
+The shell around `hoststatus`: it reads the host, its credentials and the inspection report the
+annotations point at, asks the core for a plan, visits the BMC once (a look at the system, then
+the plan's Redfish actions), writes the status the core computed (once, only when it changed),
+removes the annotations that status consumed (a metadata patch with the resourceVersion the
+status write returned), then emits events and metrics.
 """
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from beskar7.api.capi import has_paused_annotation
-from beskar7.api.kinds import PHYSICAL_HOST, SECRET, Obj
+from pydantic import ValidationError
+
+from beskar7.api.capi import (
+    HOST_LABEL,
+    INSPECTION_RESULT_REF_ANNOTATION,
+    REPORT_KEY,
+    ConfigMap,
+    has_paused_annotation,
+)
+from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, SECRET, Obj
 from beskar7.api.physicalhost import (
     EVENT_DELETED_WHILE_CLAIMED,
     EVENT_STATE_CHANGED,
     FINALIZER,
     HostState,
+    InspectionReport,
     PhysicalHost,
     PhysicalHostStatus,
 )
 from beskar7.controllers import bmc
 from beskar7.controllers.hoststats import HostStats
-from beskar7.controllers.hoststatus import Observation, enrolling, next_status
+from beskar7.controllers.hoststatus import (
+    ActionResult,
+    Decision,
+    HostInputs,
+    Observation,
+    Plan,
+    ReportRead,
+    decide,
+    enrolling,
+    plan,
+)
 from beskar7.metrics import Metrics
 from beskar7.redfish import RedfishClient, RedfishConnect, RedfishError
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
@@ -79,52 +103,116 @@ class PhysicalHostReconciler:
             if FINALIZER not in host.metadata.finalizers:
                 await self._set_finalizers(host, [*host.metadata.finalizers, FINALIZER])
                 return Result()
-            return await self._enroll(obj, host)
+            return await self._manage(obj, host)
         except ConflictError:
             return Result(requeue_after=1.0)  # someone wrote first; look again at the new version
 
-    async def _enroll(self, obj: Obj, host: PhysicalHost) -> Result:
+    async def _manage(self, obj: Obj, host: PhysicalHost) -> Result:
         now = self.clock()
         if not host.status.state:
-            await self._write_status(obj, host, enrolling(host, now))
+            status = enrolling(host, now)
+            await self._write_status(host, status)
+            await self._state_event(obj, host.status, status)
             return Result(requeue_after=0.01)
-        seen = await self._observe(host)
-        status = next_status(host, seen, now)
-        await self._write_status(obj, host, status)
-        if seen.failure is not None:
-            log.info("host %s/%s: %s", host.metadata.namespace, host.metadata.name, seen.failure)
+        report = await self._read_report(host)
+        planned = plan(host)
+        seen, results = await self._visit(host, planned)
+        decision = decide(host, HostInputs(seen, now, planned, results, report))
+        version = await self._write_status(host, decision.status)
+        await self._after_save(obj, host, decision, results, now)
+        await self._remove_annotations(host, version, decision.remove)
+        if seen.failure is not None or decision.retry:
+            why = seen.failure or "a Redfish action failed"
+            log.info("host %s/%s: %s", host.metadata.namespace, host.metadata.name, why)
             return BACKOFF
         return Result(requeue_after=self.settings.healthy_recheck)
 
-    async def _observe(self, host: PhysicalHost) -> Observation:
+    async def _visit(
+        self, host: PhysicalHost, planned: Plan
+    ) -> tuple[Observation, tuple[ActionResult, ...]]:
         namespace = host.metadata.namespace
         secret_name = host.spec.redfish_connection.credentials_secret_ref
         try:
             credentials = await bmc.read_credentials(self.store, namespace, secret_name)
         except bmc.CredentialsError as exc:
-            return Observation(failure=exc.failure)
-        seen = await bmc.observe(host, credentials, self.connect, self.settings.redfish_timeout)
+            return Observation(failure=exc.failure), ()
+        timeout = self.settings.redfish_timeout
+        seen, results = await bmc.visit(host, credentials, self.connect, timeout, planned)
         self.stats.connection(namespace, seen)
-        return seen
+        return seen, results
 
-    async def _write_status(self, obj: Obj, host: PhysicalHost, status: PhysicalHostStatus) -> None:
-        """The one place host status is written: a merge patch of what changed, if anything."""
+    async def _read_report(self, host: PhysicalHost) -> ReportRead | None:
+        """The report the `inspection-result-ref` annotation names (only a consumer's host)."""
+        name = host.metadata.annotations.get(INSPECTION_RESULT_REF_ANNOTATION)
+        if name is None or host.spec.consumer_ref is None:
+            return None
+        try:
+            found = ConfigMap.from_obj(
+                await self.store.get(CONFIG_MAP, host.metadata.namespace, name)
+            )
+        except NotFoundError:
+            return ReportRead(problem=f'inspection result ConfigMap "{name}" not found')
+        if found.metadata.labels.get(HOST_LABEL) != host.metadata.name:
+            return ReportRead(problem=f'ConfigMap "{name}" is not labelled for this host')
+        try:
+            data = json.loads(found.data[REPORT_KEY])
+            return ReportRead(report=InspectionReport.model_validate(data))
+        except KeyError:
+            return ReportRead(problem=f'ConfigMap "{name}" has no "{REPORT_KEY}" key')
+        except (ValueError, ValidationError) as exc:
+            problem = str(exc).splitlines()[0]
+            return ReportRead(problem=f'ConfigMap "{name}" holds no valid report: {problem}')
+
+    async def _write_status(self, host: PhysicalHost, status: PhysicalHostStatus) -> str | None:
+        """The one place host status is written: a merge patch of what changed, if anything.
+        Returns the host's resourceVersion after the write."""
         old = host.status.model_dump(mode="json", by_alias=True, exclude_none=True)
         new = status.model_dump(mode="json", by_alias=True, exclude_none=True)
-        if old == new:
-            return
         meta = host.metadata
-        await self.store.patch_status(
+        if old == new:
+            return meta.resource_version
+        written = await self.store.patch_status(
             PHYSICAL_HOST, meta.namespace, meta.name, {"status": merge_diff(old, new)}
         )
         self.stats.state(meta.namespace, meta.name, status.state)
-        if status.state != host.status.state:
-            before = host.status.state or "New"
-            message = f"{before} -> {status.state}"
-            if status.error_message:
-                message += f": {status.error_message}"
-            kind = "Warning" if status.state == HostState.ERROR else "Normal"
-            await self.recorder.event(obj, kind, EVENT_STATE_CHANGED, message)
+        version: str | None = written.get("metadata", {}).get("resourceVersion")
+        return version
+
+    async def _remove_annotations(
+        self, host: PhysicalHost, version: str | None, keys: tuple[str, ...]
+    ) -> None:
+        """Drop consumed annotations; a conflict means someone wrote since: look again."""
+        if not keys:
+            return
+        meta = host.metadata
+        patch = {"metadata": {"resourceVersion": version, "annotations": dict.fromkeys(keys)}}
+        await self.store.patch(PHYSICAL_HOST, meta.namespace, meta.name, patch)
+
+    async def _after_save(
+        self,
+        obj: Obj,
+        host: PhysicalHost,
+        decision: Decision,
+        results: tuple[ActionResult, ...],
+        now: datetime,
+    ) -> None:
+        namespace = host.metadata.namespace
+        self.stats.actions(namespace, results)
+        self.stats.inspection(namespace, host.status, decision.status, now)
+        await self._state_event(obj, host.status, decision.status)
+        for note in decision.notes:
+            await self.recorder.event(obj, note.type, note.reason, note.message)
+
+    async def _state_event(
+        self, obj: Obj, old: PhysicalHostStatus, new: PhysicalHostStatus
+    ) -> None:
+        if new.state == old.state:
+            return
+        message = f"{old.state or 'New'} -> {new.state}"
+        if new.error_message:
+            message += f": {new.error_message}"
+        kind = "Warning" if new.state == HostState.ERROR else "Normal"
+        await self.recorder.event(obj, kind, EVENT_STATE_CHANGED, message)
 
     async def _set_finalizers(self, host: PhysicalHost, finalizers: list[str]) -> None:
         meta = host.metadata
