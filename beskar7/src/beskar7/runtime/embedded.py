@@ -268,8 +268,10 @@ class EmbeddedStore:
                     last = change.id
                     yield WatchEvent(change.type, json.loads(change.body))
                 if len(batch) < _WATCH_BATCH:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
                     with suppress(TimeoutError):
-                        await asyncio.wait_for(waker[1].wait(), self._poll_interval)
+                        async with asyncio.timeout(self._poll_interval):
+                            await waker[1].wait()
         finally:
             self._wakers.discard(waker)
 

@@ -17,6 +17,7 @@ system before COMMIT returns, so acknowledged writes survive the process being k
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,14 +64,28 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
     )
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    _enable_wal(conn, busy_timeout)
+    conn.execute("PRAGMA synchronous=NORMAL")
     with write_transaction(conn):
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch a new file to WAL. Several processes opening a brand-new file at once race for
+    this, and SQLite answers "database is locked" without waiting, so retry (bounded)."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 @contextmanager
