@@ -91,7 +91,9 @@ def _manager_parser(p: argparse.ArgumentParser) -> None:
 def _manager(args: argparse.Namespace) -> int:
     names = ManagerOptions.__dataclass_fields__
     options = ManagerOptions(**{k: v for k, v in vars(args).items() if k in names})
-    asyncio.run(run_manager(options))
+    if not asyncio.run(run_manager(options)):
+        print("error: lost leadership; exiting to compete again", file=sys.stderr)
+        return 1
     return 0
 
 

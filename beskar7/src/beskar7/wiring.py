@@ -33,8 +33,9 @@ class ManagerOptions:
     inspection_timeout: float = 600.0
 
 
-async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (or SIGINT/SIGTERM when no event is given)."""
+async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None) -> bool:
+    """Run until `stop` is set (or SIGINT/SIGTERM when no event is given); False when the manager
+    stopped because it lost leadership (the process should exit non-zero and be restarted)."""
     stop = stop or _stop_on_signals()
     store = await open_store(options.store, options.kubeconfig)
     try:
@@ -56,6 +57,7 @@ async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None
         hosts = manager.cache(PHYSICAL_HOST)
         manager.add(physicalhost.controller(reconciler, hosts, options.concurrency))
         await manager.run(stop)
+        return not manager.leadership_lost
     finally:
         await store.close()
 
