@@ -1,3 +1,5 @@
-def main() -> int:
-    """Placeholder until the inspector lands."""
-    return 0
+"""Entry point of the `beskar7-inspector` console script (the command itself is in cli.py)."""
+
+from beskar7.inspector.cli import main
+
+__all__ = ["main"]

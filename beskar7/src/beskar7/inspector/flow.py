@@ -1,0 +1,124 @@
+"""One inspection run: collect, report, wait for the go-ahead, fetch the target, kexec."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from beskar7.inspector.client import Client, endpoint
+from beskar7.inspector.deadline import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    BootstrapError,
+    Deadline,
+    ReportError,
+    StepError,
+)
+from beskar7.inspector.hardware import collect
+from beskar7.inspector.kexec import kexec_commands, run_kexec, shown
+from beskar7.inspector.settings import Settings
+from beskar7.inspector.target import fetch_target
+
+log = logging.getLogger(__name__)
+
+BOOTSTRAP_FILE = "bootstrap-data"
+
+
+def run(
+    settings: Settings,
+    root: Path = Path("/"),
+    *,
+    skip_kexec: bool = False,
+    dry_run: bool = False,
+    once: bool = False,
+    path: str | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """The whole flow; returns the exit code (see cli.py). Never raises for a failed step.
+
+    `dry_run`: print the report and the plan, no network. `skip_kexec`: everything for real
+    except kexec, whose commands are printed (token redacted). `once`: one attempt per network
+    step. `path` is the PATH for dmidecode/lsblk/ip/kexec (None: the environment's).
+    """
+    stream = out if out is not None else sys.stdout
+    report = collect(root, path=path)
+    if dry_run:
+        stream.write(json.dumps({"report": report, "plan": plan(settings)}, indent=2) + "\n")
+        return EXIT_OK
+    deadline = Deadline(settings.timeout)
+    client = Client(settings, deadline, once=once)
+    try:
+        client.post_report(report)
+    except ReportError as exc:
+        log.error("%s", exc.reason)
+        return exc.exit_code
+    try:
+        _provision(settings, client, deadline, skip_kexec=skip_kexec, path=path, out=stream)
+    except StepError as exc:
+        log.error("%s", exc.reason)
+        client.provision_failed(exc.reason)
+        return exc.exit_code
+    except Exception as exc:  # a bug must still tell the controller, not strand the host
+        reason = settings.redact(f"inspector internal error: {type(exc).__name__}: {exc}")
+        log.error("%s", reason)
+        client.provision_failed(reason)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+def _provision(
+    settings: Settings,
+    client: Client,
+    deadline: Deadline,
+    *,
+    skip_kexec: bool,
+    path: str | None,
+    out: TextIO,
+) -> None:
+    """After the report was accepted: every failure here is reported as provision-failed."""
+    data = client.wait_bootstrap()
+    try:
+        save_bootstrap(settings.state_dir, data)
+    except OSError as exc:
+        raise BootstrapError(f"could not save the bootstrap data: {exc.strerror}") from None
+    files = fetch_target(settings, deadline)
+    commands = kexec_commands(settings, files.kernel, files.initrd)
+    if skip_kexec:
+        log.info("--skip-kexec: not running kexec")
+        out.write("".join(shown(settings, command) + "\n" for command in commands))
+        return
+    run_kexec(settings, commands, path=path)
+
+
+def save_bootstrap(state_dir: Path, data: bytes) -> Path:
+    """Write the bootstrap data to `<state_dir>/bootstrap-data`, readable by root only."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    target = state_dir / BOOTSTRAP_FILE
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(data)
+    return target
+
+
+def plan(settings: Settings) -> list[str]:
+    """What a real run would do, one line per step, token redacted."""
+    digest = f", verify {settings.target_digest}" if settings.target_digest else ""
+    initrd = f"download the initrd {settings.target_initrd}" if settings.target_initrd else None
+    steps = [
+        f"POST {endpoint(settings, 'inspection')} with the report "
+        f"(retry 5xx/429/unreachable every {settings.retry_delay:g}s doubling "
+        f"to {settings.retry_cap:g}s, within {settings.timeout:g}s)",
+        f"GET {endpoint(settings, 'bootstrap')} every {settings.poll_interval:g}s until 200, "
+        f"save it to {settings.state_dir / BOOTSTRAP_FILE}",
+        f"download {settings.target}{digest}; a tar archive is unpacked and searched for "
+        "vmlinuz*|kernel|bzImage and initrd*|initramfs*",
+        *([initrd] if initrd else []),
+        *(shown(settings, command) for command in kexec_commands(settings, "<kernel>", "<initrd>")),
+        f"on failure after the report: POST {endpoint(settings, 'provision-failed')}",
+    ]
+    return [settings.redact(step) for step in steps]
