@@ -51,7 +51,6 @@ FORCE_RELEASE_VALUE = "true"
 
 # Event reasons
 EVENT_PHASE_CHANGED = "PhaseChanged"
-EVENT_HOST_CLAIMED = "PhysicalHostClaimed"
 EVENT_HOST_RELEASED = "PhysicalHostReleased"
 
 
