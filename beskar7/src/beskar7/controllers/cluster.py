@@ -109,7 +109,8 @@ class Beskar7ClusterReconciler:
         self.store = store
         self.recorder = recorder
         self.stats = ClusterStats(metrics)
-        self.caches = {k: c for k, c in ((PHYSICAL_HOST, hosts), (MACHINE, machines)) if c}
+        pairs = ((PHYSICAL_HOST, hosts), (MACHINE, machines))
+        self.caches = {k: c for k, c in pairs if c is not None}  # an empty cache is falsy
         self.clock = clock
 
     async def reconcile(self, request: Request) -> Result:
