@@ -138,3 +138,9 @@ def test_crds_prints_every_definition_and_writes_the_committed_files(
     run(capsys, "crds", "--output-dir", str(tmp_path))
     for name in crds.generate():
         assert (tmp_path / name).read_text() == (CRD_DIR / name).read_text()
+
+
+def test_components_prints_the_committed_release_file(capsys: pytest.CaptureFixture[str]) -> None:
+    release = Path(__file__).parents[1] / "config" / "release" / "infrastructure-components.yaml"
+    code, out, _ = run(capsys, "components")
+    assert code == 0 and out == release.read_text()

@@ -1,4 +1,4 @@
-"""The `beskar7` command: manager, apply, get, delete, crds."""
+"""The `beskar7` command: manager, apply, get, delete, crds, components."""
 
 import argparse
 import asyncio
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from beskar7 import __version__, flags, output
-from beskar7.api import crds
+from beskar7.api import components, crds
 from beskar7.api.kinds import UnknownKindError, find_kind
 from beskar7.apply import DEFAULT_NAMESPACE, ApplyError, apply
 from beskar7.manifests import ManifestError, load
@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE)
     p.set_defaults(run=_delete)
+    p = commands.add_parser("components", help="print infrastructure-components.yaml")
+    p.add_argument("--output", type=Path, help="write it to this file instead")
+    p.set_defaults(run=_components)
     p = commands.add_parser("crds", help="print the CustomResourceDefinitions")
     p.add_argument("--output-dir", type=Path, help="write one file per CRD here instead")
     p.set_defaults(run=_crds)
@@ -158,6 +161,14 @@ def _delete(args: argparse.Namespace) -> int:
     except NotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _components(args: argparse.Namespace) -> int:
+    if args.output:
+        print(components.write(args.output))
+        return 0
+    sys.stdout.write(components.generate())
     return 0
 
 

@@ -6,8 +6,8 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from beskar7.api.kinds import PHYSICAL_HOST
-from beskar7.controllers import physicalhost
+from beskar7.api.kinds import BESKAR7_CLUSTER, CLUSTER, MACHINE, PHYSICAL_HOST
+from beskar7.controllers import cluster, physicalhost
 from beskar7.metrics import Metrics
 from beskar7.runtime.manager import Manager
 from beskar7.runtime.open import open_store
@@ -56,6 +56,17 @@ async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None
         )
         hosts = manager.cache(PHYSICAL_HOST)
         manager.add(physicalhost.controller(reconciler, hosts, options.concurrency))
+        clusters = cluster.Beskar7ClusterReconciler(
+            store, manager.recorder, manager.metrics, hosts=hosts, machines=manager.cache(MACHINE)
+        )
+        manager.add(
+            cluster.controller(
+                clusters,
+                manager.cache(BESKAR7_CLUSTER),
+                manager.cache(CLUSTER),
+                options.concurrency,
+            )
+        )
         await manager.run(stop)
         return not manager.leadership_lost
     finally:
