@@ -1,0 +1,1 @@
+"""Tests of the :8082 callback server."""
