@@ -45,17 +45,7 @@ async def serve(
     """Serve `app` on `host:port` until `stop` is set, then finish open requests (bounded).
     `on_listening` gets the bound port once connections are accepted."""
     sock = bind(host, port)
-    config = uvicorn.Config(
-        app,
-        lifespan="off",
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        timeout_graceful_shutdown=GRACEFUL_SECONDS,
-    )
-    server = _Server(config)
+    server = _Server(_config(app))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         bound = sock.getsockname()[1]
@@ -71,6 +61,19 @@ async def serve(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         sock.close()
+
+
+def _config(app: FastAPI) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
 
 
 async def _until_stopped(stop: asyncio.Event, task: "asyncio.Task[None]") -> None:
