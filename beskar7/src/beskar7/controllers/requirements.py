@@ -15,12 +15,13 @@ from beskar7.api.physicalhost import InspectionReport
 
 UNITS: dict[str, int] = {
     "GB": 10**9,
-    "GIB": 2**30,
+    "GiB": 2**30,
     "MB": 10**6,
-    "MIB": 2**20,
+    "MiB": 2**20,
     "TB": 10**12,
-    "TIB": 2**40,
+    "TiB": 2**40,
 }
+"""The units a capacity may carry, exactly so spelled (a "Gb" would be gigabits)."""
 _CAPACITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
 _GB = 10**9
 
@@ -37,7 +38,7 @@ def memory_capacity_gb(capacity: str) -> int:
             f'memory capacity "{capacity}" is not a number with a unit (GB, GiB, MB, MiB, TB, TiB)'
         )
     number, unit = match.groups()
-    factor = UNITS.get(unit.upper())
+    factor = UNITS.get(unit)
     if factor is None:
         raise CapacityError(f'memory capacity "{capacity}" has an unknown unit "{unit}"')
     return int(Fraction(number) * factor // _GB)
