@@ -1,0 +1,301 @@
+"""The whole run against a loopback callback API, with kexec replaced by a recording script."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from beskar7.inspector import parse_cmdline, run
+from beskar7.inspector.settings import Settings
+from tests.inspector.conftest import TOKEN, ApiServer, CmdlineFor, FakeBin, expected_report, tree
+
+REPORT = "/api/v1/inspection/default/vm-01"
+BOOTSTRAP = "/api/v1/bootstrap/default/vm-01"
+FAILED = "/api/v1/provision-failed/default/vm-01"
+USER_DATA = b"#cloud-config\nhostname: vm-01\n"
+
+
+def targz(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+TARGET = targz(
+    {
+        "kairos/boot/vmlinuz-6.1.0-28-amd64": b"KERNEL-IMAGE",
+        "kairos/boot/initrd.img-6.1.0-28-amd64": b"INITRD-IMAGE",
+        "kairos/README": b"target for the tests",
+    }
+)
+
+
+def fast(settings: Settings, state_dir: Path, **changes: float) -> Settings:
+    """Short waits so the retry and polling paths take milliseconds."""
+    values: dict[str, object] = {"retry_delay": 0.05, "poll_interval": 0.05, "state_dir": state_dir}
+    return dataclasses.replace(settings, **{**values, **changes})  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def happy(api: ApiServer) -> ApiServer:
+    api.route("POST", REPORT, (503, b"busy"), (503, b"busy"), (202, b'{"status":"accepted"}'))
+    api.route("GET", BOOTSTRAP, (404, b""), (404, b""), (200, USER_DATA))
+    api.route("GET", "/images/target.tar.gz", (200, TARGET))
+    api.route("POST", FAILED, (202, b""))
+    return api
+
+
+def no_token_anywhere(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    out, err = capsys.readouterr()
+    for text in (caplog.text, out, err):
+        assert TOKEN not in text
+
+
+def test_report_retried_go_ahead_awaited_target_kexeced(
+    happy: ApiServer,
+    cmdline_for: CmdlineFor,
+    fake_bin: FakeBin,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake_bin.record("vm", "ip")
+    fake_bin.kexec()
+    settings = parse_cmdline(cmdline_for(os="talos", config=f"{happy.url}/config/vm-01.yaml"))
+    state = tmp_path / "state"
+
+    code = run(
+        fast(settings, state), tree("vm"), skip_kexec=False, dry_run=False, path=fake_bin.path
+    )
+
+    assert code == 0
+    assert [(r.method, r.path) for r in happy.requests] == [
+        *[("POST", REPORT)] * 3,
+        *[("GET", BOOTSTRAP)] * 3,
+        ("GET", "/images/target.tar.gz"),
+    ]
+    for request in happy.requests[:6]:
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "Authorization" not in happy.requests[6].headers  # the image server gets no token
+    assert json.loads(happy.requests[2].body) == expected_report("vm")
+    assert happy.requests[2].headers["Content-Type"] == "application/json"
+    bootstrap = state / "bootstrap-data"
+    assert bootstrap.read_bytes() == USER_DATA and bootstrap.stat().st_mode & 0o777 == 0o600
+    boot = (state / "target" / "tree" / "kairos" / "boot").resolve()
+    assert fake_bin.kexec_calls() == [
+        [
+            "--load",
+            str(boot / "vmlinuz-6.1.0-28-amd64"),
+            "--initrd",
+            str(boot / "initrd.img-6.1.0-28-amd64"),
+            "--command-line",
+            f"console=ttyS0,115200 console=tty0 talos.config={happy.url}/config/vm-01.yaml "
+            f"beskar7.api={happy.url} beskar7.token={TOKEN} beskar7.namespace=default "
+            "beskar7.host=vm-01",
+        ],
+        ["--exec"],
+    ]
+    assert (boot / "vmlinuz-6.1.0-28-amd64").read_bytes() == b"KERNEL-IMAGE"
+    assert "HTTP 503" in caplog.text and "waiting for the go-ahead (not ready)" in caplog.text
+    no_token_anywhere(caplog, capsys)
+
+
+def test_backoff_is_one_two_four_seconds(
+    api: ApiServer, cmdline_for: CmdlineFor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from beskar7.inspector import client, deadline
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(deadline.time, "sleep", sleeps.append)  # type: ignore[attr-defined]
+    api.route("POST", REPORT, (503, b""), (429, b""), (502, b""), (202, b""))
+    settings = dataclasses.replace(parse_cmdline(cmdline_for()), state_dir=tmp_path)
+    deadline_ = deadline.Deadline(600, sleep=sleeps.append)
+    client.Client(settings, deadline_).post_report({"cpus": []})
+    assert sleeps == [1.0, 2.0, 4.0]
+    assert len(api.calls("POST", REPORT)) == 4
+
+
+def test_target_archive_escaping_is_refused_and_reported(
+    happy: ApiServer, cmdline_for: CmdlineFor, fake_bin: FakeBin, tmp_path: Path
+) -> None:
+    fake_bin.kexec()
+    happy.route("GET", "/images/target.tar.gz", (200, targz({"../../../evil": b"pwned"})))
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
+
+    code = run(settings, tree("vm"), skip_kexec=False, dry_run=False, path=fake_bin.path)
+
+    assert code == 5
+    [failure] = happy.calls("POST", FAILED)
+    assert failure.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "escapes the target directory" in json.loads(failure.body)["reason"]
+    assert fake_bin.kexec_calls() == []
+    assert not any(path.name == "evil" for path in tmp_path.rglob("*"))
+
+
+def test_digest_mismatch_posts_provision_failed_and_never_kexecs(
+    happy: ApiServer, cmdline_for: CmdlineFor, fake_bin: FakeBin, tmp_path: Path
+) -> None:
+    fake_bin.kexec()
+    wrong = "sha256:" + "0" * 64
+    settings = fast(parse_cmdline(cmdline_for(target_digest=wrong)), tmp_path / "state")
+
+    code = run(settings, tree("vm"), skip_kexec=False, dry_run=False, path=fake_bin.path)
+
+    assert code == 5
+    [failure] = happy.calls("POST", FAILED)
+    actual = "sha256:" + hashlib.sha256(TARGET).hexdigest()
+    assert json.loads(failure.body) == {
+        "reason": f"target digest mismatch: expected {wrong}, got {actual}"
+    }
+    assert fake_bin.kexec_calls() == []
+
+
+def test_bare_kernel_with_initrd_url_and_skip_kexec(
+    happy: ApiServer,
+    cmdline_for: CmdlineFor,
+    fake_bin: FakeBin,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake_bin.kexec()
+    happy.route("GET", "/images/vmlinuz", (200, b"BARE-KERNEL"))
+    happy.route("GET", "/images/initrd.img", (200, b"BARE-INITRD"))
+    digest = "sha256:" + hashlib.sha256(b"BARE-KERNEL").hexdigest()
+    cmdline = cmdline_for(
+        "/images/vmlinuz", target_initrd=f"{happy.url}/images/initrd.img", target_digest=digest
+    )
+    state = tmp_path / "state"
+
+    code = run(
+        fast(parse_cmdline(cmdline), state), tree("vm"), skip_kexec=True, dry_run=False,
+        path=fake_bin.path,
+    )  # fmt: skip
+
+    assert code == 0
+    assert fake_bin.kexec_calls() == []
+    assert (state / "target" / "kernel").read_bytes() == b"BARE-KERNEL"
+    assert (state / "target" / "initrd").read_bytes() == b"BARE-INITRD"
+    out, _ = capsys.readouterr()
+    assert out == (
+        f"kexec --load {state}/target/kernel --initrd {state}/target/initrd --command-line "
+        f"'console=ttyS0,115200 console=tty0 beskar7.api={happy.url} beskar7.token=<redacted> "
+        "beskar7.namespace=default beskar7.host=vm-01'\nkexec --exec\n"
+    )
+    assert TOKEN not in caplog.text
+
+
+def test_kexec_failure_is_reported(
+    happy: ApiServer, cmdline_for: CmdlineFor, fake_bin: FakeBin, tmp_path: Path
+) -> None:
+    fake_bin.kexec(fail="load")
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
+    assert run(settings, tree("vm"), skip_kexec=False, dry_run=False, path=fake_bin.path) == 6
+    [failure] = happy.calls("POST", FAILED)
+    assert json.loads(failure.body)["reason"] == (
+        "kexec --load failed (exit 1): kexec_load failed: Invalid argument"
+    )
+    assert len(fake_bin.kexec_calls()) == 1  # no --exec after a failed --load
+
+
+def test_missing_kexec_is_reported(
+    happy: ApiServer, cmdline_for: CmdlineFor, fake_bin: FakeBin, tmp_path: Path
+) -> None:
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
+    assert run(settings, tree("vm"), skip_kexec=False, dry_run=False, path=fake_bin.path) == 6
+    [failure] = happy.calls("POST", FAILED)
+    assert json.loads(failure.body)["reason"] == "kexec not found on PATH"
+
+
+def test_a_rejected_report_is_fatal_without_retry(
+    api: ApiServer,
+    cmdline_for: CmdlineFor,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    api.route("POST", REPORT, (403, b"forbidden"))
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
+    assert run(settings, tree("vm"), skip_kexec=False, dry_run=False, path=str(tmp_path)) == 3
+    assert [(r.method, r.path) for r in api.requests] == [("POST", REPORT)]
+    assert "HTTP 403" in caplog.text
+    no_token_anywhere(caplog, capsys)
+
+
+def test_once_means_a_single_attempt(
+    api: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+) -> None:
+    api.route("POST", REPORT, (503, b""), (202, b""))
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
+    code = run(settings, tree("vm"), skip_kexec=True, dry_run=False, once=True, path="")
+    assert code == 3
+    assert len(api.requests) == 1
+
+
+def test_an_unreachable_api_is_retried_until_the_timeout(
+    api: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+) -> None:
+    closed = parse_cmdline(cmdline_for().replace(api.url, "http://127.0.0.1:9"))
+    settings = fast(closed, tmp_path / "state", timeout=0.5)
+    assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 3
+
+
+def test_no_go_ahead_within_the_timeout(
+    happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+) -> None:
+    happy.route("POST", REPORT, (202, b""))
+    happy.route("GET", BOOTSTRAP, (404, b""))
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state", timeout=0.5)
+    assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 4
+    assert len(happy.calls("GET", BOOTSTRAP)) >= 3
+    [failure] = happy.calls("POST", FAILED)
+    assert json.loads(failure.body)["reason"].startswith("no bootstrap data from ")
+
+
+def test_an_unauthorized_bootstrap_is_fatal(
+    happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+) -> None:
+    happy.route("POST", REPORT, (202, b""))
+    happy.route("GET", BOOTSTRAP, (401, b""), (200, USER_DATA))
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
+    assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 4
+    assert len(happy.calls("GET", BOOTSTRAP)) == 1
+    assert "HTTP 401" in json.loads(happy.calls("POST", FAILED)[0].body)["reason"]
+
+
+def test_a_missing_target_is_reported(
+    happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+) -> None:
+    settings = fast(parse_cmdline(cmdline_for("/images/gone.tar.gz")), tmp_path / "state")
+    assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 5
+    reason = json.loads(happy.calls("POST", FAILED)[0].body)["reason"]
+    assert reason == f"download of {happy.url}/images/gone.tar.gz failed: HTTP 404"
+
+
+def test_dry_run_touches_no_network(
+    happy: ApiServer, cmdline_for: CmdlineFor, fake_bin: FakeBin, tmp_path: Path
+) -> None:
+    fake_bin.record("vm", "ip")
+    out = io.StringIO()
+    settings = fast(parse_cmdline(cmdline_for(os="kairos", config="http://c/k.yaml")), tmp_path)
+    code = run(settings, tree("vm"), skip_kexec=False, dry_run=True, path=fake_bin.path, out=out)
+    assert code == 0
+    assert happy.requests == []
+    printed = json.loads(out.getvalue())
+    assert printed["report"] == expected_report("vm")
+    assert printed["plan"][0].startswith(f"POST {happy.url}{REPORT} ")
+    assert any("config_url=http://c/k.yaml" in step for step in printed["plan"])
+    assert any("beskar7.token=<redacted>" in step for step in printed["plan"])
+    assert TOKEN not in out.getvalue()

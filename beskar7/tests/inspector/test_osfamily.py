@@ -1,0 +1,51 @@
+"""The OS family -> configuration parameter table."""
+
+from __future__ import annotations
+
+import pytest
+
+from beskar7.inspector.osfamily import (
+    CONFIG_PARAMETERS,
+    UnknownOSFamilyError,
+    config_parameter,
+    families,
+)
+
+URL = "http://10.0.2.2:8082/config/default/vm-01"
+
+
+@pytest.mark.parametrize(
+    ("family", "parameter"),
+    [
+        ("kairos", f"config_url={URL}"),
+        ("talos", f"talos.config={URL}"),
+        ("flatcar", f"flatcar.ignition.config.url={URL}"),
+        ("leap-micro", f"combustion.path={URL}"),
+    ],
+)
+def test_each_family_gets_its_parameter(family: str, parameter: str) -> None:
+    assert config_parameter(family, URL) == parameter
+
+
+def test_exactly_the_four_families() -> None:
+    assert families() == ["flatcar", "kairos", "leap-micro", "talos"]
+    assert set(CONFIG_PARAMETERS) == set(families())
+
+
+def test_no_url_means_no_parameter() -> None:
+    assert config_parameter("talos", None) is None
+    assert config_parameter("talos", "") is None
+    assert config_parameter(None, None) is None
+
+
+@pytest.mark.parametrize("family", ["ubuntu", "Kairos", "leap_micro", ""])
+def test_unknown_families_are_errors(family: str) -> None:
+    with pytest.raises(UnknownOSFamilyError, match="unknown OS family"):
+        config_parameter(family, URL)
+    with pytest.raises(UnknownOSFamilyError):
+        config_parameter(family, None)
+
+
+def test_a_url_without_a_family_is_an_error() -> None:
+    with pytest.raises(UnknownOSFamilyError, match="needs an OS family"):
+        config_parameter(None, URL)
