@@ -44,7 +44,7 @@ async def test_rendering_mints_a_token_whose_hash_lands_on_the_host(
     assert record == {
         "hash": hash_token(token),
         "issuedAt": "2025-03-01T12:00:00Z",
-        "expiresAt": "2025-03-01T12:10:00Z",
+        "expiresAt": "2025-03-01T12:30:00Z",  # inspection 10 min + deployment window 20 min
     }
     assert token not in json.dumps(await callback_lab.host())
     params = words(response.text)
@@ -284,9 +284,9 @@ async def test_the_base_url_defaults_to_the_address_the_server_was_reached_on(
     assert "evil" not in response.text
 
 
-async def test_a_token_expires_with_the_inspection_timeout(callback_lab: CallbackLab) -> None:
+async def test_a_token_expires_after_inspection_and_deployment(callback_lab: CallbackLab) -> None:
     token = await callback_lab.mint()
-    callback_lab.clock.now = START + timedelta(seconds=600)
+    callback_lab.clock.now = START + timedelta(seconds=600 + 1200)
 
     response = await callback_lab.client.post(
         f"/api/v1/inspection/{NS}/{HOST}", json=golden_report(), headers=bearer(token)

@@ -92,7 +92,7 @@ async def _stored_hash(lab: CallbackLab, token: str) -> tuple[str, dict[str, str
 
 
 async def _expired(lab: CallbackLab, token: str) -> tuple[str, dict[str, str]]:
-    lab.clock.advance(601)
+    lab.clock.advance(600 + 1200 + 1)
     return REPORT_URL, bearer(token)
 
 

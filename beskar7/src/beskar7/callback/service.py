@@ -134,7 +134,7 @@ class CallbackService:
             if target is None:
                 return None
             now = self.clock()
-            token, record = tokens.issue(now, self.settings.inspection_timeout)
+            token, record = tokens.issue(now, self.settings.token_lifetime)
             try:
                 rendered[:] = [self._script(base, target, token, mac, retry_url)]
             except boot.RenderError as e:

@@ -30,7 +30,10 @@ class CallbackSettings:
     `http://10.0.2.2:8082`. Empty: the address the server was reached on (the listening
     socket's local address for that connection, never the client's Host header)."""
     inspection_timeout: float = 600.0
-    """Seconds; the token lifetime and the `beskar7.timeout=` kernel parameter."""
+    """Seconds; the `beskar7.timeout=` kernel parameter."""
+    deployment_window: float = 1200.0
+    """Seconds a token stays valid after the inspection timeout, so that the final OS, kexec'd
+    after validation, can still report `provisioned` with it (upstream allows 20 minutes)."""
     max_body_bytes: int = 1 << 20
     boot_rate: float = 1.0
     """Boot script renders per second per client address (token bucket refill)."""
@@ -38,13 +41,18 @@ class CallbackSettings:
     console: str = DEFAULT_CONSOLE
     """Kernel console parameters, appended to the inspection image's command line."""
 
+    @property
+    def token_lifetime(self) -> float:
+        """Seconds from minting a token until it expires: inspection, then deployment."""
+        return self.inspection_timeout + self.deployment_window
+
     def __post_init__(self) -> None:
         self.bootstrap_url_base = self.bootstrap_url_base.strip().rstrip("/")
         base = self.bootstrap_url_base
         if base and not _URL_BASE.match(base):
             raise ValueError("bootstrap URL base must be an http(s) URL without spaces or quotes")
-        if self.inspection_timeout <= 0:
-            raise ValueError("inspection timeout must be positive")
+        if self.inspection_timeout <= 0 or self.deployment_window < 0:
+            raise ValueError("inspection timeout must be positive, deployment window not negative")
         if self.max_body_bytes < 1:
             raise ValueError("max body bytes must be positive")
         if self.boot_rate <= 0 or self.boot_burst < 1:
