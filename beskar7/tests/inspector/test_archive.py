@@ -15,8 +15,8 @@ Member = tuple[str, bytes | str | None]
 """(name, content): bytes = file, "->target" = symlink, "=>target" = hard link, None = dir."""
 
 
-def make_tar(path: Path, members: list[Member], mode: str = "w:gz") -> Path:
-    with tarfile.open(path, mode) as tar:  # type: ignore[call-overload]
+def make_tar(path: Path, members: list[Member]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
         for name, content in members:
             info = tarfile.TarInfo(name)
             if content is None:

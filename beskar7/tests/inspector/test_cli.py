@@ -166,9 +166,8 @@ def test_runs_on_a_bare_python_with_the_standard_library_only(
         env={"PATH": str(tmp_path)},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["report"] == {
-        **expected_report("vm"),
-        "nics": [{**expected_report("vm")["nics"][0], "ipAddresses": []}],  # type: ignore[index]
-    }
+    report = json.loads(done.stdout)["report"]
+    assert report["nics"][0]["ipAddresses"] == []  # no ip command on that PATH
+    assert {**report, "nics": []} == {**expected_report("vm"), "nics": []}
     assert "FOREIGN=[]" in done.stderr
     assert not os.path.exists(tmp_path / "state")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -85,47 +84,8 @@ def test_identity_falls_back_to_dmidecode_strings(tmp_path: Path, fake_bin: Fake
     assert "serialNumber" not in report  # a placeholder is no serial number
 
 
-def test_lsblk_is_preferred_and_filtered(tmp_path: Path, fake_bin: FakeBin) -> None:
-    fake_bin.record("vm", "ip")
-    lsblk = {
-        "blockdevices": [
-            {
-                "name": "sda",
-                "size": 4000787030016,
-                "rota": True,
-                "model": "ST4000NM0035",
-                "serial": "ZC1A2B3C",
-                "type": "disk",
-            },
-            {
-                "name": "sdb",
-                "size": "480103981056",
-                "rota": "0",
-                "model": "SAMSUNG MZ7LH480",
-                "serial": None,
-                "type": "disk",
-            },
-            {
-                "name": "nvme0n1",
-                "size": 1600321314816,
-                "rota": False,
-                "model": "INTEL SSDPE2KE016T8",
-                "serial": "PHLN0001",
-                "type": "disk",
-            },
-            {"name": "sr0", "size": 1073741312, "rota": True, "model": "DVD", "type": "rom"},
-            {"name": "loop0", "size": 65536, "rota": False, "type": "loop"},
-            {"name": "zram0", "size": 8589934592, "rota": False, "type": "disk"},
-            {"name": "md0", "size": 960197124096, "rota": False, "type": "raid1"},
-            {"name": "sdc", "size": 0, "rota": True, "model": "Card Reader", "type": "disk"},
-        ]
-    }
-    fake = fake_bin.directory / "lsblk"
-    data = tmp_path / "lsblk.json"
-    data.write_text(json.dumps(lsblk))
-    expected_args = "-J -b -d -o NAME,SIZE,ROTA,MODEL,SERIAL,TYPE"
-    fake.write_text(f'#!/bin/sh\n[ "$*" = "{expected_args}" ] && exec /bin/cat "{data}"\nexit 1\n')
-    fake.chmod(0o755)
+def test_lsblk_is_preferred_and_filtered(fake_bin: FakeBin) -> None:
+    fake_bin.record("storage", "lsblk")  # sda HDD, sdb SSD, nvme0n1, and devices to skip
     assert collect(tree("vm"), path=fake_bin.path)["disks"] == [
         {
             "name": "/dev/nvme0n1",

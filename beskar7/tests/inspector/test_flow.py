@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from beskar7.inspector import parse_cmdline, run
+from beskar7.inspector.client import Client
+from beskar7.inspector.deadline import Deadline
 from beskar7.inspector.settings import Settings
 from tests.inspector.conftest import TOKEN, ApiServer, CmdlineFor, FakeBin, expected_report, tree
 
@@ -41,10 +43,11 @@ TARGET = targz(
 )
 
 
-def fast(settings: Settings, state_dir: Path, **changes: float) -> Settings:
+def fast(settings: Settings, state_dir: Path, timeout: float = 10.0) -> Settings:
     """Short waits so the retry and polling paths take milliseconds."""
-    values: dict[str, object] = {"retry_delay": 0.05, "poll_interval": 0.05, "state_dir": state_dir}
-    return dataclasses.replace(settings, **{**values, **changes})  # type: ignore[arg-type]
+    return dataclasses.replace(
+        settings, retry_delay=0.05, poll_interval=0.05, state_dir=state_dir, timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -62,67 +65,92 @@ def no_token_anywhere(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFi
         assert TOKEN not in text
 
 
-def test_report_retried_go_ahead_awaited_target_kexeced(
+@dataclasses.dataclass
+class Outcome:
+    code: int
+    api: ApiServer
+    kexec: list[list[str]]
+    state: Path
+    logs: str
+    out: str
+
+
+@pytest.fixture
+def happy_run(
     happy: ApiServer,
     cmdline_for: CmdlineFor,
     fake_bin: FakeBin,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
-) -> None:
+) -> Outcome:
+    """Report refused twice (503), go-ahead after two 404s, target tar.gz, kexec recorded."""
     caplog.set_level(logging.DEBUG)
     fake_bin.record("vm", "ip")
     fake_bin.kexec()
     settings = parse_cmdline(cmdline_for(os="talos", config=f"{happy.url}/config/vm-01.yaml"))
     state = tmp_path / "state"
-
     code = run(
         fast(settings, state), tree("vm"), skip_kexec=False, dry_run=False, path=fake_bin.path
     )
+    out, err = capsys.readouterr()
+    return Outcome(code, happy, fake_bin.kexec_calls(), state, caplog.text, out + err)
 
-    assert code == 0
-    assert [(r.method, r.path) for r in happy.requests] == [
+
+def test_the_report_is_retried_then_the_go_ahead_awaited(happy_run: Outcome) -> None:
+    api = happy_run.api
+    assert happy_run.code == 0
+    assert [(r.method, r.path) for r in api.requests] == [
         *[("POST", REPORT)] * 3,
         *[("GET", BOOTSTRAP)] * 3,
         ("GET", "/images/target.tar.gz"),
     ]
-    for request in happy.requests[:6]:
+    for request in api.requests[:6]:
         assert request.headers["Authorization"] == f"Bearer {TOKEN}"
-    assert "Authorization" not in happy.requests[6].headers  # the image server gets no token
-    assert json.loads(happy.requests[2].body) == expected_report("vm")
-    assert happy.requests[2].headers["Content-Type"] == "application/json"
-    bootstrap = state / "bootstrap-data"
-    assert bootstrap.read_bytes() == USER_DATA and bootstrap.stat().st_mode & 0o777 == 0o600
-    boot = (state / "target" / "tree" / "kairos" / "boot").resolve()
-    assert fake_bin.kexec_calls() == [
+    assert "Authorization" not in api.requests[6].headers  # the image server gets no token
+    assert json.loads(api.requests[2].body) == expected_report("vm")
+    assert api.requests[2].headers["Content-Type"] == "application/json"
+    assert "HTTP 503" in happy_run.logs and "(not ready)" in happy_run.logs
+
+
+def test_the_bootstrap_data_is_saved_for_root_only(happy_run: Outcome) -> None:
+    bootstrap = happy_run.state / "bootstrap-data"
+    assert bootstrap.read_bytes() == USER_DATA
+    assert bootstrap.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_target_is_unpacked_and_kexeced(happy_run: Outcome) -> None:
+    url = happy_run.api.url
+    boot = (happy_run.state / "target" / "tree" / "kairos" / "boot").resolve()
+    assert happy_run.kexec == [
         [
             "--load",
             str(boot / "vmlinuz-6.1.0-28-amd64"),
             "--initrd",
             str(boot / "initrd.img-6.1.0-28-amd64"),
             "--command-line",
-            f"console=ttyS0,115200 console=tty0 talos.config={happy.url}/config/vm-01.yaml "
-            f"beskar7.api={happy.url} beskar7.token={TOKEN} beskar7.namespace=default "
+            f"console=ttyS0,115200 console=tty0 talos.config={url}/config/vm-01.yaml "
+            f"beskar7.api={url} beskar7.token={TOKEN} beskar7.namespace=default "
             "beskar7.host=vm-01",
         ],
         ["--exec"],
     ]
     assert (boot / "vmlinuz-6.1.0-28-amd64").read_bytes() == b"KERNEL-IMAGE"
-    assert "HTTP 503" in caplog.text and "waiting for the go-ahead (not ready)" in caplog.text
-    no_token_anywhere(caplog, capsys)
+    assert happy_run.api.calls("POST", FAILED) == []
+
+
+def test_the_token_is_never_logged_or_printed(happy_run: Outcome) -> None:
+    assert happy_run.logs and TOKEN not in happy_run.logs
+    assert TOKEN not in happy_run.out
 
 
 def test_backoff_is_one_two_four_seconds(
-    api: ApiServer, cmdline_for: CmdlineFor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    api: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
 ) -> None:
-    from beskar7.inspector import client, deadline
-
     sleeps: list[float] = []
-    monkeypatch.setattr(deadline.time, "sleep", sleeps.append)  # type: ignore[attr-defined]
     api.route("POST", REPORT, (503, b""), (429, b""), (502, b""), (202, b""))
     settings = dataclasses.replace(parse_cmdline(cmdline_for()), state_dir=tmp_path)
-    deadline_ = deadline.Deadline(600, sleep=sleeps.append)
-    client.Client(settings, deadline_).post_report({"cpus": []})
+    Client(settings, Deadline(600, sleep=sleeps.append)).post_report({"cpus": []})
     assert sleeps == [1.0, 2.0, 4.0]
     assert len(api.calls("POST", REPORT)) == 4
 
@@ -299,3 +327,46 @@ def test_dry_run_touches_no_network(
     assert any("config_url=http://c/k.yaml" in step for step in printed["plan"])
     assert any("beskar7.token=<redacted>" in step for step in printed["plan"])
     assert TOKEN not in out.getvalue()
+
+
+def test_an_unwritable_state_dir_is_reported(
+    happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+) -> None:
+    happy.route("POST", REPORT, (202, b""))
+    happy.route("GET", BOOTSTRAP, (200, USER_DATA))
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    settings = fast(parse_cmdline(cmdline_for()), blocker / "state")
+    assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 4
+    [failure] = happy.calls("POST", FAILED)
+    assert json.loads(failure.body)["reason"].startswith("could not save the bootstrap data")
+
+
+def test_an_unexpected_error_is_reported_with_the_token_redacted(
+    happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from beskar7.inspector import flow
+
+    def broken(settings: Settings, deadline: Deadline) -> None:
+        raise RuntimeError(f"bug near {settings.token}")
+
+    monkeypatch.setattr(flow, "fetch_target", broken)
+    happy.route("POST", REPORT, (202, b""))
+    happy.route("GET", BOOTSTRAP, (200, USER_DATA))
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
+    assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 1
+    [failure] = happy.calls("POST", FAILED)
+    assert json.loads(failure.body) == {
+        "reason": "inspector internal error: RuntimeError: bug near <redacted>"
+    }
+
+
+def test_reporting_a_failure_retries_server_errors_a_few_times(
+    api: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+) -> None:
+    api.route("POST", FAILED, (500, b""), (503, b""), (202, b""))
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path)
+    assert Client(settings, Deadline(0)).provision_failed("x" * 300) is True
+    calls = api.calls("POST", FAILED)
+    assert len(calls) == 3
+    assert json.loads(calls[-1].body) == {"reason": "x" * 256}

@@ -56,18 +56,31 @@ def run(
     except ReportError as exc:
         log.error("%s", exc.reason)
         return exc.exit_code
+    return _after_report(settings, client, deadline, skip_kexec=skip_kexec, path=path, out=stream)
+
+
+def _after_report(
+    settings: Settings,
+    client: Client,
+    deadline: Deadline,
+    *,
+    skip_kexec: bool,
+    path: str | None,
+    out: TextIO,
+) -> int:
+    """Every failure from here on is also reported to the API as provision-failed."""
     try:
-        _provision(settings, client, deadline, skip_kexec=skip_kexec, path=path, out=stream)
+        _provision(settings, client, deadline, skip_kexec=skip_kexec, path=path, out=out)
     except StepError as exc:
-        log.error("%s", exc.reason)
-        client.provision_failed(exc.reason)
-        return exc.exit_code
+        reason, code = exc.reason, exc.exit_code
     except Exception as exc:  # a bug must still tell the controller, not strand the host
         reason = settings.redact(f"inspector internal error: {type(exc).__name__}: {exc}")
-        log.error("%s", reason)
-        client.provision_failed(reason)
-        return EXIT_INTERNAL
-    return EXIT_OK
+        code = EXIT_INTERNAL
+    else:
+        return EXIT_OK
+    log.error("%s", reason)
+    client.provision_failed(reason)
+    return code
 
 
 def _provision(
@@ -79,7 +92,7 @@ def _provision(
     path: str | None,
     out: TextIO,
 ) -> None:
-    """After the report was accepted: every failure here is reported as provision-failed."""
+    """Wait for the go-ahead, fetch the target, kexec (or print the kexec commands)."""
     data = client.wait_bootstrap()
     try:
         save_bootstrap(settings.state_dir, data)
