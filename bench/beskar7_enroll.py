@@ -121,6 +121,7 @@ def run_manager(store_path: Path, hosts: int, concurrency: int) -> dict[str, flo
         sys.executable, "-m", "beskar7.cli", "manager", "--store", str(store_path),
         f"--concurrency={concurrency}", "--leader-elect=false",
         f"--metrics-bind-address=127.0.0.1:{metrics_port}", "--health-probe-bind-address=0",
+        "--inspection-bind-address=0",
     ]  # fmt: skip
     log = (store_path.parent / "manager.log").open("wb")
     started = time.perf_counter()

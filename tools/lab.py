@@ -125,6 +125,7 @@ def main() -> int:
             "manager",
             "--metrics-bind-address=127.0.0.1:8088",
             "--health-probe-bind-address=127.0.0.1:8081",
+            "--inspection-bind-address=127.0.0.1",
         )
         procs.append(stack.enter_context(child("beskar7-manager", manager)))
         print("beskar7 manager: probes 127.0.0.1:8081, metrics 127.0.0.1:8088/metrics")

@@ -63,6 +63,7 @@ class ManagerProcess:
             f"--health-probe-bind-address=127.0.0.1:{self.probe_port}",
             f"--metrics-bind-address=127.0.0.1:{self.metrics_port}",
             "--redfish-timeout=5s",
+            "--inspection-bind-address=127.0.0.1", f"--inspection-port={free_port()}",
         ]  # fmt: skip
         self.log = log
         self._out = log.open("ab")

@@ -85,6 +85,9 @@ def _manager_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concurrency", type=int, default=d.concurrency, help="workers per controller")
     p.add_argument("--redfish-timeout", type=flags.duration, default=d.redfish_timeout)
     p.add_argument("--inspection-port", type=int, default=d.inspection_port)
+    p.add_argument(
+        "--inspection-bind-address", default=d.inspection_bind_address, help="all; 0 disables"
+    )
     p.add_argument("--bootstrap-url-base", default=d.bootstrap_url_base)
     p.add_argument("--inspection-timeout", type=flags.duration, default=d.inspection_timeout)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from beskar7.api.kinds import BESKAR7_CLUSTER, CLUSTER, MACHINE, PHYSICAL_HOST
+from beskar7.callback import CallbackSettings, create_app, serve
 from beskar7.controllers import cluster, physicalhost
 from beskar7.metrics import Metrics
 from beskar7.runtime.manager import Manager
 from beskar7.runtime.open import open_store
+from beskar7.runtime.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ class ManagerOptions:
     concurrency: int = 10
     redfish_timeout: float = 10.0
     inspection_port: int = 8082
+    inspection_bind_address: str = ""
+    """Interface of the callback server; empty means all (servers must reach it). "0" disables."""
     bootstrap_url_base: str = ""
     inspection_timeout: float = 600.0
 
@@ -67,10 +71,26 @@ async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None
                 options.concurrency,
             )
         )
-        await manager.run(stop)
+        await asyncio.gather(manager.run(stop), _callback(store, options, stop))
         return not manager.leadership_lost
     finally:
         await store.close()
+
+
+async def _callback(store: Store, options: ManagerOptions, stop: asyncio.Event) -> None:
+    """The :8082 callback server; it runs on every replica (it never needs leadership)."""
+    if options.inspection_bind_address == "0":
+        return
+    settings = CallbackSettings(
+        bootstrap_url_base=options.bootstrap_url_base,
+        inspection_timeout=options.inspection_timeout,
+    )
+    app = create_app(store, settings)
+    try:
+        await serve(app, options.inspection_bind_address, options.inspection_port, stop)
+    except BaseException:
+        stop.set()  # without its callback server the manager cannot provision: stop it too
+        raise
 
 
 def _stop_on_signals() -> asyncio.Event:
