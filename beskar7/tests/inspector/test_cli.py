@@ -14,7 +14,15 @@ import pytest
 
 import beskar7.inspector
 from beskar7.inspector.cli import main
-from tests.inspector.conftest import TOKEN, ApiServer, CmdlineFor, FakeBin, expected_report, tree
+from tests.inspector.conftest import (
+    TOKEN,
+    TREES,
+    ApiServer,
+    CmdlineFor,
+    FakeBin,
+    expected_report,
+    tree,
+)
 
 SRC = Path(beskar7.inspector.__file__).parents[2]
 
@@ -171,3 +179,26 @@ def test_runs_on_a_bare_python_with_the_standard_library_only(
     assert {**report, "nics": []} == {**expected_report("vm"), "nics": []}
     assert "FOREIGN=[]" in done.stderr
     assert not os.path.exists(tmp_path / "state")
+
+
+def test_a_full_skip_kexec_run_on_the_bare_python(
+    api: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+) -> None:
+    """The network path too works on the interpreter the image has (no site-packages)."""
+    api.route("POST", "/api/v1/inspection/default/vm-01", (503, b""), (202, b""))
+    api.route("GET", "/api/v1/bootstrap/default/vm-01", (200, b"user-data"))
+    api.route("GET", "/images/target.tar.gz", (200, (TREES / "target.tar.gz").read_bytes()))
+    state = tmp_path / "state"
+    done = subprocess.run(
+        [_debian_python(), "-I", "-S", "-c", ISOLATED.format(src=str(SRC)), "--skip-kexec",
+         "--root", str(tree("vm")), "--cmdline", cmdline_for(), "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"kexec --load {state.resolve()}/target/tree/boot/vmlinuz")
+    assert "FOREIGN=[]" in done.stderr and TOKEN not in done.stdout + done.stderr
+    assert len(api.requests) == 4
