@@ -157,3 +157,21 @@ def test_ip_text_output_keeps_link_addresses_and_drops_host_scope() -> None:
         "eno2": ["192.0.2.11"],
         "bond0": [],
     }
+
+
+def test_cpus_without_socket_fields_use_sysfs_topology(tmp_path: Path) -> None:
+    """arm64's cpuinfo has no `physical id`, `core id` or `model name`."""
+    blocks = [f"processor\t: {n}\nBogoMIPS\t: 50.00\nCPU implementer\t: 0x41\n" for n in range(4)]
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc" / "cpuinfo").write_text("\n".join(blocks))
+    for n in range(4):
+        cpu = tmp_path / "sys" / "devices" / "system" / "cpu" / f"cpu{n}"
+        (cpu / "topology").mkdir(parents=True)
+        (cpu / "topology" / "physical_package_id").write_text(f"{n // 2}\n")
+        (cpu / "topology" / "core_id").write_text(f"{n % 2}\n")
+        (cpu / "cpufreq").mkdir()
+        (cpu / "cpufreq" / "cpuinfo_max_freq").write_text("2800000\n")
+    assert collect(tmp_path, path=str(tmp_path))["cpus"] == [
+        {"id": "CPU.Socket.1", "cores": 2, "threads": 2, "frequency": "2.8GHz"},
+        {"id": "CPU.Socket.2", "cores": 2, "threads": 2, "frequency": "2.8GHz"},
+    ]

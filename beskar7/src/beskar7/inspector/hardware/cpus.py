@@ -34,10 +34,8 @@ def cpus(sources: Sources) -> list[dict[str, object]]:
     sockets: dict[str, _Socket] = {}
     for processor in processors:
         number = processor.get("processor", "")
-        package = processor.get("physical id") or _cpu_file(
-            sources, number, "topology/physical_package_id"
-        )
-        core = processor.get("core id") or _cpu_file(sources, number, "topology/core_id") or number
+        package = processor.get("physical id") or _cpu_file(sources, number, _PACKAGE)
+        core = processor.get("core id") or _cpu_file(sources, number, _CORE) or number
         socket = sockets.setdefault(package or "0", _Socket(first=processor))
         socket.cores.add(core)
         socket.threads += 1
