@@ -167,7 +167,12 @@ class SimulatedFleet:
             image, params = kernel_line
             for name in ("vmlinuz", "initrd.img"):
                 self._http.get(f"{image.rsplit('/', 1)[0]}/{name}").raise_for_status()
-            settings = parse_cmdline(params)
+            settings = dataclasses.replace(
+                parse_cmdline(params),
+                state_dir=self.workdir / f"state-{index}",
+                poll_interval=1.0,
+                retry_cap=5.0,
+            )
             root = write_tree(self.workdir / f"hw-{index}", self._hardware(index))
             code = run_inspector(settings, root, skip_kexec=True, path="", out=io.StringIO())
             boot.note(f"inspector-exit-{code}")
