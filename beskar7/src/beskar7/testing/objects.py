@@ -1,0 +1,101 @@
+"""Manifests for labs, tests and benchmarks: BMC credentials, PhysicalHosts, and the Cluster API
+objects (Cluster, Machine, bootstrap Secret) a Beskar7Machine needs to be provisioned."""
+
+import base64
+from typing import Any
+
+from beskar7.api.capi import BOOT_MAC_ANNOTATION, CLUSTER_NAME_LABEL
+from beskar7.api.kinds import (
+    BESKAR7_CLUSTER,
+    BESKAR7_MACHINE,
+    CLUSTER,
+    MACHINE,
+    PHYSICAL_HOST,
+    SECRET,
+    Obj,
+)
+
+
+def _meta(name: str, namespace: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "namespace": namespace, **extra}
+
+
+def secret(name: str, namespace: str, data: dict[str, str]) -> Obj:
+    encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+    return {
+        "apiVersion": SECRET.api_version,
+        "kind": SECRET.kind,
+        "metadata": _meta(name, namespace),
+        "data": encoded,
+    }
+
+
+def physical_host(name: str, namespace: str, address: str, secret_name: str, mac: str) -> Obj:
+    return {
+        "apiVersion": PHYSICAL_HOST.api_version,
+        "kind": PHYSICAL_HOST.kind,
+        "metadata": _meta(name, namespace, annotations={BOOT_MAC_ANNOTATION: mac}),
+        "spec": {"redfishConnection": {"address": address, "credentialsSecretRef": secret_name}},
+    }
+
+
+def cluster(name: str, namespace: str) -> Obj:
+    return {
+        "apiVersion": CLUSTER.api_version,
+        "kind": CLUSTER.kind,
+        "metadata": _meta(name, namespace),
+        "spec": {
+            "infrastructureRef": {
+                "apiVersion": BESKAR7_CLUSTER.api_version,
+                "kind": BESKAR7_CLUSTER.kind,
+                "name": name,
+            }
+        },
+    }
+
+
+def machine(name: str, namespace: str, cluster_name: str, bootstrap_secret: str) -> Obj:
+    return {
+        "apiVersion": MACHINE.api_version,
+        "kind": MACHINE.kind,
+        "metadata": _meta(name, namespace, labels={CLUSTER_NAME_LABEL: cluster_name}),
+        "spec": {
+            "clusterName": cluster_name,
+            "bootstrap": {"dataSecretName": bootstrap_secret},
+            "infrastructureRef": {
+                "apiVersion": BESKAR7_MACHINE.api_version,
+                "kind": BESKAR7_MACHINE.kind,
+                "name": name,
+            },
+        },
+    }
+
+
+def beskar7_machine(
+    name: str,
+    namespace: str,
+    owner: Obj,
+    *,
+    image: str,
+    target: str,
+    requirements: dict[str, int] | None = None,
+) -> Obj:
+    """A Beskar7Machine owned by the CAPI Machine `owner` (as stored, with its uid)."""
+    spec: dict[str, Any] = {"inspectionImage": image, "targetOSImage": target}
+    if requirements:
+        spec["hardwareRequirements"] = requirements
+    owner_meta = owner["metadata"]
+    reference = {
+        "apiVersion": MACHINE.api_version,
+        "kind": MACHINE.kind,
+        "name": owner_meta["name"],
+        "uid": owner_meta["uid"],
+        "controller": True,
+    }
+    labels = {CLUSTER_NAME_LABEL: owner["spec"]["clusterName"]}
+    return {
+        "apiVersion": BESKAR7_MACHINE.api_version,
+        "kind": BESKAR7_MACHINE.kind,
+        "metadata": _meta(name, namespace, labels=labels, ownerReferences=[reference]),
+        "spec": spec,
+    }
