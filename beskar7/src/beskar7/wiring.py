@@ -6,9 +6,9 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from beskar7.api.kinds import BESKAR7_CLUSTER, CLUSTER, MACHINE, PHYSICAL_HOST
+from beskar7.api.kinds import BESKAR7_CLUSTER, BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST
 from beskar7.callback import CallbackSettings, create_app, serve
-from beskar7.controllers import cluster, physicalhost
+from beskar7.controllers import cluster, machine, physicalhost
 from beskar7.metrics import Metrics
 from beskar7.runtime.manager import Manager
 from beskar7.runtime.open import open_store
@@ -60,6 +60,20 @@ async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None
         )
         hosts = manager.cache(PHYSICAL_HOST)
         manager.add(physicalhost.controller(reconciler, hosts, options.concurrency))
+        machines = machine.Beskar7MachineReconciler(
+            store,
+            manager.recorder,
+            manager.metrics,
+            settings=machine.MachineSettings(inspection_timeout=options.inspection_timeout),
+        )
+        manager.add(
+            machine.controller(
+                machines,
+                manager.cache(BESKAR7_MACHINE),
+                manager.cache(MACHINE),
+                options.concurrency,
+            )
+        )
         clusters = cluster.Beskar7ClusterReconciler(
             store, manager.recorder, manager.metrics, hosts=hosts, machines=manager.cache(MACHINE)
         )
