@@ -112,6 +112,7 @@ class PhysicalHostReconciler:
         if not host.status.state:
             status = enrolling(host, now)
             await self._write_status(host, status)
+            self.stats.state(host.metadata.namespace, host.metadata.name, status.state)
             await self._state_event(obj, host.status, status)
             return Result(requeue_after=0.01)
         report = await self._read_report(host)
@@ -174,7 +175,6 @@ class PhysicalHostReconciler:
         written = await self.store.patch_status(
             PHYSICAL_HOST, meta.namespace, meta.name, {"status": merge_diff(old, new)}
         )
-        self.stats.state(meta.namespace, meta.name, status.state)
         version: str | None = written.get("metadata", {}).get("resourceVersion")
         return version
 
@@ -197,6 +197,7 @@ class PhysicalHostReconciler:
         now: datetime,
     ) -> None:
         namespace = host.metadata.namespace
+        self.stats.state(namespace, host.metadata.name, decision.status.state)
         self.stats.actions(namespace, results)
         self.stats.inspection(namespace, host.status, decision.status, now)
         await self._state_event(obj, host.status, decision.status)
