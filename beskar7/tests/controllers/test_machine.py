@@ -65,21 +65,7 @@ async def test_a_machine_claims_inspects_and_provisions_a_host(
 ) -> None:
     lab = machine_lab
     system = await inspecting(lab, sushy_emulator, 0, requirements=FITS)
-
-    host = await lab.hosts.host("h0")
-    machine = await lab.machine("m0")
-    ref = host["spec"]["consumerRef"]
-    assert (ref["kind"], ref["name"], ref["uid"]) == (
-        "Beskar7Machine",
-        "m0",
-        machine["metadata"]["uid"],
-    )
-    assert capi.INSPECTION_REQUEST_ANNOTATION not in host["metadata"].get("annotations", {})
-    assert machine["metadata"]["finalizers"] == [FINALIZER]
-    assert machine["status"]["phase"] == "Inspecting"
-    assert lab.hosts.redfish.of(system) == INSPECT_CALLS
-    assert sushy_emulator.boot_target(0) == "Pxe"
-    await wait_power(sushy_emulator, 0, "On")
+    await claimed_and_booting(lab, sushy_emulator, system)
 
     await lab.issue_token("h0")
     await lab.settle("m0")
@@ -96,6 +82,25 @@ async def test_a_machine_claims_inspects_and_provisions_a_host(
 
     await lab.provisioned("h0")
     await lab.settle("m0")
+    await provisioned(lab)
+    await flow_recorded(lab)
+
+
+async def claimed_and_booting(lab: MachineLab, emulator: SushyEmulator, system: str) -> None:
+    host = await lab.hosts.host("h0")
+    machine = await lab.machine("m0")
+    ref = host["spec"]["consumerRef"]
+    uid = machine["metadata"]["uid"]
+    assert (ref["kind"], ref["name"], ref["uid"]) == ("Beskar7Machine", "m0", uid)
+    assert capi.INSPECTION_REQUEST_ANNOTATION not in host["metadata"].get("annotations", {})
+    assert machine["metadata"]["finalizers"] == [FINALIZER]
+    assert machine["status"]["phase"] == "Inspecting"
+    assert lab.hosts.redfish.of(system) == INSPECT_CALLS
+    assert emulator.boot_target(0) == "Pxe"
+    await wait_power(emulator, 0, "On")
+
+
+async def provisioned(lab: MachineLab) -> None:
     machine = await lab.machine("m0")
     status = machine["status"]
     assert machine["spec"]["providerID"] == "b7://lab/h0"
@@ -108,46 +113,27 @@ async def test_a_machine_claims_inspects_and_provisions_a_host(
         assert conditions(status)[type_][0] == "True", type_
     assert (await lab.hosts.status("h0"))["state"] == "Ready"
 
-    assert (
-        sample(
-            lab,
-            "beskar7_host_claim_attempts_total",
-            namespace=NAMESPACE,
-            outcome="success",
-            conflict_reason="",
-        )
-        == 1
-    )
-    assert (
-        sample(
-            lab,
-            "beskar7_controller_beskar7machine_states_total",
-            phase="Provisioned",
-            namespace=NAMESPACE,
-        )
-        == 1
-    )
-    assert (
-        sample(
-            lab,
+
+async def flow_recorded(lab: MachineLab) -> None:
+    """Metrics and events of one machine's way from New to Provisioned."""
+    ns = NAMESPACE
+    for name, labels in [
+        ("beskar7_host_claim_attempts_total", {"outcome": "success", "conflict_reason": ""}),
+        ("beskar7_controller_beskar7machine_states_total", {"phase": "Provisioned"}),
+        (
             "beskar7_controller_physicalhost_power_operations_total",
-            operation="PowerOn",
-            outcome="success",
-            namespace=NAMESPACE,
-        )
-        == 1
-    )
-    assert (
-        sample(
-            lab,
+            {"operation": "PowerOn", "outcome": "success"},
+        ),
+        (
             "beskar7_controller_beskar7machine_provisioning_duration_seconds_count",
-            outcome="success",
-            namespace=NAMESPACE,
-        )
-        == 1
-    )
-    phases = [e["message"] for e in await lab.hosts.events("m0") if e["reason"] == "PhaseChanged"]
-    assert [p.split(":")[0] for p in phases] == [
+            {"outcome": "success"},
+        ),
+        ("beskar7_inspection_duration_seconds_count", {"outcome": "success"}),
+    ]:
+        assert sample(lab, name, namespace=ns, **labels) == 1, name
+    events = await lab.hosts.events("m0")
+    phases = [e["message"].split(":")[0] for e in events if e["reason"] == "PhaseChanged"]
+    assert phases == [
         "New -> Claiming",
         "Claiming -> Inspecting",
         "Inspecting -> Provisioning",
