@@ -216,7 +216,10 @@ def _command(script: str, name: str) -> str:
     match = re.search(rf"^{name} (.+)$", script, re.M)
     if match is None:
         raise ValueError(f"no {name} command in the iPXE script")
-    return match.group(1).split(" || ", 1)[0].strip()
+    words = match.group(1).split(" || ", 1)[0].split()
+    while words and words[0].startswith("--"):  # iPXE options such as `chain --replace`
+        words.pop(0)
+    return " ".join(words)
 
 
 def target_archive() -> bytes:
