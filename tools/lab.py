@@ -1,140 +1,133 @@
-"""The local lab behind `make run`: felhom-hub, plus beskar7 enrolling a few emulated BMCs.
+"""The local lab behind `make run`: felhom-hub, and beskar7 provisioning simulated servers.
 
-Starts, as child processes: felhom-hub on 127.0.0.1:8080 (its database under ./var/), a
-sushy-tools Redfish emulator with LAB_HOSTS fake servers, and the beskar7 manager on the
-embedded store ./var/beskar7.db (probes on 127.0.0.1:8081, metrics on 127.0.0.1:8088). It
-applies a credentials Secret and one PhysicalHost per emulated server, then prints the host
-table whenever it changes. Ctrl-C stops everything.
+Starts felhom-hub on 127.0.0.1:8080 (database under ./var/), then a beskar7 provisioning lab
+(beskar7.testing.lab): a sushy-tools Redfish emulator with --hosts fake servers on
+127.0.0.1:8000, simulated servers that network-boot through the callback server and run the
+real inspector, and `beskar7 manager` on the embedded store ./var/beskar7.db (callback server
+127.0.0.1:8082, probes :8081, metrics :8088). It enrolls one PhysicalHost per server, then
+creates a Cluster API Machine and its Beskar7Machine, and prints hosts and machines whenever
+they change: the hosts go Enrolling -> Available, the machine Pending -> Provisioned.
+Ctrl-C stops everything.
 
-    uv run python tools/lab.py [--hosts 4] [--no-hub]
+    uv run python tools/lab.py [--hosts 4] [--machines 1] [--no-hub]
 """
 
 import argparse
+import asyncio
 import contextlib
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
-from beskar7.testing.emulator import SushyEmulator, fake_systems, free_port
+from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST, Kind
+from beskar7.output import table
+from beskar7.testing.emulator import free_port
+from beskar7.testing.lab import ProvisioningLab
 
 VAR = Path("var")
 LAB = VAR / "lab"
-STORE = VAR / "beskar7.db"
 HUB_CONFIG = VAR / "hub.yaml"
-BMC_USER = "lab-admin"
-BMC_PASSWORD = "lab-password"  # a throwaway credential of the emulated BMCs, local only
-REDFISH_PORT = 8000
+STORE = VAR / "beskar7.db"
 
 
-def redfish_port() -> int:
-    """8000 when free, so the hosts' addresses stay the same from one run to the next."""
+def fresh_store() -> None:
+    """The lab starts from an empty store; the previous one is kept as var/beskar7.db.previous."""
+    if STORE.exists():
+        STORE.replace(STORE.with_name("beskar7.db.previous"))
+    for suffix in ("-wal", "-shm"):
+        STORE.with_name(STORE.name + suffix).unlink(missing_ok=True)
+
+
+def port_or_free(port: int) -> int:
+    """`port` when free, so addresses stay the same from one run to the next."""
     with socket.socket() as sock:
         try:
-            sock.bind(("127.0.0.1", REDFISH_PORT))
+            sock.bind(("127.0.0.1", port))
         except OSError:
             return free_port()
-    return REDFISH_PORT
+    return port
 
 
-def manifest(emulator: SushyEmulator) -> str:
-    """A credentials Secret and a PhysicalHost for every emulated server."""
-    docs = [
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: lab-bmc\n  namespace: default\n"
-        f"stringData:\n  username: {BMC_USER}\n  password: {BMC_PASSWORD}\n"
-    ]
-    for i, system in enumerate(emulator.systems):
-        docs.append(
-            "apiVersion: infrastructure.cluster.x-k8s.io/v1beta1\nkind: PhysicalHost\n"
-            f"metadata:\n  name: {system.name}\n  namespace: default\n"
-            "spec:\n  redfishConnection:\n"
-            f"    address: {emulator.system_address(i)}\n"
-            "    credentialsSecretRef: lab-bmc\n"
-        )
-    return "---\n".join(docs)
+def start_hub() -> subprocess.Popen[bytes]:
+    log = (LAB / "felhom-hub.log").open("ab")
+    command = ["felhom-hub", "serve", "--config", str(HUB_CONFIG)]
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
-def beskar7(*args: str) -> list[str]:
-    return [sys.executable, "-m", "beskar7.cli", *args, "--store", str(STORE)]
+async def snapshot(lab: ProvisioningLab) -> str:
+    parts = []
+    for kind, title in ((PHYSICAL_HOST, "PhysicalHosts"), (BESKAR7_MACHINE, "Beskar7Machines")):
+        parts.append(f"{title}:\n{await _table(lab, kind)}")
+    return "\n".join(parts)
 
 
-@contextlib.contextmanager
-def child(name: str, command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process logging to var/lab/<name>.log, stopped on the way out."""
-    log = (LAB / f"{name}.log").open("ab")
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        log.close()
+async def _table(lab: ProvisioningLab, kind: Kind) -> str:
+    """The kind's table without its AGE column (so it only changes when something happens)."""
+    items = (await lab.store.list(kind, lab.namespace)).items
+    text = table(kind, items, datetime.now(UTC), all_namespaces=False)
+    return "\n".join(line.rsplit(None, 1)[0] if line else line for line in text.splitlines())
 
 
-def watch_hosts(procs: list[subprocess.Popen[bytes]]) -> None:
-    """Print the PhysicalHost table whenever it changes, until a child exits or Ctrl-C."""
+async def watch(lab: ProvisioningLab, hub: subprocess.Popen[bytes] | None) -> None:
     last = ""
-    while all(p.poll() is None for p in procs):
-        table = subprocess.run(
-            beskar7("get", "physicalhosts"), capture_output=True, text=True, check=False
-        ).stdout
-        without_age = "\n".join(line.rsplit(None, 1)[0] for line in table.splitlines() if line)
-        if without_age != last:
-            print(time.strftime("%H:%M:%S"), "PhysicalHosts:\n" + table, flush=True)
-            last = without_age
-        time.sleep(2)
-    failed = [p.args for p in procs if p.poll() is not None]
-    print(f"a lab process stopped: {failed}; see {LAB}/*.log", file=sys.stderr)
+    while hub is None or hub.poll() is None:
+        if lab.manager is not None and lab.manager.poll() is not None:
+            print(f"beskar7 manager exited; see {lab.manager_log}", file=sys.stderr)
+            return
+        shown = await snapshot(lab)
+        if shown != last:
+            print(time.strftime("%H:%M:%S"), shown, sep="\n", flush=True)
+            last = shown
+        await asyncio.sleep(1)
+    print(f"felhom-hub exited; see {LAB}/felhom-hub.log", file=sys.stderr)
+
+
+async def run(args: argparse.Namespace) -> None:
+    hub = None if args.no_hub else start_hub()
+    lab = ProvisioningLab(
+        LAB / "beskar7",
+        systems=args.hosts,
+        store_path=STORE,
+        redfish_port=port_or_free(8000),
+        callback_port=port_or_free(8082),
+        manager_args=(
+            "--metrics-bind-address=127.0.0.1:8088",
+            "--health-probe-bind-address=127.0.0.1:8081",
+        ),
+    )
+    try:
+        await lab.start()
+        await lab.add_hosts(range(args.hosts))
+        print(f"Redfish emulator {lab.emulator.url}, callback server {lab.callback_url}")
+        print(f"logs: {lab.manager_log}, {LAB}/felhom-hub.log; try: uv run beskar7 get ph -o yaml")
+        await asyncio.sleep(3)  # let the hosts enroll before a machine claims one
+        for n in range(min(args.machines, args.hosts)):
+            await lab.add_machine(f"worker-{n}", {"minCPUCores": 1, "minMemoryGB": 1})
+        await watch(lab, hub)
+    finally:
+        await lab.stop()
+        if hub is not None and hub.poll() is None:
+            hub.terminate()
+            hub.wait(timeout=15)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=4, help="emulated servers (default 4)")
+    parser.add_argument("--machines", type=int, default=1, help="machines to provision")
     parser.add_argument("--no-hub", action="store_true", help="do not start felhom-hub")
     args = parser.parse_args()
     LAB.mkdir(parents=True, exist_ok=True)
+    fresh_store()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    systems = fake_systems(args.hosts)
-    with contextlib.ExitStack() as stack:
-        procs = []
-        if not args.no_hub:
-            hub = ["felhom-hub", "serve", "--config", str(HUB_CONFIG)]
-            procs.append(stack.enter_context(child("felhom-hub", hub)))
-            print("felhom-hub: http://127.0.0.1:8080 (API key in var/hub.yaml)")
-        emulator = SushyEmulator(
-            LAB / "sushy",
-            systems=systems,
-            port=redfish_port(),
-            username=BMC_USER,
-            password=BMC_PASSWORD,
-        )
-        stack.enter_context(emulator)
-        print(f"Redfish emulator: {emulator.url}/redfish/v1/Systems ({len(systems)} servers)")
-        hosts = LAB / "hosts.yaml"
-        hosts.write_text(manifest(emulator))
-        subprocess.run(beskar7("apply", "-f", str(hosts)), check=True)
-        manager = beskar7(
-            "manager",
-            "--metrics-bind-address=127.0.0.1:8088",
-            "--health-probe-bind-address=127.0.0.1:8081",
-            "--inspection-bind-address=127.0.0.1",
-        )
-        procs.append(stack.enter_context(child("beskar7-manager", manager)))
-        print("beskar7 manager: probes 127.0.0.1:8081, metrics 127.0.0.1:8088/metrics")
-        print(f"logs in {LAB}/; try: uv run beskar7 get ph -o yaml\n", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            watch_hosts(procs)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(args))
     return 0
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     sys.exit(main())

@@ -42,19 +42,22 @@ class ProvisioningLab:
         namespace: str = "default",
         inspection_timeout: str = "120s",
         callback_port: int | None = None,
+        store_path: Path | None = None,
+        redfish_port: int | None = None,
         manager_args: Sequence[str] = (),
     ) -> None:
         self.workdir = workdir.resolve()
         self.namespace = namespace
         self.callback_port = callback_port or free_port()
         self.callback_url = f"http://127.0.0.1:{self.callback_port}"
-        self.store_path = self.workdir / "beskar7.db"
+        self.store_path = (store_path or self.workdir / "beskar7.db").resolve()
         self.inspection_timeout = inspection_timeout
         self.manager_args = list(manager_args)
         self.server = FleetServer(target_archive())
         self.emulator = SushyEmulator(
             self.workdir / "emulator",
             systems=fake_systems(systems),
+            port=redfish_port,
             username=BMC_USER,
             password=BMC_PASSWORD,
             notification_url=self.server.notify_url,

@@ -4,7 +4,7 @@ objects (Cluster, Machine, bootstrap Secret) a Beskar7Machine needs to be provis
 import base64
 from typing import Any
 
-from beskar7.api.capi import BOOT_MAC_ANNOTATION, CLUSTER_NAME_LABEL
+from beskar7.api.capi import BOOT_MAC_ANNOTATION, CLUSTER_NAME_LABEL, MACHINE_NAME_LABEL
 from beskar7.api.kinds import (
     BESKAR7_CLUSTER,
     BESKAR7_MACHINE,
@@ -92,7 +92,10 @@ def beskar7_machine(
         "uid": owner_meta["uid"],
         "controller": True,
     }
-    labels = {CLUSTER_NAME_LABEL: owner["spec"]["clusterName"]}
+    labels = {
+        CLUSTER_NAME_LABEL: owner["spec"]["clusterName"],
+        MACHINE_NAME_LABEL: owner_meta["name"],
+    }
     return {
         "apiVersion": BESKAR7_MACHINE.api_version,
         "kind": BESKAR7_MACHINE.kind,
