@@ -104,10 +104,11 @@ async def run(args: argparse.Namespace) -> None:
         await lab.add_hosts(range(args.hosts))
         print(f"Redfish emulator {lab.emulator.url}, callback server {lab.callback_url}")
         print(f"logs: {lab.manager_log}, {LAB}/felhom-hub.log; try: uv run beskar7 get ph -o yaml")
+        watcher = asyncio.create_task(watch(lab, hub))
         await asyncio.sleep(3)  # let the hosts enroll before a machine claims one
         for n in range(min(args.machines, args.hosts)):
             await lab.add_machine(f"worker-{n}", {"minCPUCores": 1, "minMemoryGB": 1})
-        await watch(lab, hub)
+        await watcher
     finally:
         await lab.stop()
         if hub is not None and hub.poll() is None:
