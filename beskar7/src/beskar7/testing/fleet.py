@@ -45,12 +45,12 @@ HOT_GRACE_SECONDS = 15.0
 
 @dataclass
 class Boot:
-    """What happened to one system's network boots, with monotonic timestamps for benchmarks."""
+    """What happened to one system's network boots, with wall-clock times for benchmarks."""
 
     events: list[tuple[str, float]] = field(default_factory=list)
 
     def note(self, what: str) -> None:
-        self.events.append((what, time.monotonic()))
+        self.events.append((what, time.time()))
 
     def first(self, what: str) -> float | None:
         return next((t for w, t in self.events if w == what), None)
