@@ -306,3 +306,14 @@ async def test_a_machine_without_optional_fields_renders_without_them(
 
     assert "beskar7.config" not in params
     assert "beskar7.os" not in params
+
+
+async def test_a_configuration_url_without_a_family_is_for_kairos_as_upstream(
+    callback_lab: CallbackLab,
+) -> None:
+    await callback_lab.store.patch(BESKAR7_MACHINE, NS, "bm1", {"spec": {"osFamily": None}})
+
+    params = words((await callback_lab.boot()).text)
+
+    assert "beskar7.config" in params
+    assert params["beskar7.os"] == "kairos"

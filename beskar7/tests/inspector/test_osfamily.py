@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from beskar7.api.machine import OSFamily
 from beskar7.inspector.osfamily import (
     CONFIG_PARAMETERS,
     UnknownOSFamilyError,
@@ -49,3 +50,7 @@ def test_unknown_families_are_errors(family: str) -> None:
 def test_a_url_without_a_family_is_an_error() -> None:
     with pytest.raises(UnknownOSFamilyError, match="needs an OS family"):
         config_parameter(None, URL)
+
+
+def test_the_inspector_knows_every_family_the_api_accepts() -> None:
+    assert set(CONFIG_PARAMETERS) == {family.value for family in OSFamily}

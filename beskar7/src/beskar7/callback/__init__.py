@@ -21,7 +21,8 @@ waits and asks again, the same whether the host exists or not. The script boots
 `<inspectionImage>/vmlinuz` and `<inspectionImage>/initrd.img` with `beskar7.api`,
 `beskar7.token`, `beskar7.namespace`, `beskar7.host`, `beskar7.target`, `beskar7.config` and
 `beskar7.os` (when set), `beskar7.timeout`, `BOOTIF` (from a well-formed `mac`) and the console
-parameters. Each render mints a new token (only the newest is valid, for the inspection timeout)
+parameters. Each render mints a new token (only the newest is valid, for the inspection timeout
++ a 20-minute deployment window)
 and stores only its SHA-256 on the host (annotation `bootstrap-token`). Every later call
 (`/api/v1/inspection`, `/api/v1/bootstrap`, `/api/v1/provisioned`, `/api/v1/provision-failed`)
 sends it as `Authorization: Bearer <token>`.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from beskar7.api import capi
+from beskar7.api.machine import OSFamily
 from beskar7.api.meta import format_time
 from beskar7.api.physicalhost import HostState, PhysicalHost
 from beskar7.callback import boot, hosts, reports, tokens
@@ -161,7 +162,7 @@ class CallbackService:
             timeout=int(self.settings.inspection_timeout),
             console=self.settings.console,
             config=spec.configuration_url,
-            os_family=spec.os_family.value if spec.os_family else None,
+            os_family=_os_family(spec.os_family, spec.configuration_url),
             mac=mac,
         )
         return boot.render_boot_script(params, retry_url)
@@ -242,3 +243,11 @@ class CallbackService:
 
 def _name(host: PhysicalHost) -> str:
     return f"{host.metadata.namespace}/{host.metadata.name}"
+
+
+def _os_family(family: OSFamily | None, config_url: str | None) -> str | None:
+    """The family whose kernel parameter carries the configuration URL: as given, else Kairos
+    (upstream beskar7's OS) when there is a URL, so upstream manifests keep working."""
+    if family is not None:
+        return family.value
+    return OSFamily.KAIROS.value if config_url else None
