@@ -62,7 +62,10 @@ def summary(name: str, values: list[float]) -> str:
 
 async def measure(n: int, concurrency: int, workdir: Path) -> None:
     lab = ProvisioningLab(
-        workdir, systems=n, manager_args=(f"--concurrency={concurrency}", "--leader-elect=false")
+        workdir,
+        systems=n,
+        inspection_timeout="600s",
+        manager_args=(f"--concurrency={concurrency}", "--leader-elect=false"),
     )
     await lab.start()
     try:

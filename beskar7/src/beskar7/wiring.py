@@ -35,6 +35,9 @@ class ManagerOptions:
     """Interface of the callback server; empty means all (servers must reach it). "0" disables."""
     bootstrap_url_base: str = ""
     inspection_timeout: float = 600.0
+    boot_rate: float = 1.0
+    """Boot scripts per second per client address (servers behind one relay share a budget)."""
+    boot_burst: int = 5
 
 
 async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None) -> bool:
@@ -98,6 +101,8 @@ async def _callback(store: Store, options: ManagerOptions, stop: asyncio.Event) 
     settings = CallbackSettings(
         bootstrap_url_base=options.bootstrap_url_base,
         inspection_timeout=options.inspection_timeout,
+        boot_rate=options.boot_rate,
+        boot_burst=options.boot_burst,
     )
     app = create_app(store, settings)
     try:

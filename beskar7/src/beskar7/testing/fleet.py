@@ -38,7 +38,7 @@ from beskar7.testing.hardware import Hardware, Nic, write_tree
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 5.0
+SWEEP_SECONDS = 10.0
 HOT_POLL_SECONDS = 0.4
 HOT_GRACE_SECONDS = 15.0
 

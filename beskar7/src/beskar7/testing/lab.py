@@ -105,6 +105,8 @@ class ProvisioningLab:
             "--inspection-bind-address=127.0.0.1", f"--inspection-port={self.callback_port}",
             f"--bootstrap-url-base={self.callback_url}",
             f"--inspection-timeout={self.inspection_timeout}", "--redfish-timeout=10s",
+            # every simulated server boots from 127.0.0.1: one rate-limit bucket for all
+            "--boot-rate=1000", "--boot-burst=1000",
             *self.manager_args,
         ]  # fmt: skip
         with self.manager_log.open("ab") as log:
