@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -39,8 +40,7 @@ from beskar7.testing.hardware import Hardware, Nic, write_tree
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 10.0
-HOT_POLL_SECONDS = 0.4
-HOT_GRACE_SECONDS = 15.0
+TICK_SECONDS = 0.1
 
 
 @dataclass
@@ -79,10 +79,12 @@ class SimulatedFleet:
         self.server = server or FleetServer(target_archive())
         self.boots: dict[int, Boot] = {i: Boot() for i in range(len(emulator.systems))}
         self._booted_this_cycle: set[int] = set()
-        self._hot: dict[int, float] = {}
+        self._due: dict[int, float] = {}
+        """When to look at a system next (wall clock), from the emulator's notifications."""
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="server")
+        workers = max(8, len(emulator.systems))  # a server waits on I/O most of its boot
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="server")
         self._thread = threading.Thread(target=self._watch, name="fleet", daemon=True)
         self._http = httpx.Client(timeout=30)
 
@@ -121,22 +123,31 @@ class SimulatedFleet:
 
     # -- watching the emulator ----------------------------------------------------------------
 
-    def _notified(self, uuid: str) -> None:
+    def _notified(self, system: dict[str, Any]) -> None:
+        """A change notification: look at the system when its pending power change is due (the
+        emulator applies it on the first read after `apply_time`), else at once."""
+        uuid = system["uuid"]
         index = next((i for i, s in enumerate(self.emulator.systems) if s.uuid == uuid), None)
-        if index is not None:
-            with self._lock:
-                self._hot[index] = time.monotonic() + HOT_GRACE_SECONDS
+        if index is None:
+            return
+        pending = system.get("pending_power")
+        when = time.time()
+        if isinstance(pending, dict) and isinstance(pending.get("apply_time"), int | float):
+            when = float(pending["apply_time"]) + 0.05
+        with self._lock:
+            self._due[index] = min(self._due.get(index, when), when)
 
     def _watch(self) -> None:
         next_sweep = 0.0
-        while not self._stop.wait(HOT_POLL_SECONDS):
-            now = time.monotonic()
+        while not self._stop.wait(TICK_SECONDS):
+            now = time.time()
             with self._lock:
-                self._hot = {i: t for i, t in self._hot.items() if t > now}
-                due = set(self._hot)
-            if now >= next_sweep:
+                due = {i for i, t in self._due.items() if t <= now}
+                for index in due:
+                    del self._due[index]
+            if time.monotonic() >= next_sweep:  # a slow catch-all, should a notification be lost
                 due = set(range(len(self.emulator.systems)))
-                next_sweep = now + SWEEP_SECONDS
+                next_sweep = time.monotonic() + SWEEP_SECONDS
             for index in sorted(due):
                 self._look(index)
 

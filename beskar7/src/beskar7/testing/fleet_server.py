@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 PLACEHOLDER_KERNEL = b"not a kernel: the simulated servers never boot it\n"
 
@@ -21,7 +22,7 @@ class FleetServer:
             "/inspector/initrd.img": PLACEHOLDER_KERNEL,
             "/images/target.tar.gz": target,
         }
-        self.on_notification: Callable[[str], None] = lambda uuid: None
+        self.on_notification: Callable[[dict[str, Any]], None] = lambda system: None
         self.requests: list[str] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
@@ -63,13 +64,12 @@ def _handler(server: FleetServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             try:
                 system = json.loads(self.rfile.read(length) or b"{}")
-                uuid = system.get("uuid") if isinstance(system, dict) else None
             except ValueError:
-                uuid = None
+                system = None
             self.send_response(204)
             self.end_headers()
-            if isinstance(uuid, str):
-                server.on_notification(uuid)
+            if isinstance(system, dict) and isinstance(system.get("uuid"), str):
+                server.on_notification(system)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: tests read `requests` instead
