@@ -55,43 +55,32 @@ async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None
             health_probe_address=options.health_probe_bind_address,
             metrics_address=options.metrics_bind_address,
         )
-        reconciler = physicalhost.PhysicalHostReconciler(
-            store,
-            manager.recorder,
-            manager.metrics,
-            settings=physicalhost.PhysicalHostSettings(redfish_timeout=options.redfish_timeout),
-        )
-        hosts = manager.cache(PHYSICAL_HOST)
-        manager.add(physicalhost.controller(reconciler, hosts, options.concurrency))
-        machines = machine.Beskar7MachineReconciler(
-            store,
-            manager.recorder,
-            manager.metrics,
-            settings=machine.MachineSettings(inspection_timeout=options.inspection_timeout),
-        )
-        manager.add(
-            machine.controller(
-                machines,
-                manager.cache(BESKAR7_MACHINE),
-                manager.cache(MACHINE),
-                options.concurrency,
-            )
-        )
-        clusters = cluster.Beskar7ClusterReconciler(
-            store, manager.recorder, manager.metrics, hosts=hosts, machines=manager.cache(MACHINE)
-        )
-        manager.add(
-            cluster.controller(
-                clusters,
-                manager.cache(BESKAR7_CLUSTER),
-                manager.cache(CLUSTER),
-                options.concurrency,
-            )
-        )
+        add_controllers(manager, store, options)
         await asyncio.gather(manager.run(stop), _callback(store, options, stop))
         return not manager.leadership_lost
     finally:
         await store.close()
+
+
+def add_controllers(manager: Manager, store: Store, options: ManagerOptions) -> None:
+    """One controller per kind: PhysicalHost, Beskar7Machine, Beskar7Cluster."""
+    events, metrics, workers = manager.recorder, manager.metrics, options.concurrency
+    host_settings = physicalhost.PhysicalHostSettings(redfish_timeout=options.redfish_timeout)
+    hosts = physicalhost.PhysicalHostReconciler(store, events, metrics, settings=host_settings)
+    host_cache, capi_machines = manager.cache(PHYSICAL_HOST), manager.cache(MACHINE)
+    manager.add(physicalhost.controller(hosts, host_cache, workers))
+    machine_settings = machine.MachineSettings(inspection_timeout=options.inspection_timeout)
+    machines = machine.Beskar7MachineReconciler(store, events, metrics, settings=machine_settings)
+    manager.add(
+        machine.controller(machines, manager.cache(BESKAR7_MACHINE), capi_machines, workers)
+    )
+    clusters = cluster.Beskar7ClusterReconciler(
+        store, events, metrics, hosts=host_cache, machines=capi_machines
+    )
+    capi_clusters = manager.cache(CLUSTER)
+    manager.add(
+        cluster.controller(clusters, manager.cache(BESKAR7_CLUSTER), capi_clusters, workers)
+    )
 
 
 async def _callback(store: Store, options: ManagerOptions, stop: asyncio.Event) -> None:

@@ -62,10 +62,11 @@ class ProvisioningLab:
             password=BMC_PASSWORD,
             notification_url=self.server.notify_url,
         )
+        fleet_dir = self.workdir / "fleet"
         self.fleet = SimulatedFleet(
             self.emulator,
             self.callback_url,
-            self.workdir / "fleet",
+            fleet_dir,
             hardware=hardware,
             dead=dead,
             server=self.server,
