@@ -31,7 +31,7 @@ from beskar7.api.physicalhost import (
     InspectionReport,
     PhysicalHost,
 )
-from beskar7.controllers.hoststatus import (
+from beskar7.controllers.hostdata import (
     INSPECT_ACTIONS,
     RELEASE_ACTIONS,
     WARNING,
@@ -42,9 +42,8 @@ from beskar7.controllers.hoststatus import (
     Observation,
     Plan,
     ReportRead,
-    decide,
-    plan,
 )
+from beskar7.controllers.hoststatus import decide, plan
 from beskar7.redfish import SystemInfo
 from tests.fixtures.machines import GOLDEN_REPORT
 

@@ -18,7 +18,7 @@ from beskar7.api.physicalhost import (
     USERNAME_KEY,
     PhysicalHost,
 )
-from beskar7.controllers.hoststatus import (
+from beskar7.controllers.hostdata import (
     FAILURE_REASONS,
     Action,
     ActionResult,

@@ -34,18 +34,16 @@ from beskar7.api.physicalhost import (
     PhysicalHostStatus,
 )
 from beskar7.controllers import bmc
-from beskar7.controllers.hoststats import HostStats
-from beskar7.controllers.hoststatus import (
+from beskar7.controllers.hostdata import (
     ActionResult,
     Decision,
     HostInputs,
     Observation,
     Plan,
     ReportRead,
-    decide,
-    enrolling,
-    plan,
 )
+from beskar7.controllers.hoststats import HostStats
+from beskar7.controllers.hoststatus import decide, enrolling, plan
 from beskar7.metrics import Metrics
 from beskar7.redfish import RedfishClient, RedfishConnect, RedfishError
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
