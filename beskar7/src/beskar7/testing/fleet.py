@@ -69,6 +69,7 @@ class SimulatedFleet:
         hardware: Callable[[int], Hardware] = lambda i: Hardware(),
         dead: frozenset[int] = frozenset(),
         server: FleetServer | None = None,
+        guest_host: str = "127.0.0.1",
     ) -> None:
         self.emulator = emulator
         self.callback_url = callback_url.rstrip("/")
@@ -77,6 +78,8 @@ class SimulatedFleet:
         self.dead = dead
         """Systems that power on but never boot (to exercise inspection timeouts)."""
         self.server = server or FleetServer(target_archive())
+        self.guest_host = guest_host
+        """How the servers reach the host's loopback: 127.0.0.1, or 10.0.2.2 from a qemu guest."""
         self.boots: dict[int, Boot] = {i: Boot() for i in range(len(emulator.systems))}
         self._booted_this_cycle: set[int] = set()
         self._due: dict[int, float] = {}
@@ -112,14 +115,19 @@ class SimulatedFleet:
         self.stop()
 
     @property
+    def guest_url(self) -> str:
+        """The fleet server's URL as the servers see it."""
+        return self.server.url.replace("127.0.0.1", self.guest_host, 1)
+
+    @property
     def image_url(self) -> str:
         """What a Beskar7Machine's inspectionImage should be."""
-        return f"{self.server.url}/inspector"
+        return f"{self.guest_url}/inspector"
 
     @property
     def target_url(self) -> str:
         """What a Beskar7Machine's targetOSImage should be."""
-        return f"{self.server.url}/images/target.tar.gz"
+        return f"{self.guest_url}/images/target.tar.gz"
 
     # -- watching the emulator ----------------------------------------------------------------
 
@@ -160,13 +168,19 @@ class SimulatedFleet:
         power = doc.get("PowerState")
         target = doc.get("Boot", {}).get("BootSourceOverrideTarget")
         if power == "Off":
-            self._booted_this_cycle.discard(index)
+            if index in self._booted_this_cycle:
+                self._booted_this_cycle.discard(index)
+                self.boots[index].note("power-off")
+                self.powered_off(index)
             return
         if power == "On" and target == "Pxe" and index not in self._booted_this_cycle:
             self._booted_this_cycle.add(index)
             self.boots[index].note("power-on")
             if index not in self.dead:
                 self._pool.submit(self._boot, index)
+
+    def powered_off(self, index: int) -> None:
+        """The system went Off after booting (a simulated server has nothing to stop)."""
 
     # -- one network boot ---------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from beskar7.testing.emulator import SushyEmulator, fake_systems, free_port
 from beskar7.testing.fleet import SimulatedFleet, target_archive
 from beskar7.testing.fleet_server import FleetServer
 from beskar7.testing.hardware import Hardware
+from beskar7.testing.qemu import GUEST_HOST, VirtualFleet, image_server
 
 BMC_USER, BMC_PASSWORD = "lab-admin", "lab-password"  # the emulated BMCs' throwaway credential
 BMC_SECRET = "lab-bmc"
@@ -45,7 +46,10 @@ class ProvisioningLab:
         store_path: Path | None = None,
         redfish_port: int | None = None,
         manager_args: Sequence[str] = (),
+        image_dir: Path | None = None,
     ) -> None:
+        """`image_dir` (a `make image` output) makes the servers real qemu VMs (testing.qemu)
+        booting that image; without it they are simulated (testing.fleet)."""
         self.workdir = workdir.resolve()
         self.namespace = namespace
         self.callback_port = callback_port or free_port()
@@ -53,7 +57,7 @@ class ProvisioningLab:
         self.store_path = (store_path or self.workdir / "beskar7.db").resolve()
         self.inspection_timeout = inspection_timeout
         self.manager_args = list(manager_args)
-        self.server = FleetServer(target_archive())
+        self.server = image_server(image_dir) if image_dir else FleetServer(target_archive())
         self.emulator = SushyEmulator(
             self.workdir / "emulator",
             systems=fake_systems(systems),
@@ -62,18 +66,28 @@ class ProvisioningLab:
             password=BMC_PASSWORD,
             notification_url=self.server.notify_url,
         )
-        fleet_dir = self.workdir / "fleet"
-        self.fleet = SimulatedFleet(
-            self.emulator,
-            self.callback_url,
-            fleet_dir,
-            hardware=hardware,
-            dead=dead,
-            server=self.server,
-        )
+        self.guest_callback_url = self.callback_url
+        self.fleet = self._fleet(hardware, dead, image_dir)
         self.store = EmbeddedStore(self.store_path, validate=validate)
         self.manager: subprocess.Popen[bytes] | None = None
         self.manager_log = self.workdir / "manager.log"
+
+    def _fleet(
+        self, hardware: Callable[[int], Hardware], dead: frozenset[int], image_dir: Path | None
+    ) -> SimulatedFleet:
+        if image_dir is None:
+            return SimulatedFleet(
+                self.emulator,
+                self.callback_url,
+                self.workdir / "fleet",
+                hardware=hardware,
+                dead=dead,
+                server=self.server,
+            )
+        self.guest_callback_url = f"http://{GUEST_HOST}:{self.callback_port}"
+        return VirtualFleet(
+            self.emulator, self.guest_callback_url, self.workdir / "vms", server=self.server
+        )
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -104,7 +118,7 @@ class ProvisioningLab:
             sys.executable, "-m", "beskar7.cli", "manager", "--store", str(self.store_path),
             "--metrics-bind-address=0", "--health-probe-bind-address=0",
             "--inspection-bind-address=127.0.0.1", f"--inspection-port={self.callback_port}",
-            f"--bootstrap-url-base={self.callback_url}",
+            f"--bootstrap-url-base={self.guest_callback_url}",
             f"--inspection-timeout={self.inspection_timeout}", "--redfish-timeout=10s",
             # every simulated server boots from 127.0.0.1: one rate-limit bucket for all
             "--boot-rate=1000", "--boot-burst=1000",
