@@ -158,8 +158,11 @@ class ProvisioningLab:
             names.append(system.name)
         return names
 
-    async def add_machine(self, name: str, requirements: dict[str, int] | None = None) -> None:
-        """A CAPI Machine with bootstrap data, and the Beskar7Machine it owns."""
+    async def add_machine(
+        self, name: str, requirements: dict[str, int] | None = None, os_family: str | None = None
+    ) -> None:
+        """A CAPI Machine with bootstrap data, and the Beskar7Machine it owns; with `os_family`,
+        a configurationURL (on the fleet server) for that OS family."""
         data_secret = f"{name}-bootstrap"
         user_data = f"#cloud-config\nhostname: {name}\n"
         await self.store.create(objects.secret(data_secret, self.namespace, {"value": user_data}))
@@ -174,6 +177,9 @@ class ProvisioningLab:
             target=self.fleet.target_url,
             requirements=requirements,
         )
+        if os_family is not None:
+            infra["spec"]["osFamily"] = os_family
+            infra["spec"]["configurationURL"] = f"{self.fleet.guest_url}/config/{name}.yaml"
         await self.store.create(infra)
 
     async def machine(self, name: str) -> Obj:

@@ -54,7 +54,7 @@ class VirtualFleet(SimulatedFleet):
         workdir: Path,
         *,
         server: FleetServer,
-        memory_mb: int = 512,
+        memory_mb: int = 1024,
         disk_gb: int = 1,
         nic: str = "virtio-net-pci",
     ) -> None:
@@ -75,7 +75,7 @@ class VirtualFleet(SimulatedFleet):
         mac = self.emulator.systems[index].mac
         return [
             QEMU, "-accel", "tcg", "-m", str(self.memory_mb), "-smp", "1",
-            "-display", "none", "-monitor", "none", "-no-reboot", "-boot", "n",
+            "-nographic", "-monitor", "none", "-no-reboot", "-boot", "n",
             "-netdev", f"user,id=n0,bootfile={bootfile}",
             "-device", f"{self.nic},netdev=n0,mac={mac}",
             "-drive", f"file={vm / 'disk.img'},if=virtio,format=raw",
