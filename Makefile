@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY_DIRS := felhom-hub beskar7 bench tools
 CHARMS := $(wildcard charms/*/Makefile)
 
-.PHONY: bootstrap run test lint typecheck unit charms bench clean
+.PHONY: bootstrap run test lint typecheck unit charms bench clean image
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
@@ -33,6 +33,10 @@ charms:
 	@for m in $(CHARMS); do echo "== $$(dirname $$m)"; $(MAKE) -C $$(dirname $$m) test || exit 1; done
 
 test: lint typecheck unit charms
+
+# beskar7's inspection image and test target OS (build/image/), from Debian bookworm; no root.
+image: bootstrap
+	$(UV) run --frozen python -m beskar7.image build --out build/image
 
 bench: bootstrap
 	$(UV) run --frozen python bench/hub_ingest.py
