@@ -4,6 +4,7 @@
 B7_TAG=${B7_TAG:-beskar7-init}
 B7_MODULES=/etc/beskar7/modules
 B7_NET_WAIT=${B7_NET_WAIT:-20}
+B7_CMDLINE=${B7_CMDLINE:-/proc/cmdline}
 
 log() {
     read -r up _ < /proc/uptime 2>/dev/null || up=?
@@ -12,12 +13,12 @@ log() {
 
 # The kernel command line with the bearer token replaced: safe to print.
 redacted_cmdline() {
-    sed -e 's/beskar7\.token=\("[^"]*"\|[^ ]*\)/beskar7.token=<redacted>/g' /proc/cmdline
+    sed -e 's/beskar7\.token=\("[^"]*"\|[^ ]*\)/beskar7.token=<redacted>/g' "$B7_CMDLINE"
 }
 
 # The value of kernel parameter $1 (surrounding double quotes removed), empty if absent.
 param() {
-    for word in $(cat /proc/cmdline); do
+    for word in $(cat "$B7_CMDLINE"); do
         case "$word" in
             "$1"=*) value=${word#*=}; value=${value#\"}; echo "${value%\"}"; return 0 ;;
         esac

@@ -93,7 +93,7 @@ class CallbackServer:
 
             do_GET = do_POST = _serve  # noqa: N815
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         return Handler

@@ -18,6 +18,7 @@ from beskar7.image import cpio, deb, layout, manifest, repo, stage
 from beskar7.image.index import Index, Package
 from beskar7.image.resolve import resolve
 from beskar7.image.targetos import write_target
+from beskar7.image.tree import Tree
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,17 @@ INPUTS = Path(__file__).resolve().parents[3] / "image"
 INSPECTOR = Path(__file__).resolve().parents[1]
 REQUIRED_CONFIG = ("KEXEC", "DEVTMPFS", "BLK_DEV_INITRD", "RD_GZIP", "PACKET", "TMPFS", "PROC_FS")
 REPORTED_CONFIG = (
-    "KEXEC_FILE", "KEXEC_SIG", "KEXEC_SIG_FORCE", "LOCK_DOWN_IN_EFI_SECURE_BOOT",
-    "VIRTIO_NET", "VIRTIO_BLK", "VIRTIO_PCI", "E1000", "E1000E", "BLK_DEV_NVME", "SATA_AHCI",
+    "KEXEC_FILE",
+    "KEXEC_SIG",
+    "KEXEC_SIG_FORCE",
+    "LOCK_DOWN_IN_EFI_SECURE_BOOT",
+    "VIRTIO_NET",
+    "VIRTIO_BLK",
+    "VIRTIO_PCI",
+    "E1000",
+    "E1000E",
+    "BLK_DEV_NVME",
+    "SATA_AHCI",
 )
 
 
@@ -79,7 +89,7 @@ def check_kernel(kernel: layout.Kernel) -> dict[str, str]:
     return {name: config.get(f"CONFIG_{name}", "n") for name in REQUIRED_CONFIG + REPORTED_CONFIG}
 
 
-def write_initrd(tree: layout.Tree, path: Path) -> dict[str, Any]:
+def write_initrd(tree: Tree, path: Path) -> dict[str, Any]:
     archive = cpio.write(tree)
     path.write_bytes(cpio.compress(archive))
     return manifest.file_record(path, uncompressed=len(archive), entries=len(tree.entries))
@@ -111,7 +121,9 @@ def build(options: Options) -> dict[str, Any]:
     files["initrd.img"] = inspection.pop("initrd.img")
     target_tree = layout.target_tree(sysroot, kernel, options.inputs)
     files["target.tar.gz"] = write_target(
-        options.out / "target.tar.gz", options.out / "vmlinuz", cpio.compress(cpio.write(target_tree))
+        options.out / "target.tar.gz",
+        options.out / "vmlinuz",
+        cpio.compress(cpio.write(target_tree)),
     )
     required_by = details.pop("required_by")
     document = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 from beskar7.image.build import Options, build
@@ -39,13 +38,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{entry.mode:07o} {len(entry.data):>9} {entry.path}")
         return 0
     options = Options(
-        out=args.out, cache=args.cache, work=args.work, lock=args.lock, inputs=args.inputs,
-        debian=args.mirror, security=args.security_mirror,
+        out=args.out,
+        cache=args.cache,
+        work=args.work,
+        lock=args.lock,
+        inputs=args.inputs,
+        debian=args.mirror,
+        security=args.security_mirror,
     )
     document = build(options)
     files = document["files"]
     for name in ("vmlinuz", "initrd.img", "target.tar.gz"):
         print(f"{options.out / name}: {files[name]['size'] / 1e6:.1f} MB")
-    print(f"{options.out / 'manifest.json'}: {len(document['packages'])} packages, "
-          f"built in {document['build_seconds']} s")
+    print(
+        f"{options.out / 'manifest.json'}: {len(document['packages'])} packages, "
+        f"built in {document['build_seconds']} s"
+    )
     return 0

@@ -64,7 +64,7 @@ def read(blob: bytes) -> list[Entry]:
         mode, size, name_size = (_field(blob, offset, i) for i in (1, 6, 11))
         name_start = offset + 110
         name = blob[name_start : name_start + name_size - 1].decode()
-        data_start = name_start + name_size + _pad(110 + name_size).__len__()
+        data_start = name_start + name_size + len(_pad(110 + name_size))
         data = blob[data_start : data_start + size]
         offset = data_start + size + len(_pad(size))
         if name == TRAILER:

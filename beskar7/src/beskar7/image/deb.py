@@ -13,9 +13,11 @@ import os
 import shutil
 import tarfile
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 AR_MAGIC = b"!<arch>\n"
-_COMPRESSION = {"": "r:", ".gz": "r:gz", ".xz": "r:xz", ".bz2": "r:bz2"}
+_Mode = Literal["r:", "r:gz", "r:xz", "r:bz2"]
+_COMPRESSION: dict[str, _Mode] = {"": "r:", ".gz": "r:gz", ".xz": "r:xz", ".bz2": "r:bz2"}
 
 
 class DebError(Exception):
@@ -45,6 +47,8 @@ def ar_members(blob: bytes) -> list[Member]:
             raise DebError(f"ar member {name!r} is truncated")
         members.append(Member(name, blob[start : start + size]))
         offset = start + size + (size % 2)
+    if blob[offset:].strip(b"\n"):
+        raise DebError(f"ar archive is truncated at byte {offset}")
     return members
 
 

@@ -41,7 +41,7 @@ def is_elf(path: Path) -> bool:
 def _segments(blob: bytes) -> list[_Segment]:
     if blob[:4] != ELF_MAGIC or blob[4] != 2 or blob[5] != 1:
         raise ValueError("not a 64-bit little-endian ELF file")
-    phoff, = struct.unpack_from("<Q", blob, 0x20)
+    (phoff,) = struct.unpack_from("<Q", blob, 0x20)
     phentsize, phnum = struct.unpack_from("<HH", blob, 0x36)
     segments = []
     for number in range(phnum):
@@ -100,7 +100,7 @@ def section(blob: bytes, name: str) -> bytes | None:
     """The contents of the section called `name` (e.g. a kernel module's `.modinfo`)."""
     if blob[:4] != ELF_MAGIC or blob[4] != 2 or blob[5] != 1:
         raise ValueError("not a 64-bit little-endian ELF file")
-    shoff, = struct.unpack_from("<Q", blob, 0x28)
+    (shoff,) = struct.unpack_from("<Q", blob, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from("<HHH", blob, 0x3A)
     headers = [
         struct.unpack_from("<IIQQQQ", blob, shoff + number * shentsize) for number in range(shnum)

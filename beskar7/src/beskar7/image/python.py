@@ -17,21 +17,20 @@ DYNLOAD_SUFFIX = ".cpython-311-x86_64-linux-gnu.so"
 SITE = "usr/lib/python3/dist-packages"
 
 PRUNED_DIRS = frozenset(
-    "test idlelib tkinter turtledemo ensurepip lib2to3 pydoc_data unittest distutils venv "
+    "test idlelib tkinter turtledemo ensurepip lib2to3 pydoc_data unittest distutils venv "  # noqa: SIM905
     "asyncio multiprocessing curses dbm sqlite3 xmlrpc wsgiref ctypes concurrent __phello__ "
     "xml html tomllib zoneinfo __pycache__".split()
 )
 PRUNED_FILES = frozenset(
-    "pydoc turtle doctest _pydecimal pdb antigravity this __hello__ tabnanny smtpd smtplib "
+    "pydoc turtle doctest _pydecimal pdb antigravity this __hello__ tabnanny smtpd smtplib "  # noqa: SIM905
     "imaplib nntplib poplib ftplib telnetlib mailbox cgi cgitb aifc sunau wave chunk sndhdr "
     "imghdr xdrlib pipes mailcap uu nturl2path _aix_support _osx_support _pyio pickletools "
     "pyclbr trace profile cProfile pstats timeit webbrowser sitecustomize bdb code codeop "
     "modulefinder zipapp imp asyncore asynchat sched statistics "
-    "turtle decimal fractions difflib plistlib rlcompleter".split()
+    "decimal fractions difflib plistlib rlcompleter".split()
 )
 KEPT_EXTENSIONS = frozenset(
-    "_bz2 _lzma _json _hashlib _ssl _queue _contextvars _typing mmap resource termios "
-    "".split()
+    "_bz2 _lzma _json _hashlib _ssl _queue _contextvars _typing mmap resource termios".split()  # noqa: SIM905
 )
 
 

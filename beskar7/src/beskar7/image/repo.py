@@ -44,7 +44,11 @@ class Suite:
 
 def bookworm(debian: str = DEBIAN, security: str = SECURITY) -> list[Suite]:
     """bookworm main, -updates and -security: the newest kernel comes from the last two."""
-    return [Suite(debian, "bookworm"), Suite(debian, "bookworm-updates"), Suite(security, "bookworm-security")]
+    return [
+        Suite(debian, "bookworm"),
+        Suite(debian, "bookworm-updates"),
+        Suite(security, "bookworm-security"),
+    ]
 
 
 class DownloadError(Exception):
@@ -88,7 +92,7 @@ def _download(url: str, destination: Path) -> None:
     with tempfile.NamedTemporaryFile(dir=destination.parent, delete=False) as handle:
         partial = Path(handle.name)
         try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
                 shutil.copyfileobj(response, handle, 1 << 20)
         except BaseException:
             partial.unlink(missing_ok=True)
@@ -147,6 +151,8 @@ def load_suite(suite: Suite, cache: Path) -> tuple[list[Package], bool]:
 def fetch_debs(packages: list[Package], cache: Path) -> dict[str, Path]:
     """Every package's .deb in `cache/debs/` (reused when its SHA256 matches): {name: path}."""
     return {
-        package.name: fetch(package.url, cache / "debs" / Path(package.filename).name, package.sha256)
+        package.name: fetch(
+            package.url, cache / "debs" / Path(package.filename).name, package.sha256
+        )
         for package in packages
     }

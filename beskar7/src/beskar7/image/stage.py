@@ -97,8 +97,9 @@ def check(staged: Path) -> dict[str, object]:
         "console=ttyS0 beskar7.api=http://10.0.2.2:8082 beskar7.token=t beskar7.namespace=ns "
         "beskar7.host=h beskar7.target=http://10.0.2.2:8082/t.tar.gz"
     )
-    output = _run(staged, "-m", "beskar7.inspector", "--dry-run", "--root", str(staged),
-                  "--cmdline", cmdline)
+    output = _run(
+        staged, "-m", "beskar7.inspector", "--dry-run", "--root", str(staged), "--cmdline", cmdline
+    )
     result["dry_run_plan_steps"] = len(json.loads(output)["plan"])
     return result
 
@@ -107,8 +108,19 @@ def compile_tree(tree: Tree, staged: Path) -> int:
     """Byte-compile the standard library and the inspector; the pycs join the tree."""
     staged = staged.resolve()
     folders = [str(staged / STDLIB), str(staged / SITE)]
-    _run(staged, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
-         "-s", str(staged), "-p", "/", *folders)
+    _run(
+        staged,
+        "-m",
+        "compileall",
+        "-q",
+        "--invalidation-mode",
+        "unchecked-hash",
+        "-s",
+        str(staged),
+        "-p",
+        "/",
+        *folders,
+    )
     count = 0
     for folder in folders:
         for path in sorted(Path(folder).rglob("*.pyc")):
