@@ -26,7 +26,9 @@ def tar(entries: list[tarfile.TarInfo], contents: dict[str, bytes], mode: str = 
     return buffer.getvalue()
 
 
-def entry(name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o644, link: str = "") -> tarfile.TarInfo:
+def entry(
+    name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o644, link: str = ""
+) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.type, info.mode, info.linkname = kind, mode, link
     return info

@@ -38,7 +38,9 @@ def test_agrees_with_readelf_on_this_python() -> None:
     done = subprocess.run(
         ["readelf", "-d", str(python)], capture_output=True, text=True, timeout=30, check=True
     )
-    expected = [line.split("[")[1].rstrip("]") for line in done.stdout.splitlines() if "(NEEDED)" in line]
+    expected = [
+        line.split("[")[1].rstrip("]") for line in done.stdout.splitlines() if "(NEEDED)" in line
+    ]
     assert list(elf.read(python).needed) == expected
 
 

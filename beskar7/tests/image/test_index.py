@@ -25,7 +25,9 @@ def test_stanzas_join_continuation_lines() -> None:
 
 
 def test_relations() -> None:
-    parsed = parse_relations("libc6 (>= 2.34), debconf (>= 0.5) | debconf-2.0, python3:any, x [amd64]")
+    parsed = parse_relations(
+        "libc6 (>= 2.34), debconf (>= 0.5) | debconf-2.0, python3:any, x [amd64]"
+    )
     assert parsed == (
         (Relation("libc6", ">=", "2.34"),),
         (Relation("debconf", ">=", "0.5"), Relation("debconf-2.0")),

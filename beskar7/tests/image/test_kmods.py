@@ -35,7 +35,14 @@ MODULES = {
 def test_load_order_puts_dependencies_first(tmp_path: Path) -> None:
     available = kmods.scan(_tree(tmp_path, MODULES) / "kernel")
     order = [m.name for m in kmods.load_order(available, ["virtio_pci", "virtio-net", "e1000"])]
-    assert order == ["virtio_ring", "virtio", "virtio_pci", "failover", "net_failover", "virtio_net"]
+    assert order == [
+        "virtio_ring",
+        "virtio",
+        "virtio_pci",
+        "failover",
+        "net_failover",
+        "virtio_net",
+    ]
 
 
 def test_compressed_module_payload_is_unpacked(tmp_path: Path) -> None:
