@@ -99,8 +99,8 @@ def build_inspection(options: Options, sysroot: Path, kernel: layout.Kernel) -> 
     tree = layout.inspection_tree(sysroot, kernel, options.inputs, INSPECTOR)
     staged = options.work / "initrd"
     stage.write(tree, staged)
-    checked = stage.check(staged)
-    checked["pycs"] = stage.compile_tree(tree, staged)
+    pycs = stage.compile_tree(tree, staged)
+    checked = {**stage.check(staged), "pycs": pycs}
     log.info("image python checked: %s", checked)
     record = write_initrd(tree, options.out / "initrd.img")
     return {"initrd.img": record, "python_check": checked}

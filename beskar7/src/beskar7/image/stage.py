@@ -5,7 +5,8 @@ libraries, so it does not matter what the build machine has) with `-I`, imports 
 module, exercises the standard library pieces the inspector uses (hashlib, gzip/xz tar files,
 urllib, ssl), checks that no module came from outside the tree, and runs
 `python3 -m beskar7.inspector --dry-run`. The same interpreter byte-compiles the tree
-(unchecked-hash pycs, so the image's fixed timestamps do not matter).
+(unchecked-hash pycs, so the image's fixed timestamps do not matter; a fixed hash seed, so
+the pycs are the same on every build).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from beskar7.image.tree import Tree
 LOADER = "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 LIBRARY_PATH = ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu")
 TIMEOUT = 300
+COMPILE_ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"}  # the same bytes on every build
 
 SMOKE = r"""
 import importlib, io, json, pkgutil, sys, tarfile
@@ -69,18 +71,19 @@ def write(tree: Tree, directory: Path) -> None:
             path.chmod(entry.mode & 0o7777)
 
 
-def python_command(staged: Path, *args: str) -> list[str]:
+def python_command(staged: Path, *args: str, isolated: bool = True) -> list[str]:
     """The image's python3.11, started through the image's ld.so and libraries."""
     staged = staged.resolve()
     library_path = ":".join(str(staged / folder) for folder in LIBRARY_PATH)
     loader, python = staged / LOADER, staged / "usr/bin/python3.11"
-    return [str(loader), "--library-path", library_path, str(python), "-I", *args]
+    flags = ["-B", "-I"] if isolated else ["-B", "-s"]  # -B: only compileall writes pycs
+    return [str(loader), "--library-path", library_path, str(python), *flags, *args]
 
 
-def _run(staged: Path, *args: str) -> str:
-    command = python_command(staged, *args)
+def _run(staged: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    command = python_command(staged, *args, isolated=env is None)
     done = subprocess.run(
-        command, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=staged
+        command, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=staged, env=env
     )
     if done.returncode != 0:
         raise CheckError(f"{' '.join(args[:3])}: exit {done.returncode}: {done.stderr[-2000:]}")
@@ -108,19 +111,8 @@ def compile_tree(tree: Tree, staged: Path) -> int:
     """Byte-compile the standard library and the inspector; the pycs join the tree."""
     staged = staged.resolve()
     folders = [str(staged / STDLIB), str(staged / SITE)]
-    _run(
-        staged,
-        "-m",
-        "compileall",
-        "-q",
-        "--invalidation-mode",
-        "unchecked-hash",
-        "-s",
-        str(staged),
-        "-p",
-        "/",
-        *folders,
-    )
+    options = ["-q", "-f", "--invalidation-mode", "unchecked-hash", "-s", str(staged), "-p", "/"]
+    _run(staged, "-m", "compileall", *options, *folders, env=COMPILE_ENV)
     count = 0
     for folder in folders:
         for path in sorted(Path(folder).rglob("*.pyc")):
