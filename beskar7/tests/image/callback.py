@@ -2,7 +2,8 @@
 
 It accepts the report (202), answers the go-ahead with some bootstrap bytes (200), serves the
 target archive and a configuration, accepts `provisioned` (202) and records every request with
-the time it arrived. Every API call must carry the bearer token.
+the time it arrived. Every API call must carry the bearer token. `go_ahead=403` refuses the
+go-ahead, to see the image fail properly.
 """
 
 from __future__ import annotations
@@ -30,8 +31,17 @@ class Seen:
 
 
 class CallbackServer:
-    def __init__(self, target: Path, token: str, namespace: str = "default", host: str = "vm-0"):
+    def __init__(
+        self,
+        target: Path,
+        token: str,
+        namespace: str = "default",
+        host: str = "vm-0",
+        *,
+        go_ahead: int = 200,
+    ):
         self.target = target
+        self.go_ahead = go_ahead
         self.token = token
         self.api = f"/api/v1/%s/{namespace}/{host}"
         self.seen: list[Seen] = []
@@ -61,7 +71,7 @@ class CallbackServer:
     def _answer(self, method: str, path: str, authorized: bool) -> tuple[int, bytes]:
         routes: dict[tuple[str, str], tuple[int, bytes]] = {
             ("POST", self.api % "inspection"): (202, b"{}"),
-            ("GET", self.api % "bootstrap"): (200, BOOTSTRAP_DATA),
+            ("GET", self.api % "bootstrap"): (self.go_ahead, BOOTSTRAP_DATA),
             ("POST", self.api % "provisioned"): (202, b"{}"),
             ("POST", self.api % "provision-failed"): (202, b"{}"),
         }

@@ -137,3 +137,18 @@ def test_inspect_kexec_provision(
         record_property("boot_timings", timings)
         with capsys.disabled():
             sys.stdout.write(f"\nbeskar7 real boot timings: {timings}\n")
+
+
+def test_failure_reports_and_powers_off(tmp_path: Path) -> None:
+    """A refused go-ahead: the inspector reports provision-failed, /init powers the VM off."""
+    with CallbackServer(IMAGE / "target.tar.gz", TOKEN, go_ahead=403) as server:
+        code, _, ended, log = _boot(server, tmp_path)
+        tail = "\n".join(log.splitlines()[-30:])
+        assert code == 0, f"qemu exit {code} (timeout?); serial log tail:\n{tail}"
+        failed = server.requests("POST", server.api % "provision-failed")
+        assert failed and b"403" in failed[0].body, tail
+        assert not server.requests("GET", "/target.tar.gz")
+        assert _said(log, "beskar7-init", "inspector exited with code 4"), tail
+        assert _said(log, "beskar7-init", "powering off in 30s"), tail
+        assert "reboot: Power down" in log
+        assert ended - failed[0].at >= 30
