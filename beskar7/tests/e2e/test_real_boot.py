@@ -83,7 +83,8 @@ async def test_a_virtual_server_is_inspected_kexecd_and_provisioned(lab: Provisi
     console = serial(lab)
     assert "boot.ipxe" in console  # iPXE chained the manager's script
     assert re.search(r"Command line:.*beskar7\.host=" + host, console)  # the kernel got its params
-    assert re.search(r"beskar7-target: cmdline:.*config_url=", console)  # kexec'd, with the config
+    # the target OS was kexec'd with the OS family's configuration parameter
+    assert re.search(r"beskar7-target: \[[^]]*\] config parameter: config_url=http", console)
     assert "provisioned reported" in console
     steps = [what for what, _ in lab.fleet.boots[0].events]
     assert steps[:2] == ["power-on", "vm-started"]
