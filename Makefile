@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY_DIRS := felhom-hub beskar7 bench tools
 CHARMS := $(wildcard charms/*/Makefile)
 
-.PHONY: bootstrap run test lint typecheck unit charms bench clean image
+.PHONY: bootstrap run test lint typecheck unit charms bench clean image real-boot
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
@@ -38,8 +38,14 @@ test: lint typecheck unit charms
 image: bootstrap
 	$(UV) run --frozen python -m beskar7.image build --out build/image
 
+# The virtual end-to-end boot (qemu-system-x86 and ipxe-qemu from Debian must be installed).
+real-boot: image
+	BESKAR7_REQUIRE_REAL_BOOT=1 $(UV) run --frozen pytest beskar7/tests/e2e/test_real_boot.py -v
+
 bench: bootstrap
 	$(UV) run --frozen python bench/hub_ingest.py
+	$(UV) run --frozen python bench/beskar7_enroll.py
+	$(UV) run --frozen python bench/beskar7_provision.py
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache
