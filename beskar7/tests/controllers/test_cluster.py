@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 
 from beskar7.api.capi import CLUSTER_NAME_LABEL, CONTROL_PLANE_LABEL, PAUSED_ANNOTATION, ZONE_LABEL
-from beskar7.api.cluster import FINALIZER
+from beskar7.api.cluster import (
+    EVENT_ENDPOINT_DISCOVERED,
+    EVENT_FAILURE_DOMAINS_CHANGED,
+    EVENT_READY,
+    FINALIZER,
+)
 from beskar7.api.kinds import (
     BESKAR7_CLUSTER,
     BESKAR7_MACHINE,
@@ -23,11 +28,6 @@ from beskar7.controllers.cluster import (
     NO_OWNER_REQUEUE,
     WAITING_REQUEUE,
     Beskar7ClusterReconciler,
-)
-from beskar7.controllers.clusterstatus import (
-    EVENT_ENDPOINT_DISCOVERED,
-    EVENT_FAILURE_DOMAINS_CHANGED,
-    EVENT_READY,
 )
 from beskar7.metrics import Metrics
 from beskar7.runtime.controller import Request, Result

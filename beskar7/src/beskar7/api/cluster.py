@@ -21,6 +21,11 @@ DEFAULT_API_SERVER_PORT = 6443
 CONTROL_PLANE_ENDPOINT_READY = "ControlPlaneEndpointReady"
 CONTROL_PLANE_ENDPOINT_NOT_SET = "ControlPlaneEndpointNotSet"
 
+# Event reasons
+EVENT_ENDPOINT_DISCOVERED = "ControlPlaneEndpointDiscovered"
+EVENT_READY = "ClusterInfrastructureReady"
+EVENT_FAILURE_DOMAINS_CHANGED = "FailureDomainsChanged"
+
 
 class Beskar7ClusterSpec(SpecModel):
     control_plane_endpoint: APIEndpoint | None = None

@@ -26,7 +26,14 @@ from beskar7.api.capi import (
     Machine,
     has_paused_annotation,
 )
-from beskar7.api.cluster import FINALIZER, Beskar7Cluster, Beskar7ClusterStatus
+from beskar7.api.cluster import (
+    EVENT_ENDPOINT_DISCOVERED,
+    EVENT_FAILURE_DOMAINS_CHANGED,
+    EVENT_READY,
+    FINALIZER,
+    Beskar7Cluster,
+    Beskar7ClusterStatus,
+)
 from beskar7.api.kinds import (
     BESKAR7_CLUSTER,
     BESKAR7_MACHINE,
@@ -40,9 +47,6 @@ from beskar7.api.kinds import (
 )
 from beskar7.api.machine import Beskar7Machine
 from beskar7.controllers.clusterstatus import (
-    EVENT_ENDPOINT_DISCOVERED,
-    EVENT_FAILURE_DOMAINS_CHANGED,
-    EVENT_READY,
     ControlPlaneMachine,
     Decision,
     Observation,

@@ -44,9 +44,6 @@ from beskar7.api.meta import (
 )
 
 # Event reasons
-EVENT_ENDPOINT_DISCOVERED = "ControlPlaneEndpointDiscovered"
-EVENT_READY = "ClusterInfrastructureReady"
-EVENT_FAILURE_DOMAINS_CHANGED = "FailureDomainsChanged"
 
 _ADDRESS_PREFERENCE = (AddressType.INTERNAL_IP, AddressType.EXTERNAL_IP)
 
