@@ -116,6 +116,13 @@ async def run(args: argparse.Namespace) -> None:
             hub.wait(timeout=15)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """The first Ctrl-C or SIGTERM stops the lab; later ones must not cut its cleanup short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=4, help="emulated servers (default 4)")
@@ -124,7 +131,8 @@ def main() -> int:
     args = parser.parse_args()
     LAB.mkdir(parents=True, exist_ok=True)
     fresh_store()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(args))
     return 0
