@@ -300,3 +300,35 @@ async def test_a_failed_deployment_fails_the_machine_and_frees_the_host(
     assert (status["phase"], status["failureReason"]) == ("Failed", "DeploymentFailed")
     assert status["failureMessage"].endswith("no disk matched targetDisk")
     released(await lab.hosts.host("h6"))
+
+
+async def test_a_deployment_that_never_calls_back_times_out_and_frees_the_host(
+    machine_lab: MachineLab, sushy_emulator: SushyEmulator
+) -> None:
+    lab = machine_lab
+    system = await inspecting(lab, sushy_emulator, 7)  # starts On: the inspection restarts it
+    await lab.issue_token("h7")
+    await lab.report("h7")
+    await lab.settle("m7")
+    assert (await lab.machine_status("m7"))["phase"] == "Provisioning"
+    result = await lab.reconcile("m7")  # no event will come: the machine looks again by itself
+    assert result.requeue_after == 30.0
+
+    lab.settings.deployment_timeout = 0.2  # no provisioned callback
+    await asyncio.sleep(0.3)
+    await lab.reconcile("m7")
+    status = await lab.machine_status("m7")
+    assert (status["phase"], status["failureReason"]) == ("Failed", "DeploymentTimedOut")
+    assert "did not become Ready within 0.2s" in status["failureMessage"]
+    assert conditions(status)["InfrastructureReady"] == ("False", "DeploymentTimedOut")
+    infra = next(c for c in status["conditions"] if c["type"] == "InfrastructureReady")
+    assert infra["severity"] == "Error"
+    assert "consumerRef" not in (await lab.hosts.host("h7"))["spec"]  # released at once
+
+    await lab.settle("m7")  # the host controller clears it, powers it off: Available again
+    released(await lab.hosts.host("h7"))
+    calls = lab.hosts.redfish.of(system)
+    assert calls[:3] == RESTART_CALLS and calls[3] == "clear_boot_override"
+    assert (await lab.machine_status("m7")) == status  # terminal
+    events = await lab.hosts.events("m7")
+    assert any(e["message"].startswith("Provisioning -> Failed") for e in events)

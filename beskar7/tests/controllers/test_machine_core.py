@@ -7,10 +7,16 @@ from typing import Any
 
 import pytest
 
-from beskar7.api.capi import INSPECT, INSPECT_TIMEOUT, INSPECTION_REQUEST_ANNOTATION
+from beskar7.api.capi import (
+    INSPECT,
+    INSPECT_COMPLETE,
+    INSPECT_TIMEOUT,
+    INSPECTION_REQUEST_ANNOTATION,
+)
 from beskar7.api.machine import (
     BOOTSTRAP_DATA_READY,
     DEPLOYMENT_FAILED,
+    DEPLOYMENT_TIMED_OUT,
     HARDWARE_REQUIREMENTS_NOT_MET,
     INFRASTRUCTURE_READY,
     INSPECTION_TIMED_OUT,
@@ -30,6 +36,7 @@ from beskar7.api.meta import (
 )
 from beskar7.api.physicalhost import PhysicalHost
 from beskar7.controllers.machine_core import (
+    OVERDUE_REQUEUE,
     WAIT_REQUEUE,
     Action,
     Bootstrap,
@@ -42,6 +49,7 @@ from tests.fixtures.machines import GOLDEN_REPORT
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 TIMEOUT = 600.0
+DEPLOY = 1200.0
 FITS = {"minCPUCores": 64, "minMemoryGB": 136, "minDiskGB": 1920}
 TOO_BIG = {"minCPUCores": 64, "minMemoryGB": 256}
 
@@ -71,6 +79,7 @@ def a_host(
     *,
     started: datetime | None = None,
     report: bool = False,
+    reported: datetime | None = None,
     request: str | None = None,
     error: str | None = None,
     claimed: bool = True,
@@ -78,8 +87,10 @@ def a_host(
     status: dict[str, Any] = {"state": state, "inspectionPhase": phase, "errorMessage": error}
     if started:
         status["inspectionTimestamp"] = started.isoformat()
-    if report:
-        status["inspectionReport"] = GOLDEN_REPORT
+    if report or reported:
+        status["inspectionReport"] = dict(GOLDEN_REPORT)
+    if reported:
+        status["inspectionReport"]["timestamp"] = reported.isoformat()
     status["addresses"] = [{"type": "InternalIP", "address": "10.0.0.21"}]
     spec: dict[str, Any] = {
         "redfishConnection": {"address": "https://bmc", "credentialsSecretRef": "c"}
@@ -101,6 +112,7 @@ class Case:
     candidate: PhysicalHost | None = None
     bootstrap: Bootstrap = Bootstrap.READY
     now: datetime = NOW
+    deployment_timeout: float = DEPLOY
     # expected
     phase: MachinePhase | None = None
     action: Action | None = None
@@ -115,9 +127,120 @@ class Case:
             host=self.host,
             candidate=self.candidate,
             inspection_timeout=TIMEOUT,
+            deployment_timeout=self.deployment_timeout,
         )
         return decide(facts)
 
+
+def deploying(seconds: float, state: str = "Inspecting", **kw: Any) -> PhysicalHost:
+    """A host that received its inspection report `seconds` ago."""
+    return a_host(state, "Complete", started=NOW, reported=NOW - timedelta(seconds=seconds), **kw)
+
+
+DEPLOYMENT_CASES = [
+    Case(
+        "deploying before the deadline",
+        machine=a_machine("Provisioning"),
+        host=deploying(DEPLOY - 1),
+        phase=MachinePhase.PROVISIONING,
+    ),
+    Case(
+        "deploying at the deadline",
+        machine=a_machine("Provisioning"),
+        host=deploying(DEPLOY),
+        phase=MachinePhase.FAILED,
+        action=Action.RELEASE,
+        failure=DEPLOYMENT_TIMED_OUT,
+        infra_reason=DEPLOYMENT_TIMED_OUT,
+    ),
+    Case(
+        "deploying past the deadline",
+        machine=a_machine("Provisioning", requirements=FITS),
+        host=deploying(DEPLOY + 3600),
+        phase=MachinePhase.FAILED,
+        action=Action.RELEASE,
+        failure=DEPLOYMENT_TIMED_OUT,
+    ),
+    Case(
+        "past the deadline, inspect-complete not yet applied: release later",
+        machine=a_machine("Provisioning"),
+        host=deploying(DEPLOY + 1, request=INSPECT_COMPLETE),
+        phase=MachinePhase.FAILED,
+        failure=DEPLOYMENT_TIMED_OUT,
+    ),
+    Case(
+        "past the deadline with the host's BMC in error",
+        machine=a_machine("Provisioning"),
+        host=deploying(DEPLOY + 1, "Error", error="BMC down"),
+        phase=MachinePhase.FAILED,
+        action=Action.RELEASE,
+        failure=DEPLOYMENT_TIMED_OUT,
+    ),
+    Case(
+        "a shorter deployment timeout",
+        machine=a_machine("Provisioning"),
+        host=deploying(61),
+        deployment_timeout=60.0,
+        phase=MachinePhase.FAILED,
+        action=Action.RELEASE,
+        failure=DEPLOYMENT_TIMED_OUT,
+    ),
+    Case(
+        "Ready just at the deadline: provisioned",
+        machine=a_machine("Provisioning"),
+        host=deploying(DEPLOY, "Ready"),
+        phase=MachinePhase.PROVISIONED,
+        action=Action.SET_PROVIDER_ID,
+    ),
+    Case(
+        "only in Provisioning: an old report is still judged",
+        machine=a_machine("Inspecting", requirements=FITS),
+        host=deploying(DEPLOY * 3),
+        phase=MachinePhase.PROVISIONING,
+        action=Action.REQUEST_INSPECT_COMPLETE,
+    ),
+    Case(
+        "only in Provisioning: not while Validating",
+        machine=a_machine("Validating"),
+        host=deploying(DEPLOY + 1),
+        phase=MachinePhase.PROVISIONING,
+        action=Action.REQUEST_INSPECT_COMPLETE,
+    ),
+    Case(
+        "a report without a timestamp cannot time out",
+        machine=a_machine("Provisioning"),
+        host=a_host("Inspecting", "Complete", started=NOW - timedelta(days=9), report=True),
+        deployment_timeout=0.0,
+        phase=MachinePhase.PROVISIONING,
+    ),
+    Case(
+        "a Provisioned machine never times out",
+        machine=a_machine("Provisioned", provider_id="b7://lab/h0"),
+        host=deploying(DEPLOY * 10, "Ready"),
+        phase=MachinePhase.PROVISIONED,
+    ),
+    Case(
+        "a Provisioned machine never times out, even with its host in error",
+        machine=a_machine("Provisioned", provider_id="b7://lab/h0"),
+        host=deploying(DEPLOY * 10, "Error", error="BMC down"),
+        phase=MachinePhase.PROVISIONED,
+    ),
+    Case(
+        "a deployment timeout stays: release",
+        machine=a_machine("Failed", failure=DEPLOYMENT_TIMED_OUT),
+        host=deploying(DEPLOY * 2),
+        phase=MachinePhase.FAILED,
+        action=Action.RELEASE,
+        failure=DEPLOYMENT_TIMED_OUT,
+    ),
+    Case(
+        "Failed stays Failed past the deadline",
+        machine=a_machine("Failed", failure=HARDWARE_REQUIREMENTS_NOT_MET),
+        host=deploying(DEPLOY * 2, request=INSPECT_COMPLETE),
+        phase=MachinePhase.FAILED,
+        failure=HARDWARE_REQUIREMENTS_NOT_MET,
+    ),
+]
 
 CASES = [
     Case(
@@ -261,6 +384,7 @@ CASES = [
         action=Action.RELEASE,
         failure=DEPLOYMENT_FAILED,
     ),
+    *DEPLOYMENT_CASES,
     Case(
         "host BMC in error before the inspection",
         machine=a_machine("Inspecting"),
@@ -350,3 +474,44 @@ def test_an_unchanged_decision_leaves_the_status_as_it_was() -> None:
     case.machine.status = first
     case.now = NOW + timedelta(seconds=30)
     assert case.run().status == first
+
+
+def test_a_deployment_timeout_is_an_error_saying_how_long_it_waited() -> None:
+    step = Case("late", machine=a_machine("Provisioning"), host=deploying(DEPLOY + 5)).run()
+    status = step.status
+    assert (status.ready, status.failure_reason) == (False, DEPLOYMENT_TIMED_OUT)
+    assert status.failure_message is not None
+    assert "PhysicalHost h0 did not become Ready within 1200s" in status.failure_message
+    infra = get_condition(status.conditions, INFRASTRUCTURE_READY)
+    assert infra is not None
+    assert (infra.status, infra.reason, infra.severity) == (
+        ConditionStatus.FALSE,
+        DEPLOYMENT_TIMED_OUT,
+        ConditionSeverity.ERROR,
+    )
+    assert infra.message == status.failure_message
+
+
+@pytest.mark.parametrize(
+    ("machine", "reported", "requeue"),
+    [
+        ("Provisioning", 0.0, WAIT_REQUEUE),
+        ("Provisioning", DEPLOY - 12.5, 12.5),
+        ("Provisioning", DEPLOY - 0.25, 0.25),
+        ("Inspecting", 0.0, WAIT_REQUEUE),  # reaching Provisioning: look again in 30 s
+        ("Inspecting", DEPLOY - 7, 7.0),
+        ("Inspecting", DEPLOY + 60, OVERDUE_REQUEUE),  # late already: look again soon
+    ],
+)
+def test_a_deployment_is_looked_at_again_by_its_deadline(
+    machine: str, reported: float, requeue: float
+) -> None:
+    step = Case("deploying", machine=a_machine(machine), host=deploying(reported)).run()
+    assert step.status.phase == MachinePhase.PROVISIONING
+    assert step.requeue_after == pytest.approx(requeue)
+
+
+def test_a_deployment_whose_host_is_in_error_is_looked_at_again_by_its_deadline() -> None:
+    host = deploying(DEPLOY - 3, "Error", error="BMC down")
+    step = Case("bmc down", machine=a_machine("Provisioning"), host=host).run()
+    assert (step.status.phase, step.requeue_after) == (MachinePhase.PROVISIONING, 3.0)

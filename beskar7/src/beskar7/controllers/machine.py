@@ -14,7 +14,8 @@ controller clears the boot override and powers the host off unless force-release
 Wiring (the manager's caches serve the watch mappers):
 
     reconciler = Beskar7MachineReconciler(store, manager.recorder, manager.metrics,
-        settings=MachineSettings(inspection_timeout=options.inspection_timeout))
+        settings=MachineSettings(inspection_timeout=options.inspection_timeout,
+                                 deployment_timeout=options.deployment_timeout))
     manager.add(controller(reconciler, manager.cache(BESKAR7_MACHINE), manager.cache(MACHINE)))
 """
 
@@ -50,6 +51,7 @@ from beskar7.api.meta import OwnerReference
 from beskar7.api.physicalhost import HostState, PhysicalHost
 from beskar7.controllers import machine_hosts as hosts
 from beskar7.controllers.machine_core import (
+    DEFAULT_DEPLOYMENT_TIMEOUT,
     DEFAULT_INSPECTION_TIMEOUT,
     REQUEST_VALUES,
     Action,
@@ -80,6 +82,9 @@ M = TypeVar("M", Machine, Cluster)
 class MachineSettings:
     inspection_timeout: float = DEFAULT_INSPECTION_TIMEOUT
     """Seconds from the host's inspectionTimestamp until the inspection counts as failed."""
+    deployment_timeout: float = DEFAULT_DEPLOYMENT_TIMEOUT
+    """Seconds from the host's inspectionReport.timestamp until a Provisioning machine whose
+    host is not Ready fails (DeploymentTimedOut); upstream's `--deployment-timeout`."""
 
 
 def owner_machine(machine: Beskar7Machine) -> OwnerReference | None:
@@ -151,6 +156,7 @@ class Beskar7MachineReconciler:
             host=ours,
             candidate=candidate,
             inspection_timeout=self.settings.inspection_timeout,
+            deployment_timeout=self.settings.deployment_timeout,
         )
         return await self._carry_out(obj, machine, decide(facts), ours or candidate)
 

@@ -13,7 +13,9 @@ test. Phases:
 - **Validating**: the host says the inspection is complete but shows no report yet. A report
   in hand is judged in the same reconcile, so the phase is rarely seen.
 - **Provisioning**: the hardware meets the requirements (`inspection-request: inspect-complete`);
-  the inspector fetches the bootstrap data and installs the final OS.
+  the inspector fetches the bootstrap data and installs the final OS. It times out
+  `deployment_timeout` seconds after the host received the report (`inspectionReport.timestamp`)
+  unless the host is Ready by then (-> Failed DeploymentTimedOut).
 - **Provisioned**: the host is Ready; `spec.providerID` is `b7://<namespace>/<host>`. Sticky.
 - **Failed**: terminal (`failureReason`/`failureMessage`, never cleared); the host is released
   once it has acknowledged the machine's last request.
@@ -33,6 +35,7 @@ from beskar7.api.machine import (
     BOOTSTRAP_DATA_AVAILABLE,
     BOOTSTRAP_DATA_READY,
     DEPLOYMENT_FAILED,
+    DEPLOYMENT_TIMED_OUT,
     HARDWARE_REQUIREMENTS_NOT_MET,
     INFRASTRUCTURE_READY,
     INSPECTION_TIMED_OUT,
@@ -65,6 +68,10 @@ from beskar7.controllers.requirements import check
 WAIT_REQUEUE = 30.0
 """Seconds between looks while waiting for bootstrap data, a host or an inspection."""
 DEFAULT_INSPECTION_TIMEOUT = 600.0
+DEFAULT_DEPLOYMENT_TIMEOUT = 1200.0
+"""Upstream's `--deployment-timeout` (20 min): from the inspection report to a Ready host."""
+OVERDUE_REQUEUE = 1.0
+"""Seconds before looking again at a machine that reached Provisioning after its deadline."""
 
 
 class Bootstrap(StrEnum):
@@ -105,6 +112,7 @@ class MachineFacts:
     """When it has none: the host it may claim (the one spec.providerID names, else the first
     Available one), if any."""
     inspection_timeout: float = DEFAULT_INSPECTION_TIMEOUT
+    deployment_timeout: float = DEFAULT_DEPLOYMENT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -174,15 +182,23 @@ def _without_host(facts: MachineFacts, status: Beskar7MachineStatus) -> Step:
 
 
 def _with_host(facts: MachineFacts, status: Beskar7MachineStatus, host: PhysicalHost) -> Step:
-    name, state = host.metadata.name, host.status.state
-    phase = host.status.inspection_phase
-    if state == HostState.READY:
+    name, phase = host.metadata.name, host.status.inspection_phase
+    if host.status.state == HostState.READY:
         return _provisioned(facts, status, host)
     if phase == InspectionPhase.FAILED:
         message = host.status.error_message or f"PhysicalHost {name} failed to provision"
         return _fail(facts, status, DEPLOYMENT_FAILED, message)
     if phase == InspectionPhase.TIMEOUT:
         return _fail(facts, status, INSPECTION_TIMED_OUT, _timeout_message(facts, name))
+    left = _deployment_left(facts, host)
+    if status.phase == MachinePhase.PROVISIONING and left is not None and left <= 0:
+        return _fail(facts, status, DEPLOYMENT_TIMED_OUT, _deployment_message(facts, name))
+    return _until_deadline(_progress(facts, status, host), left)
+
+
+def _progress(facts: MachineFacts, status: Beskar7MachineStatus, host: PhysicalHost) -> Step:
+    """The host is on its way: claimed, inspecting, inspected or installing."""
+    name, state = host.metadata.name, host.status.state
     if state == HostState.INSPECTING:
         return _inspecting(facts, status, host)
     if state == HostState.IN_USE:
@@ -253,6 +269,25 @@ def _validate(facts: MachineFacts, status: Beskar7MachineStatus, host: PhysicalH
     return Step(status, action, message=message)
 
 
+def _deployment_left(facts: MachineFacts, host: PhysicalHost) -> float | None:
+    """Seconds until the deployment times out, counted from the host's receipt of the
+    inspection report; None without a report (or one without a timestamp)."""
+    report = host.status.inspection_report
+    if report is None or report.timestamp is None:
+        return None
+    return facts.deployment_timeout - (facts.now - report.timestamp).total_seconds()
+
+
+def _until_deadline(step: Step, left: float | None) -> Step:
+    """While Provisioning: look again every WAIT_REQUEUE seconds at most, and at the deadline
+    (soon, when the machine only now reached Provisioning and the deadline has passed)."""
+    if step.status.phase != MachinePhase.PROVISIONING or left is None:
+        return step
+    deadline = left if left > 0 else OVERDUE_REQUEUE
+    requeue = WAIT_REQUEUE if step.requeue_after is None else step.requeue_after
+    return replace(step, requeue_after=min(requeue, deadline))
+
+
 def _provisioned(facts: MachineFacts, status: Beskar7MachineStatus, host: PhysicalHost) -> Step:
     namespace, name = host.metadata.namespace, host.metadata.name
     if host.status.state == HostState.READY or not status.addresses:
@@ -296,6 +331,13 @@ def _waiting_for_bootstrap(
 
 def _timeout_message(facts: MachineFacts, host: str) -> str:
     return f"PhysicalHost {host} sent no inspection report within {facts.inspection_timeout:g}s"
+
+
+def _deployment_message(facts: MachineFacts, host: str) -> str:
+    return (
+        f"PhysicalHost {host} did not become Ready within {facts.deployment_timeout:g}s of its"
+        " inspection report (no provisioned callback from the installed OS)"
+    )
 
 
 def _associated(host: str) -> Condition:
