@@ -90,6 +90,7 @@ def _manager_parser(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--bootstrap-url-base", default=d.bootstrap_url_base)
     p.add_argument("--inspection-timeout", type=flags.duration, default=d.inspection_timeout)
+    p.add_argument("--deployment-timeout", type=flags.duration, default=d.deployment_timeout)
     p.add_argument("--boot-rate", type=float, default=d.boot_rate, help="per client address /s")
     p.add_argument("--boot-burst", type=int, default=d.boot_burst)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")

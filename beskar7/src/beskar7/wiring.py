@@ -35,6 +35,7 @@ class ManagerOptions:
     """Interface of the callback server; empty means all (servers must reach it). "0" disables."""
     bootstrap_url_base: str = ""
     inspection_timeout: float = 600.0
+    deployment_timeout: float = 1200.0
     boot_rate: float = 1.0
     """Boot scripts per second per client address (servers behind one relay share a budget)."""
     boot_burst: int = 5
@@ -69,7 +70,10 @@ def add_controllers(manager: Manager, store: Store, options: ManagerOptions) -> 
     hosts = physicalhost.PhysicalHostReconciler(store, events, metrics, settings=host_settings)
     host_cache, capi_machines = manager.cache(PHYSICAL_HOST), manager.cache(MACHINE)
     manager.add(physicalhost.controller(hosts, host_cache, workers))
-    machine_settings = machine.MachineSettings(inspection_timeout=options.inspection_timeout)
+    machine_settings = machine.MachineSettings(
+        inspection_timeout=options.inspection_timeout,
+        deployment_timeout=options.deployment_timeout,
+    )
     machines = machine.Beskar7MachineReconciler(store, events, metrics, settings=machine_settings)
     manager.add(
         machine.controller(machines, manager.cache(BESKAR7_MACHINE), capi_machines, workers)
@@ -90,6 +94,7 @@ async def _callback(store: Store, options: ManagerOptions, stop: asyncio.Event) 
     settings = CallbackSettings(
         bootstrap_url_base=options.bootstrap_url_base,
         inspection_timeout=options.inspection_timeout,
+        deployment_window=options.deployment_timeout,  # the token must outlive the deployment
         boot_rate=options.boot_rate,
         boot_burst=options.boot_burst,
     )
