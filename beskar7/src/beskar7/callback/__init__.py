@@ -22,7 +22,8 @@ waits and asks again, the same whether the host exists or not. The script boots
 `beskar7.token`, `beskar7.namespace`, `beskar7.host`, `beskar7.target`, `beskar7.config` and
 `beskar7.os` (when set), `beskar7.timeout`, `BOOTIF` (from a well-formed `mac`) and the console
 parameters. Each render mints a new token (only the newest is valid, for the inspection timeout
-plus the deployment window, the manager's --deployment-timeout) and stores only its SHA-256 on the host (annotation `bootstrap-token`). Every later call
+plus the deployment window, the manager's --deployment-timeout) and stores only its SHA-256 on
+the host (annotation `bootstrap-token`). Every later call
 (`/api/v1/inspection`, `/api/v1/bootstrap`, `/api/v1/provisioned`, `/api/v1/provision-failed`)
 sends it as `Authorization: Bearer <token>`.
 """
