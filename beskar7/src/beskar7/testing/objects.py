@@ -2,6 +2,7 @@
 objects (Cluster, Machine, bootstrap Secret) a Beskar7Machine needs to be provisioned."""
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from beskar7.api.capi import BOOT_MAC_ANNOTATION, CLUSTER_NAME_LABEL, MACHINE_NAME_LABEL
@@ -20,21 +21,34 @@ def _meta(name: str, namespace: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "namespace": namespace, **extra}
 
 
-def secret(name: str, namespace: str, data: dict[str, str]) -> Obj:
-    encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
-    return {
+def secret(
+    name: str, namespace: str, data: Mapping[str, str | bytes], type_: str | None = None
+) -> Obj:
+    """A Secret with `data` base64-encoded (text values as UTF-8)."""
+    encoded = {
+        k: base64.b64encode(v if isinstance(v, bytes) else v.encode()).decode()
+        for k, v in data.items()
+    }
+    obj: Obj = {
         "apiVersion": SECRET.api_version,
         "kind": SECRET.kind,
         "metadata": _meta(name, namespace),
         "data": encoded,
     }
+    if type_ is not None:
+        obj["type"] = type_
+    return obj
 
 
-def physical_host(name: str, namespace: str, address: str, secret_name: str, mac: str) -> Obj:
+def physical_host(
+    name: str, namespace: str, address: str, secret_name: str, mac: str | None = None
+) -> Obj:
+    """A PhysicalHost; with `mac`, annotated with its boot NIC's MAC for DHCP boots."""
+    annotations = {BOOT_MAC_ANNOTATION: mac} if mac else {}
     return {
         "apiVersion": PHYSICAL_HOST.api_version,
         "kind": PHYSICAL_HOST.kind,
-        "metadata": _meta(name, namespace, annotations={BOOT_MAC_ANNOTATION: mac}),
+        "metadata": _meta(name, namespace, annotations=annotations),
         "spec": {"redfishConnection": {"address": address, "credentialsSecretRef": secret_name}},
     }
 
