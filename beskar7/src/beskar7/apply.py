@@ -83,6 +83,4 @@ def _merged(current: Obj, given: Obj) -> Obj:
         if key in given["metadata"]:
             meta[key] = {**meta.get(key, {}), **given["metadata"][key]}
     merged["metadata"] = meta
-    if "status" not in merged and "status" in current:
-        merged["status"] = current["status"]
     return merged

@@ -138,9 +138,8 @@ def _get(args: argparse.Namespace) -> int:
         if not items and args.output == "table":
             where = "any namespace" if namespace is None else f"namespace {namespace}"
             return f"No {kind.plural} found in {where}.\n"
-        if args.output == "table":
-            return output.table(kind, items, now, all_namespaces=namespace is None)
-        return output.render(kind, items, args.output, now, single=bool(args.name))
+        single, every = bool(args.name), namespace is None
+        return output.render(kind, items, args.output, now, single=single, all_namespaces=every)
 
     sys.stdout.write(asyncio.run(run()))
     return 0

@@ -13,14 +13,23 @@ from beskar7.api.kinds import Kind, Obj
 FORMATS = ("table", "yaml", "json", "name")
 
 
-def render(kind: Kind, objects: Sequence[Obj], fmt: str, now: datetime, *, single: bool) -> str:
-    """`objects` in format `fmt`; `single` prints one object rather than a List for yaml/json."""
+def render(
+    kind: Kind,
+    objects: Sequence[Obj],
+    fmt: str,
+    now: datetime,
+    *,
+    single: bool,
+    all_namespaces: bool = False,
+) -> str:
+    """`objects` in format `fmt`; `single` prints one object rather than a List for yaml/json,
+    `all_namespaces` adds a namespace column to a table."""
     if fmt == "name":
         return "".join(f"{kind.plural}/{o['metadata']['name']}\n" for o in objects)
     if fmt in ("yaml", "json"):
         doc = objects[0] if single else {"apiVersion": "v1", "kind": "List", "items": list(objects)}
         return to_json(doc) if fmt == "json" else to_yaml(doc)
-    return table(kind, objects, now, all_namespaces=False)
+    return table(kind, objects, now, all_namespaces=all_namespaces)
 
 
 def table(kind: Kind, objects: Sequence[Obj], now: datetime, *, all_namespaces: bool) -> str:

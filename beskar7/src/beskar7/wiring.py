@@ -1,7 +1,6 @@
 """The manager process: a store, the controllers on it, probes and metrics — wired from options."""
 
 import asyncio
-import logging
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +12,6 @@ from beskar7.metrics import Metrics
 from beskar7.runtime.manager import Manager
 from beskar7.runtime.open import open_store
 from beskar7.runtime.store import Store
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -55,9 +55,6 @@ class Boot:
     def first(self, what: str) -> float | None:
         return next((t for w, t in self.events if w == what), None)
 
-    def saw(self, what: str) -> bool:
-        return self.first(what) is not None
-
 
 class SimulatedFleet:
     def __init__(
