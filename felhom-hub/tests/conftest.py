@@ -60,18 +60,9 @@ def add_customer(db: Database, customer_id: str, now: datetime = START) -> Custo
 
 def store_report(db: Database, customer_id: str, at: datetime, health: str = "ok") -> int:
     """Put a minimal report straight into the store, received at ``at``."""
+    summary = reports.ReportSummary(customer_id, 0, at, "1", health, "h", None, False)
     with db.write() as conn:
-        return reports.add(
-            conn,
-            customer_id=customer_id,
-            received_at=at,
-            controller_version="1",
-            health=health,
-            hostname="h",
-            controller_url=None,
-            monitoring_paused=False,
-            body="{}",
-        )
+        return reports.add(conn, summary, b'{"customer_id":"%s"}' % customer_id.encode())
 
 
 def report_body(customer_id: str = "acme", **overrides: Any) -> dict[str, Any]:

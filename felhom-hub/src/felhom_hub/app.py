@@ -1,19 +1,26 @@
 """Builds the FastAPI application from settings, a database and a clock (all injectable)."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from felhom_hub import __version__
-from felhom_hub.api import errors, fleet, health, ingest
+from felhom_hub.api import errors, fleet, health, history, ingest, metrics
+from felhom_hub.api.limits import KeyLimiter
+from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, PreferencesIn
+from felhom_hub.api.report_schema import Report
 from felhom_hub.clock import Clock, utcnow
 from felhom_hub.config import Settings
 from felhom_hub.jobs.prune import PruneResult, prune
 from felhom_hub.jobs.schedule import run_daily
 from felhom_hub.store import Database
+
+BODY_MODELS = (Report, EventIn, InfraBackupIn, NotifyIn, PreferencesIn)
 
 
 def create_app(
@@ -32,13 +39,14 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         database.migrate()
         stop = asyncio.Event()
-        jobs = []
+        work: list[Coroutine[Any, Any, None]] = [health.probe(database, stop)]
         if run_jobs:
             at = settings.retention.prune_schedule
-            jobs.append(asyncio.create_task(run_daily("prune", at, daily_prune, clock, stop)))
+            work.append(run_daily("prune", at, daily_prune, clock, stop))
+        tasks = [asyncio.create_task(job) for job in work]
         yield
         stop.set()
-        await asyncio.gather(*jobs)
+        await asyncio.gather(*tasks)
         database.dispose()
 
     app = FastAPI(
@@ -50,9 +58,29 @@ def create_app(
     app.state.settings = settings
     app.state.db = database
     app.state.clock = clock
-    errors.install(app, max_body_bytes=settings.server.max_body_bytes)
-    app.include_router(ingest.router)
-    app.include_router(fleet.router)
-    app.include_router(health.router)
-
+    app.state.limiter = KeyLimiter(
+        settings.api.rate_limit_per_minute, settings.api.daily_bytes_per_key
+    )
+    app.state.metrics = metrics.Metrics()
+    app.state.metrics.watch(database)
+    errors.install(app, server=settings.server)
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    for router in (ingest.router, fleet.router, history.router, health.router, metrics.router):
+        app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the request-body schemas the ingest routes parse themselves."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in BODY_MODELS:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+        app.openapi_schema = document
+    return app.openapi_schema

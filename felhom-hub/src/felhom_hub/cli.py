@@ -60,7 +60,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print(f"API calls: 'Authorization: Bearer <key>' with the global key ({where})")
     print("per-customer keys: 'felhom-hub customer create <id>'", flush=True)
     app = create_app(settings)
-    uvicorn.run(app, host=server.host, port=server.port, access_log=args.access_log)
+    uvicorn.run(
+        app,
+        host=server.host,
+        port=server.port,
+        access_log=args.access_log,
+        limit_concurrency=server.max_connections,
+        timeout_keep_alive=int(server.keep_alive_timeout.total_seconds()),
+        h11_max_incomplete_event_size=64 * 1024,  # request line and headers
+    )
 
 
 def cmd_init(args: argparse.Namespace) -> None:

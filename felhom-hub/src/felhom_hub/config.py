@@ -51,6 +51,13 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host, int(match.group(2))
 
 
+def within(value: timedelta, low: timedelta, high: timedelta) -> timedelta:
+    """``value`` unless outside [low, high]; then a ValueError naming the bounds."""
+    if not low <= value <= high:
+        raise ValueError(f"must be between {format_duration(low)} and {format_duration(high)}")
+    return value
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
@@ -68,6 +75,9 @@ class AuthSettings(_Section):
 
 class ApiSettings(_Section):
     report_api_key: str = ""
+    # Per-customer keys only; the global key is the operator's and is not limited.
+    rate_limit_per_minute: int = Field(default=120, ge=1, le=1_000_000)
+    daily_bytes_per_key: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024, le=1 << 40)
 
     @field_validator("report_api_key")
     @classmethod
@@ -92,7 +102,9 @@ class NotificationSettings(_Section):
 
 
 class RetentionSettings(_Section):
-    max_days: int = Field(default=90, ge=1, le=36500)
+    max_days: int = Field(default=90, ge=1, le=3650)
+    raw_days: int = Field(default=7, ge=1, le=3650)
+    hourly_days: int = Field(default=30, ge=1, le=3650)
     prune_schedule: time = time(4, 30)
     infra_backup_versions: int = Field(default=10, ge=1, le=1000)
 
@@ -110,6 +122,11 @@ class RetentionSettings(_Section):
 class AlertingSettings(_Section):
     stale_threshold: Duration = timedelta(minutes=30)
 
+    @field_validator("stale_threshold")
+    @classmethod
+    def _sane_threshold(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(minutes=1), timedelta(days=7))
+
 
 class RegistrySettings(_Section):
     image: str = "gitea.dooplex.hu/admin/felhom-controller"
@@ -118,11 +135,26 @@ class RegistrySettings(_Section):
     check_interval: Duration = timedelta(minutes=30)
     template_interval: Duration = timedelta(hours=1)
 
+    @field_validator("check_interval", "template_interval")
+    @classmethod
+    def _sane_interval(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(seconds=10), timedelta(days=7))
+
 
 class ServerSettings(_Section):
     listen: str = ":8080"
     data_dir: Path = Path("/data")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Bounds on what clients can make the hub hold at once (see docs/felhom-hub.md, "Limits").
+    max_connections: int = Field(default=256, ge=8, le=100_000)
+    max_inflight_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024 * 1024, le=1 << 34)
+    body_timeout: Duration = timedelta(seconds=30)
+    keep_alive_timeout: Duration = timedelta(seconds=5)
+
+    @field_validator("body_timeout", "keep_alive_timeout")
+    @classmethod
+    def _sane_timeout(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(seconds=1), timedelta(minutes=10))
 
     @field_validator("listen")
     @classmethod

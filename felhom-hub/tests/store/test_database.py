@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import inspect
 
 from felhom_hub.store import Database
-from felhom_hub.store.database import available_migrations
+from felhom_hub.store.faults import FaultKind
+from felhom_hub.store.migrate import available_migrations
 from felhom_hub.store.schema import metadata
 
 
@@ -50,10 +51,11 @@ def test_a_failed_write_rolls_back(db: Database) -> None:
 
 def test_ping_fails_when_the_file_is_gone(tmp_path: Path) -> None:
     db = Database(tmp_path / "sub" / "hub.db")
-    assert not db.ping()  # no schema yet
+    assert db.ping() is not None  # no schema yet
     db.migrate()
-    assert db.ping()
+    assert db.ping() is None
     db.dispose()
     for leftover in (tmp_path / "sub").iterdir():
         leftover.unlink()
-    assert not db.ping()
+    fault = db.ping()
+    assert fault is not None and fault.kind is FaultKind.MISSING

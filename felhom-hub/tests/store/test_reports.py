@@ -1,47 +1,56 @@
+import zlib
 from datetime import timedelta
 
 from felhom_hub.store import Database, reports
+from felhom_hub.store.reports import ReportSummary
 from tests.conftest import START, store_report
 
 
-def test_latest_per_customer_picks_each_newest(db: Database) -> None:
+def test_latest_is_each_customers_newest(db: Database) -> None:
     store_report(db, "a", START)
-    newest_a = store_report(db, "a", START + timedelta(minutes=15), health="warn")
-    newest_b = store_report(db, "b", START)
+    newest = store_report(db, "a", START + timedelta(minutes=15), health="warn")
     with db.read() as conn:
-        latest = reports.latest_per_customer(conn)
-    assert {k: v.id for k, v in latest.items()} == {"a": newest_a, "b": newest_b}
-    assert latest["a"].health == "warn"
+        found = reports.latest(conn, customer_id="a")
+        assert reports.latest(conn, customer_id="b") is None
+    assert found is not None
+    assert found[0].report_id == newest and found[0].health == "warn"
 
 
-def test_prune_keeps_each_customers_newest_report_whatever_its_age(db: Database) -> None:
-    old = START - timedelta(days=200)
-    store_report(db, "gone-quiet", old)
-    store_report(db, "active", old)
-    store_report(db, "active", old + timedelta(days=1))
-    kept = store_report(db, "active", START)
-    with db.write() as conn:
-        deleted = reports.prune(conn, older_than=START - timedelta(days=90), batch=100)
-    assert deleted == 2
+def test_raw_reports_compress_against_the_customers_own_dictionary(db: Database) -> None:
+    body = b'{"customer_id":"a","hostname":"node","system":{"cpu_percent":%d},"pad":"%s"}'
+    for minute in range(20):
+        summary = ReportSummary(
+            "a", 0, START + timedelta(minutes=15 * minute), "1", "ok", "n", None, False
+        )
+        with db.write() as conn:
+            reports.add(conn, summary, body % (minute, b"x" * 2000))
     with db.read() as conn:
-        assert reports.count(conn, customer_id="gone-quiet") == 1
-        assert reports.count(conn, customer_id="active") == 1
-        latest = reports.latest(conn, customer_id="active")
-    assert latest is not None and latest.summary.id == kept
+        sizes = conn.exec_driver_sql("SELECT length(body) FROM raw_reports").scalars().all()
+        dictionaries = conn.exec_driver_sql("SELECT count(*) FROM report_dicts").scalar_one()
+        page = reports.raw_page(conn, customer_id="a", before_id=None, since=START, limit=50)
+    plain = len(zlib.compress(body % (5, b"x" * 2000)))
+    assert dictionaries == 1  # 20 reports within a day share one
+    assert max(sizes[1:]) < plain / 2  # against the dictionary each costs much less
+    assert [r.report["system"]["cpu_percent"] for r in page] == list(range(19, -1, -1))
 
 
-def test_prune_deletes_at_most_one_batch(db: Database) -> None:
+def test_a_new_dictionary_after_a_day(db: Database) -> None:
+    store_report(db, "a", START)
+    store_report(db, "a", START + timedelta(hours=23))
+    store_report(db, "a", START + timedelta(hours=25))
+    with db.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM report_dicts").scalar_one() == 2
+
+
+def test_prune_deletes_at_most_one_batch_and_never_the_latest(db: Database) -> None:
     for day in range(10):
         store_report(db, "a", START - timedelta(days=200 - day))
-    store_report(db, "a", START)
     with db.write() as conn:
         assert reports.prune(conn, older_than=START - timedelta(days=90), batch=4) == 4
     with db.read() as conn:
-        assert reports.count(conn) == 7
-
-
-def test_history_limit_keeps_the_newest(db: Database) -> None:
-    ids = [store_report(db, "a", START + timedelta(minutes=i)) for i in range(5)]
+        assert reports.count(conn) == 6
+    with db.write() as conn:
+        reports.prune(conn, older_than=START, batch=100)
     with db.read() as conn:
-        rows = reports.history(conn, customer_id="a", since=START, limit=2)
-    assert [r.summary.id for r in rows] == ids[-2:]
+        assert reports.count(conn) == 0
+        assert reports.latest(conn, customer_id="a") is not None

@@ -1,5 +1,6 @@
 """Bearer authentication: the global report key, or a per-customer key bound to one customer."""
 
+import math
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -41,10 +42,17 @@ async def authenticate(request: Request) -> Principal:
     if global_key and same(key, global_key):
         return Principal(customer_id=None)
     digest = token_hash(key)
-    with request.app.state.db.read() as conn:
-        found = customers.by_api_key_hash(conn, api_key_hash=digest)
+    db = request.app.state.db
+    found = await db.reading(lambda conn: customers.by_api_key_hash(conn, api_key_hash=digest))
     if found is None or found.api_key_hash is None or not same(found.api_key_hash, digest):
         raise _unauthorized("invalid API key")
+    wait = request.app.state.limiter.admit(found.customer_id, request.app.state.clock())
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many requests with this API key",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
     return Principal(customer_id=found.customer_id)
 
 

@@ -1,25 +1,40 @@
-"""Uniform 4xx answers: request-size limit, malformed JSON, validation errors without echoes."""
+"""Uniform JSON error answers: body limits (size, time, bytes in flight), validation errors
+without echoes, storage faults as 503/507, and a JSON 500 for anything unexpected."""
 
 import contextlib
 import json
+import logging
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from felhom_hub.config import ServerSettings
+from felhom_hub.store.faults import StorageFault
+
+log = logging.getLogger(__name__)
 
 
 class _BodyTooLargeError(Exception):
     pass
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with 413, before any handler sees them."""
+class _BodyTimeoutError(Exception):
+    pass
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413, before any handler sees them; a body
+    not received within ``timeout`` seconds with 408; and, while the bodies declared by the
+    requests in flight add up to more than ``max_inflight`` bytes, new ones with 503."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_inflight: int, timeout: float) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_bytes, self.max_inflight, self.timeout = max_bytes, max_inflight, timeout
+        self.inflight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,26 +44,41 @@ class BodyLimitMiddleware:
         if declared is not None and not declared.isdigit():
             await _answer(send, 400, "invalid Content-Length header")
             return
-        guard = _BodyGuard(receive, send, self.max_bytes)
-        if declared is not None and int(declared) > self.max_bytes:
+        size = min(int(declared or 0), self.max_bytes + 1)
+        guard = _BodyGuard(receive, send, self.max_bytes, self.timeout)
+        if size > self.max_bytes:
             await guard.refuse()
             return
-        with contextlib.suppress(_BodyTooLargeError):
-            await self.app(scope, guard.receive, guard.send)
-        if guard.too_large and not guard.started:
+        if size and self.inflight + size > self.max_inflight:
+            await _answer(send, 503, "too many uploads in progress; retry", retry_after=1)
+            return
+        self.inflight += size
+        try:
+            with contextlib.suppress(_BodyTooLargeError, _BodyTimeoutError):
+                await self.app(scope, guard.receive, guard.send)
+        finally:
+            self.inflight -= size
+        if guard.timed_out and not guard.started:
+            await _answer(send, 408, "the request body did not arrive in time")
+        elif guard.too_large and not guard.started:
             await guard.refuse()
 
 
 class _BodyGuard:
     """Counts body bytes as the app reads them; once over the limit, answers 413 instead."""
 
-    def __init__(self, receive: Receive, send: Send, max_bytes: int) -> None:
+    def __init__(self, receive: Receive, send: Send, max_bytes: int, timeout: float) -> None:
         self._receive, self._send, self.max_bytes = receive, send, max_bytes
+        self.deadline = anyio.current_time() + timeout
         self.seen = 0
-        self.too_large = self.started = False
+        self.too_large = self.started = self.timed_out = False
 
     async def receive(self) -> Message:
-        message = await self._receive()
+        with anyio.move_on_after(max(0.0, self.deadline - anyio.current_time())) as scope:
+            message = await self._receive()
+        if scope.cancelled_caught:
+            self.timed_out = True
+            raise _BodyTimeoutError
         self.seen += len(message.get("body", b""))
         if self.seen > self.max_bytes:
             self.too_large = True
@@ -57,9 +87,13 @@ class _BodyGuard:
 
     async def send(self, message: Message) -> None:
         # Frameworks may turn the receive error into their own 400: answer 413 instead.
-        if self.too_large:
+        if self.too_large or self.timed_out:
             if message["type"] == "http.response.start" and not self.started:
-                await self.refuse()
+                if self.timed_out:
+                    self.started = True
+                    await _answer(self._send, 408, "the request body did not arrive in time")
+                else:
+                    await self.refuse()
             return
         self.started = self.started or message["type"] == "http.response.start"
         await self._send(message)
@@ -69,9 +103,11 @@ class _BodyGuard:
         await _answer(self._send, 413, f"request body is larger than {self.max_bytes} bytes")
 
 
-async def _answer(send: Send, code: int, detail: str) -> None:
+async def _answer(send: Send, code: int, detail: str, retry_after: int | None = None) -> None:
     body = json.dumps({"detail": detail}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    if retry_after is not None:
+        headers.append((b"retry-after", b"%d" % retry_after))
     await send({"type": "http.response.start", "status": code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -84,21 +120,33 @@ def _clean(error: dict[str, Any]) -> dict[str, Any]:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
-    content_type = request.headers.get("content-type", "application/json").lower()
-    if request.method == "POST" and "json" not in content_type:
-        return JSONResponse(
-            {"detail": "send the body as JSON with 'Content-Type: application/json'"},
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        )
-    malformed = [e for e in errors if e["type"] == "json_invalid"]
-    if malformed:
-        reason = malformed[0].get("ctx", {}).get("error", "invalid JSON")
-        return JSONResponse({"detail": f"malformed JSON: {reason}"}, status.HTTP_400_BAD_REQUEST)
     return JSONResponse(
         {"detail": [_clean(e) for e in errors]}, status.HTTP_422_UNPROCESSABLE_CONTENT
     )
 
 
-def install(app: FastAPI, *, max_body_bytes: int) -> None:
+async def _storage_fault(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StorageFault)
+    log.error("storage fault on %s %s: %s", request.method, request.url.path, exc.kind.value)
+    return JSONResponse(
+        {"detail": f"storage unavailable: {exc.kind.value}; nothing was stored"},
+        exc.http_status,
+        headers={"Retry-After": "30"},
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "internal error; see the hub's log"}, 500)
+
+
+def install(app: FastAPI, *, server: ServerSettings) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_exception_handler(StorageFault, _storage_fault)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=server.max_body_bytes,
+        max_inflight=server.max_inflight_body_bytes,
+        timeout=server.body_timeout.total_seconds(),
+    )

@@ -1,18 +1,40 @@
-"""The unauthenticated health check."""
+"""The unauthenticated health check, and a background probe that keeps the storage state fresh
+for the metrics. Both open the database file afresh on a worker thread (never on the loop)."""
 
+import asyncio
+import contextlib
+import logging
+
+import anyio.to_thread
 from fastapi import APIRouter, Response, status
 
 from felhom_hub import __version__
 from felhom_hub.api.deps import Db
 from felhom_hub.api.responses import Health
+from felhom_hub.store import Database
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
+PROBE_SECONDS = 5.0
 
 
-@router.get("/healthz", responses={503: {"description": "database unavailable"}})
+@router.api_route(
+    "/healthz", methods=["GET", "HEAD"], responses={503: {"description": "storage fault"}}
+)
 async def healthz(response: Response, db: Db) -> Health:
-    """Liveness and database check; needs no authentication."""
-    if not db.ping():
+    """200 when the database is usable; 503 with the reason otherwise. No authentication."""
+    fault = await anyio.to_thread.run_sync(db.ping)
+    if fault is not None:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        return Health(status="database unavailable", version=__version__)
+        return Health(status="database unavailable", version=__version__, reason=fault.kind.value)
     return Health(status="ok", version=__version__)
+
+
+async def probe(db: Database, stop: asyncio.Event) -> None:
+    """Every few seconds, open the database afresh in a worker thread (records any fault)."""
+    while not stop.is_set():
+        fault = await anyio.to_thread.run_sync(db.ping)
+        if fault is not None:
+            log.warning("storage fault: %s", fault.kind.value)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=PROBE_SECONDS)

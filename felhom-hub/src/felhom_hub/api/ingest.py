@@ -1,55 +1,85 @@
 """What controllers push: reports, events, infrastructure backups, notify relay, preferences.
 
-Each handler validates, checks the caller may write this customer, and commits in one write
-transaction before answering: a 2xx means the row is on disk.
+Each handler authenticates, then reads and strictly parses the body (``api/body.py``), checks
+the caller may write this customer, and commits in one write transaction on a worker thread
+before answering: a 2xx means the row is on disk.
 """
+
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from felhom_hub.api.auth import Caller
-from felhom_hub.api.deps import Db, Now
+from felhom_hub.api.body import documented, parse
+from felhom_hub.api.deps import AppSettings, Db, Now
 from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, PreferencesIn
 from felhom_hub.api.report_schema import Report
 from felhom_hub.api.responses import Created, Queued, Saved, serialized
-from felhom_hub.store import events, infra_backups, notifications, reports
+from felhom_hub.samples import sample_of
+from felhom_hub.store import events, infra_backups, notifications, reports, series
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
+Handler = Callable[..., Awaitable[Response]]
 
-_AUTH_ERRORS: dict[int | str, dict[str, str]] = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "not strict JSON (BOM, duplicate keys, NaN, too deep, malformed)"},
     401: {"description": "missing or invalid API key"},
     403: {"description": "the key belongs to another customer"},
     413: {"description": "body larger than server.max_body_bytes"},
+    415: {"description": "not JSON, or not UTF-8"},
+    429: {"description": "over the key's request rate or daily byte budget"},
+    503: {"description": "storage unavailable; nothing was stored"},
+    507: {"description": "storage full; nothing was stored"},
 }
 
 
-@router.post("/report", status_code=201, response_model=Created, responses=_AUTH_ERRORS)
-async def post_report(
-    report: Report, request: Request, caller: Caller, db: Db, now: Now
-) -> Response:
-    """Store a periodic status report as received, with its summary columns."""
+def _route(
+    path: str, model: type[Any], code: int, response: type[Any]
+) -> Callable[[Handler], Handler]:
+    return router.post(
+        path,
+        status_code=code,
+        response_model=response,
+        responses=_ERRORS,
+        openapi_extra=documented(model),
+    )
+
+
+@_route("/report", Report, 201, Created)
+async def post_report(request: Request, caller: Caller, db: Db, now: Now) -> Response:
+    """Store a periodic status report: latest, raw window, and its samples in the series."""
+    report, body = await parse(request, caller, Report)
     caller.require(report.customer_id)
-    body = (await request.body()).decode()
-    with db.write() as conn:
-        report_id = reports.add(
-            conn,
-            customer_id=report.customer_id,
-            received_at=now,
-            controller_version=report.controller_version,
-            health=report.health.value,
-            hostname=report.hostname,
-            controller_url=str(report.controller_url) if report.controller_url else None,
-            monitoring_paused=report.monitoring_paused,
-            body=body,
-        )
+    summary = reports.ReportSummary(
+        customer_id=report.customer_id,
+        report_id=0,
+        received_at=now,
+        controller_version=report.controller_version,
+        health=report.health.value,
+        hostname=report.hostname,
+        controller_url=str(report.controller_url) if report.controller_url else None,
+        monitoring_paused=report.monitoring_paused,
+    )
+    sample = sample_of(report, now=now)
+
+    def store(conn: Any) -> int:
+        report_id = reports.add(conn, summary, body)
+        series.add(conn, customer_id=report.customer_id, at=now, sample=sample)
+        return report_id
+
+    report_id = await db.writing(store)
+    request.app.state.metrics.reports_ingested.inc()
     return serialized(Created(id=report_id, received_at=now), 201)
 
 
-@router.post("/event", status_code=201, response_model=Created, responses=_AUTH_ERRORS)
-async def post_event(event: EventIn, caller: Caller, db: Db, now: Now) -> Response:
+@_route("/event", EventIn, 201, Created)
+async def post_event(request: Request, caller: Caller, db: Db, now: Now) -> Response:
     """Store a structured event sent by a controller."""
+    event, _ = await parse(request, caller, EventIn)
     caller.require(event.customer_id)
-    with db.write() as conn:
-        event_id = events.add(
+    event_id = await db.writing(
+        lambda conn: events.add(
             conn,
             customer_id=event.customer_id,
             event_type=event.event_type,
@@ -60,29 +90,36 @@ async def post_event(event: EventIn, caller: Caller, db: Db, now: Now) -> Respon
             occurred_at=event.occurred_at,
             received_at=now,
         )
+    )
     return serialized(Created(id=event_id, received_at=now), 201)
 
 
-@router.post("/infra-backup", status_code=201, response_model=Created, responses=_AUTH_ERRORS)
-async def post_infra_backup(backup: InfraBackupIn, caller: Caller, db: Db, now: Now) -> Response:
-    """Store an infrastructure snapshot for disaster recovery."""
+@_route("/infra-backup", InfraBackupIn, 201, Created)
+async def post_infra_backup(
+    request: Request, caller: Caller, db: Db, now: Now, settings: AppSettings
+) -> Response:
+    """Store an infrastructure snapshot for disaster recovery (the newest N are kept)."""
+    backup, _ = await parse(request, caller, InfraBackupIn)
     caller.require(backup.customer_id)
-    with db.write() as conn:
+    keep = settings.retention.infra_backup_versions
+
+    def store(conn: Any) -> int:
         backup_id = infra_backups.add(
-            conn,
-            customer_id=backup.customer_id,
-            received_at=now,
-            body=backup.model_dump_json(),
+            conn, customer_id=backup.customer_id, received_at=now, body=backup.model_dump_json()
         )
-    return serialized(Created(id=backup_id, received_at=now), 201)
+        infra_backups.trim(conn, customer_id=backup.customer_id, keep=keep)
+        return backup_id
+
+    return serialized(Created(id=await db.writing(store), received_at=now), 201)
 
 
-@router.post("/notify", status_code=202, response_model=Queued, responses=_AUTH_ERRORS)
-async def post_notify(notice: NotifyIn, caller: Caller, db: Db, now: Now) -> Response:
+@_route("/notify", NotifyIn, 202, Queued)
+async def post_notify(request: Request, caller: Caller, db: Db, now: Now) -> Response:
     """Legacy relay: record the notification; dispatch picks it up from the queue."""
+    notice, _ = await parse(request, caller, NotifyIn)
     caller.require(notice.customer_id)
-    with db.write() as conn:
-        entry_id = notifications.enqueue(
+    entry_id = await db.writing(
+        lambda conn: notifications.enqueue(
             conn,
             customer_id=notice.customer_id,
             channel="relay",
@@ -91,15 +128,17 @@ async def post_notify(notice: NotifyIn, caller: Caller, db: Db, now: Now) -> Res
             message=notice.message,
             now=now,
         )
+    )
     return serialized(Queued(id=entry_id), 202)
 
 
-@router.post("/preferences", response_model=Saved, responses=_AUTH_ERRORS)
-async def post_preferences(prefs: PreferencesIn, caller: Caller, db: Db, now: Now) -> Response:
+@_route("/preferences", PreferencesIn, 200, Saved)
+async def post_preferences(request: Request, caller: Caller, db: Db, now: Now) -> Response:
     """Replace the customer's notification preferences."""
+    prefs, _ = await parse(request, caller, PreferencesIn)
     caller.require(prefs.customer_id)
-    with db.write() as conn:
-        notifications.save_preferences(
+    await db.writing(
+        lambda conn: notifications.save_preferences(
             conn,
             customer_id=prefs.customer_id,
             email=str(prefs.email),
@@ -107,4 +146,5 @@ async def post_preferences(prefs: PreferencesIn, caller: Caller, db: Db, now: No
             cooldown_hours=prefs.cooldown_hours,
             now=now,
         )
+    )
     return serialized(Saved(customer_id=prefs.customer_id), 200)

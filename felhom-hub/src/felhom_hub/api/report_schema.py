@@ -4,12 +4,11 @@ Every object allows unknown extra fields, so a newer controller never breaks an 
 hub stores the report exactly as received and reads only the fields declared here.
 """
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from felhom_hub.api.fields import Count, CustomerId, NonNegative, Percent, ShortText
+from felhom_hub.api.fields import Count, CustomerId, NonNegative, Percent, ShortText, Timestamp
 from felhom_hub.status import Health
 
 
@@ -52,8 +51,8 @@ class BackupRun(_Open):
     kind: Literal["restic", "dbdump"]
     target: ShortText
     status: Literal["ok", "failed", "running", "never"]
-    last_success_at: datetime | None = None
-    last_run_at: datetime | None = None
+    last_success_at: Timestamp | None = None
+    last_run_at: Timestamp | None = None
     size_bytes: Count | None = None
 
 
@@ -71,7 +70,7 @@ class Report(_Open):
     controller_url: AnyHttpUrl | None = None
     health: Health
     monitoring_paused: bool = False
-    timestamp: datetime | None = Field(default=None, description="controller clock, informative")
+    timestamp: Timestamp | None = Field(default=None, description="controller clock, informative")
     system: SystemMetrics = SystemMetrics()
     storage: Annotated[list[Filesystem], Field(max_length=256)] = []
     containers: Annotated[list[Container], Field(max_length=1024)] = []

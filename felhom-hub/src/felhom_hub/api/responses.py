@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from felhom_hub.status import CustomerStatus
 
@@ -37,6 +37,7 @@ class CustomerSummary(BaseModel):
 
 class CustomerList(BaseModel):
     customers: list[CustomerSummary]
+    next: str | None = Field(None, description="pass as 'after' for the next page")
 
 
 class LatestReport(BaseModel):
@@ -46,20 +47,64 @@ class LatestReport(BaseModel):
     report: dict[str, Any]
 
 
-class HistoryItem(BaseModel):
-    id: int
-    received_at: datetime
-    health: str
-    hostname: str
-    controller_version: str
-    system: dict[str, Any]
+class Point(BaseModel):
+    """One bucket: averages over the reports in it, maxima, the worst health, last values."""
+
+    at: datetime
+    reports: int
+    health: int = Field(description="worst health in the bucket: 0 ok, 1 warn, 2 fail")
+    cpu_percent: float | None
+    cpu_percent_max: float | None
+    load1: float | None
+    load1_max: float | None
+    memory_used_bytes: int | None
+    memory_total_bytes: int | None
+    swap_used_bytes: int | None
+    swap_total_bytes: int | None
+    disk_used_percent_max: float | None
+    disks: dict[str, float] = Field(description="mount point -> used percent (last value)")
+    containers_total: int
+    containers_running: int
+    containers_unhealthy: int
+    restic_backup_age_seconds: int | None
+    dbdump_age_seconds: int | None
 
 
 class History(BaseModel):
     customer_id: str
     period: str
+    resolution: str
     since: datetime
-    reports: list[HistoryItem]
+    points: list[Point]
+
+
+class RawReportItem(BaseModel):
+    id: int
+    received_at: datetime
+    report: dict[str, Any]
+
+
+class RawReportList(BaseModel):
+    customer_id: str
+    reports: list[RawReportItem]
+    next: int | None = Field(None, description="pass as 'before' for the next page")
+
+
+class EventItem(BaseModel):
+    id: int
+    event_type: str
+    severity: str
+    message: str
+    details: dict[str, Any]
+    source: str
+    occurred_at: datetime | None
+    received_at: datetime
+
+
+class EventList(BaseModel):
+    customer_id: str
+    events: list[EventItem]
+    next: int | None = Field(None, description="pass as 'before' for the next page")
 
 
 class InfraBackup(BaseModel):
@@ -71,6 +116,7 @@ class InfraBackup(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+    reason: str | None = None
 
 
 def serialized(model: BaseModel, status_code: int) -> Response:

@@ -1,50 +1,91 @@
-"""Retention: drop reports and events older than ``retention.max_days``.
+"""Retention, in small batches so that no write transaction holds the lock for long.
 
-A customer's newest report is kept whatever its age (the fleet view and restore need it), and
-infrastructure backups are trimmed by count, never by age.
+- raw reports (and the compression dictionaries no kept report uses): ``retention.raw_days``;
+- series: 15-minute buckets ``raw_days``, hourly ``hourly_days``, daily ``max_days`` (each
+  capped at ``max_days``);
+- events: ``max_days``;
+- infrastructure backups by count (``infra_backup_versions``), never by age; also trimmed on
+  every push, so this only catches a lowered setting.
+
+A customer's latest report lives in ``fleet`` and is never pruned.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from felhom_hub.config import RetentionSettings
-from felhom_hub.store import Database, events, infra_backups, reports
+from felhom_hub.history import Resolution
+from felhom_hub.store import Database, events, fleet, infra_backups, reports, series
 
-BATCH = 2000
+BATCH = 500  # rows per transaction: a few milliseconds of lock
+CUSTOMERS_PER_BATCH = 50
+MAX_BATCHES = 1_000_000  # a bound on the drain loop, far above any real backlog
 
 
 @dataclass(frozen=True, slots=True)
 class PruneResult:
     reports: int = 0
+    series: int = 0
     events: int = 0
     infra_backups: int = 0
 
     def __add__(self, other: "PruneResult") -> "PruneResult":
         return PruneResult(
             self.reports + other.reports,
+            self.series + other.series,
             self.events + other.events,
             self.infra_backups + other.infra_backups,
         )
 
     @property
     def total(self) -> int:
-        return self.reports + self.events + self.infra_backups
+        return self.reports + self.series + self.events + self.infra_backups
+
+
+def _kept(resolution: Resolution, retention: RetentionSettings) -> timedelta:
+    return min(resolution.kept(retention), timedelta(days=retention.max_days))
 
 
 def run_once(db: Database, *, now: datetime, retention: RetentionSettings) -> PruneResult:
-    """Delete one batch of each kind in one short write transaction; nonzero total = call again."""
-    cutoff = now - timedelta(days=retention.max_days)
+    """One batch of raw reports and one of events; nonzero total = call again."""
+    raw_cutoff = now - _kept(Resolution.MIN15, retention)
     with db.write() as conn:
         return PruneResult(
-            reports=reports.prune(conn, older_than=cutoff, batch=BATCH),
-            events=events.prune(conn, older_than=cutoff, batch=BATCH),
-            infra_backups=infra_backups.prune(conn, keep=retention.infra_backup_versions),
+            reports=reports.prune(conn, older_than=raw_cutoff, batch=BATCH),
+            events=events.prune(
+                conn, older_than=now - timedelta(days=retention.max_days), batch=BATCH
+            ),
         )
 
 
+def prune_series(db: Database, *, now: datetime, retention: RetentionSettings) -> int:
+    """Walk the fleet a few customers per transaction, dropping expired buckets."""
+    deleted, after = 0, None
+    for _ in range(MAX_BATCHES):
+        with db.read() as conn:
+            ids = fleet.customer_ids(conn, after=after, limit=CUSTOMERS_PER_BATCH)
+        if not ids:
+            break
+        with db.write() as conn:
+            for resolution in Resolution:
+                cutoff = now - _kept(resolution, retention)
+                deleted += series.prune(
+                    conn, customer_ids=ids, resolution=resolution, older_than=cutoff
+                )
+        after = ids[-1]
+    return deleted
+
+
 def prune(db: Database, *, now: datetime, retention: RetentionSettings) -> PruneResult:
-    """Drain ``run_once`` until nothing is left to delete."""
+    """Drain everything past retention."""
     total = PruneResult()
-    while (step := run_once(db, now=now, retention=retention)).total:
+    for _ in range(MAX_BATCHES):
+        step = run_once(db, now=now, retention=retention)
         total += step
-    return total
+        if not step.total:
+            break
+    with db.write() as conn:
+        trimmed = infra_backups.prune(conn, keep=retention.infra_backup_versions)
+    return total + PruneResult(
+        series=prune_series(db, now=now, retention=retention), infra_backups=trimmed
+    )

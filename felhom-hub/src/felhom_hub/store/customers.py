@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from felhom_hub.store import fleet
 from felhom_hub.store.schema import customer_configs
 
 
@@ -50,6 +51,7 @@ def create(
     )
     if conn.execute(statement).rowcount != 1:
         raise CustomerExistsError(customer_id)
+    fleet.ensure(conn, customer_id=customer_id)
 
 
 def get(conn: Connection, *, customer_id: str) -> CustomerConfig | None:

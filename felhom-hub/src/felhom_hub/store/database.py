@@ -4,51 +4,115 @@
 transaction that later upgrades to a write can fail with SQLITE_BUSY without waiting);
 ``Database.read()`` opens a plain deferred transaction for a consistent snapshot. A write
 context commits on a clean exit: when the caller's ``with`` block ends, the row is durable
-against a crash of this process.
+against a crash of this process — unless the file under it was deleted or replaced, which
+``write()`` checks before and after the commit (see ``store/faults.py``).
+
+The request handlers never run these on the event loop: ``reading``/``writing`` run a function
+in a worker thread.
 """
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
-from importlib import resources
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+import anyio.to_thread
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
-from felhom_hub.clock import utcnow
-from felhom_hub.store.schema import to_text
+from felhom_hub.store.faults import FaultKind, FileIdentity, StorageFault, classify
+from felhom_hub.store.migrate import apply_migrations
 
 BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 
 
 class Database:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.engine: Engine = create_engine(f"sqlite:///{path}", pool_size=4, max_overflow=8)
-        event.listen(self.engine, "connect", _on_connect)
-        event.listen(self.engine, "begin", _on_begin)
+        self.engine: Engine = self._engine()
+        self.identity: FileIdentity | None = None
+        self.fault: StorageFault | None = None
+
+    def _engine(self) -> Engine:
+        engine = create_engine(f"sqlite:///{self.path}", pool_size=8, max_overflow=32)
+        event.listen(engine, "connect", _on_connect)
+        event.listen(engine, "begin", _on_begin)
+        return engine
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction, committed when the block exits cleanly, rolled back otherwise."""
-        with self.engine.connect() as conn:
+        """A write transaction, committed when the block exits cleanly, rolled back otherwise.
+
+        Raises StorageFault when the database cannot take the write durably.
+        """
+        self.check_file()
+        with self._faults(), self.engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+        # The commit went to the file we opened; make sure that file is still the database.
+        self.check_file()
+        if self.fault is not None and self.fault.clears_on_write:
+            self.fault = None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._faults(), self.engine.connect() as conn, conn.begin():
             yield conn
 
-    def ping(self) -> bool:
-        """True when the database file opens afresh and answers a query.
+    async def reading(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in a read transaction on a worker thread."""
+        return await anyio.to_thread.run_sync(self._call_read, fn)
 
-        A new connection (not a pooled one) is used, so a deleted, replaced or corrupted
-        file is noticed even while pooled connections still hold the old one open.
+    async def writing(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in a write transaction on a worker thread; returns after the commit."""
+        return await anyio.to_thread.run_sync(self._call_write, fn)
+
+    def _call_read(self, fn: Callable[[Connection], T]) -> T:
+        with self.read() as conn:
+            return fn(conn)
+
+    def _call_write(self, fn: Callable[[Connection], T]) -> T:
+        with self.write() as conn:
+            return fn(conn)
+
+    @contextmanager
+    def _faults(self) -> Iterator[None]:
+        """Turn SQLite's storage errors into a recorded StorageFault."""
+        try:
+            yield
+        except DBAPIError as exc:
+            fault = classify(exc.orig)
+            if fault is None:
+                raise
+            self.fault = fault
+            raise fault from None
+
+    def check_file(self) -> None:
+        """Raise StorageFault when the path no longer names the file this engine opened.
+
+        A file restored in its place (a new, readable database) is adopted: the pool is
+        dropped and the fault cleared.
         """
+        current = FileIdentity.of(self.path)
+        if self.identity is None:
+            self.identity = current
+            return
+        if current == self.identity:
+            return
+        if current is not None and self._opens():
+            self.engine.dispose()
+            self.engine = self._engine()
+            self.identity, self.fault = current, None
+            return
+        kind = FaultKind.MISSING if current is None else FaultKind.REPLACED
+        self.fault = StorageFault(kind)
+        raise self.fault
+
+    def _opens(self) -> bool:
         uri = f"file:{self.path}?mode=rw"
         try:
             with closing(sqlite3.connect(uri, uri=True, timeout=2)) as conn:
@@ -57,44 +121,37 @@ class Database:
             return False
         return True
 
+    def ping(self) -> StorageFault | None:
+        """None when the database is usable; else what is wrong (also remembered in ``fault``).
+
+        A new connection (not a pooled one) is used, so a deleted, replaced or corrupted
+        file is noticed even while pooled connections still hold the old one open.
+        """
+        try:
+            self.check_file()
+        except StorageFault as fault:
+            return fault
+        if not self._opens():
+            self.fault = StorageFault(FaultKind.UNREADABLE)
+        elif self.fault is not None and self.fault.kind is FaultKind.UNREADABLE:
+            self.fault = None
+        return self.fault
+
     def migrate(self) -> list[str]:
         """Apply the numbered migrations not yet applied; return their names."""
-        applied: list[str] = []
         with self.write() as conn:
-            conn.exec_driver_sql(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
-            done = set(conn.exec_driver_sql("SELECT version FROM schema_migrations").scalars())
-            for version, name, sql in available_migrations():
-                if version in done:
-                    continue
-                for statement in _statements(sql):
-                    conn.exec_driver_sql(statement)
-                conn.execute(
-                    text("INSERT INTO schema_migrations VALUES (:v, :n, :t)"),
-                    {"v": version, "n": name, "t": to_text(utcnow())},
-                )
-                applied.append(name)
-        return applied
+            return apply_migrations(conn)
+
+    def size_bytes(self) -> int:
+        """The database and its WAL on disk."""
+        total = 0
+        for suffix in ("", "-wal"):
+            with suppress(OSError):
+                total += Path(f"{self.path}{suffix}").stat().st_size
+        return total
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def available_migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every file in migrations/, ordered by version."""
-    folder = resources.files("felhom_hub.store") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.name, entry.read_text()))
-    return sorted(found)
-
-
-def _statements(sql: str) -> list[str]:
-    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,7 +1,9 @@
 """Structured events from controllers and from the hub itself."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
@@ -50,6 +52,58 @@ def add(
         },
     )
     return int(result.scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    customer_id: str
+    since: datetime
+    severities: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    before_id: int | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    id: int
+    event_type: str
+    severity: str
+    message: str
+    details: dict[str, Any]
+    source: str
+    occurred_at: datetime | None
+    received_at: datetime
+
+
+def page(conn: Connection, query: Query) -> list[EventRecord]:
+    """The customer's events received since ``query.since``, newest first (index seek on
+    (customer_id, received_at))."""
+    statement = (
+        select(events)
+        .where(events.c.customer_id == query.customer_id, events.c.received_at >= query.since)
+        .order_by(events.c.received_at.desc(), events.c.id.desc())
+        .limit(query.limit)
+    )
+    if query.severities:
+        statement = statement.where(events.c.severity.in_(query.severities))
+    if query.types:
+        statement = statement.where(events.c.event_type.in_(query.types))
+    if query.before_id is not None:
+        statement = statement.where(events.c.id < query.before_id)
+    return [
+        EventRecord(
+            row.id,
+            row.event_type,
+            row.severity,
+            row.message,
+            json.loads(row.details_json),
+            row.source,
+            row.occurred_at,
+            row.received_at,
+        )
+        for row in conn.execute(statement)
+    ]
 
 
 def recent(conn: Connection, *, customer_id: str, limit: int) -> list[StoredEvent]:

@@ -47,6 +47,20 @@ def prune(conn: Connection, *, keep: int) -> int:
     return conn.execute(delete(infra_backups).where(infra_backups.c.id.in_(doomed))).rowcount
 
 
+def trim(conn: Connection, *, customer_id: str, keep: int) -> int:
+    """Delete the customer's snapshots beyond its ``keep`` newest (index seeks only)."""
+    newest = (
+        select(infra_backups.c.id)
+        .where(infra_backups.c.customer_id == customer_id)
+        .order_by(infra_backups.c.id.desc())
+        .limit(keep)
+    )
+    statement = delete(infra_backups).where(
+        infra_backups.c.customer_id == customer_id, infra_backups.c.id.not_in(newest)
+    )
+    return conn.execute(statement).rowcount
+
+
 def count(conn: Connection, *, customer_id: str) -> int:
     query = select(func.count()).where(infra_backups.c.customer_id == customer_id)
     return int(conn.execute(query).scalar_one())

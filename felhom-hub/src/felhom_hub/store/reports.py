@@ -1,17 +1,31 @@
-"""Reports: one row per push, the full JSON plus the columns the fleet views need."""
+"""Reports: the latest one per customer whole (in ``fleet``), every one for ``raw_days``.
 
+Bodies are zlib-compressed. A raw report is compressed against a dictionary that is one of the
+same customer's earlier reports (``report_dicts``, renewed daily): reports of one node differ
+in a few numbers, so each costs ~100 bytes instead of ~700 with plain zlib.
+"""
+
+import json
+import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from felhom_hub.store.schema import reports
+from felhom_hub.store.schema import fleet, from_micros, raw_reports, report_dicts, to_micros
+
+DICT_LIFETIME = timedelta(days=1)
+LEVEL = 6
 
 
 @dataclass(frozen=True, slots=True)
 class ReportSummary:
-    id: int
+    """The columns the fleet list and the status need, without the body."""
+
     customer_id: str
+    report_id: int
     received_at: datetime
     controller_version: str
     health: str
@@ -21,108 +35,147 @@ class ReportSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredReport:
-    summary: ReportSummary
-    body: str
+class RawReport:
+    id: int
+    customer_id: str
+    received_at: datetime
+    report: dict[str, Any]
 
 
-_SUMMARY = (
-    reports.c.id,
-    reports.c.customer_id,
-    reports.c.received_at,
-    reports.c.controller_version,
-    reports.c.health,
-    reports.c.hostname,
-    reports.c.controller_url,
-    reports.c.monitoring_paused,
-)
-
-_INSERT = insert(reports).returning(reports.c.id)
-
-
-def add(
-    conn: Connection,
-    *,
-    customer_id: str,
-    received_at: datetime,
-    controller_version: str,
-    health: str,
-    hostname: str,
-    controller_url: str | None,
-    monitoring_paused: bool,
-    body: str,
-) -> int:
-    """Insert one report and return its id."""
-    result = conn.execute(
-        _INSERT,
-        {
-            "customer_id": customer_id,
-            "received_at": received_at,
-            "controller_version": controller_version,
-            "health": health,
-            "hostname": hostname,
-            "controller_url": controller_url,
-            "monitoring_paused": int(monitoring_paused),
-            "body": body,
-        },
+def add(conn: Connection, summary: ReportSummary, body: bytes) -> int:
+    """Store a report (canonical JSON bytes) as the latest and in the raw window; its id."""
+    now_us = to_micros(summary.received_at)
+    dict_id, dictionary = _dictionary(conn, summary.customer_id, now_us, body)
+    packer = zlib.compressobj(LEVEL, zdict=dictionary)
+    packed = packer.compress(body) + packer.flush()
+    report_id = int(
+        conn.execute(
+            insert(raw_reports).returning(raw_reports.c.id),
+            {
+                "customer_id": summary.customer_id,
+                "received_at": now_us,
+                "dict_id": dict_id,
+                "body": packed,
+            },
+        ).scalar_one()
     )
-    return int(result.scalar_one())
+    values = {
+        "report_id": report_id,
+        "received_at": summary.received_at,
+        "controller_version": summary.controller_version,
+        "health": summary.health,
+        "hostname": summary.hostname,
+        "controller_url": summary.controller_url,
+        "monitoring_paused": int(summary.monitoring_paused),
+        "body": zlib.compress(body, LEVEL),
+    }
+    statement = sqlite_insert(fleet).values(customer_id=summary.customer_id, **values)
+    conn.execute(statement.on_conflict_do_update(index_elements=["customer_id"], set_=values))
+    return report_id
 
 
-def _summary(row: tuple[object, ...]) -> ReportSummary:
-    values = list(row)
-    values[7] = bool(values[7])
-    return ReportSummary(*values)  # type: ignore[arg-type]
-
-
-def _latest_ids() -> Select[tuple[int]]:
-    return select(func.max(reports.c.id)).group_by(reports.c.customer_id)
-
-
-def latest_per_customer(conn: Connection) -> dict[str, ReportSummary]:
-    """The newest report summary of every customer that has reported."""
-    query = select(*_SUMMARY).where(reports.c.id.in_(_latest_ids()))
-    return {row.customer_id: _summary(tuple(row)) for row in conn.execute(query)}
-
-
-def latest(conn: Connection, *, customer_id: str) -> StoredReport | None:
+def _dictionary(conn: Connection, customer_id: str, now_us: int, body: bytes) -> tuple[int, bytes]:
+    """The customer's current dictionary, or this report as a new one when none is fresh."""
     query = (
-        select(*_SUMMARY, reports.c.body)
-        .where(reports.c.customer_id == customer_id)
-        .order_by(reports.c.id.desc())
-        .limit(1)
+        select(report_dicts.c.id, report_dicts.c.body)
+        .join(fleet, fleet.c.dict_id == report_dicts.c.id)
+        .where(fleet.c.customer_id == customer_id, fleet.c.dict_at > now_us - _lifetime_us())
     )
     row = conn.execute(query).first()
-    return None if row is None else StoredReport(_summary(tuple(row)[:-1]), row.body)
+    if row is not None:
+        return int(row.id), zlib.decompress(row.body)
+    dict_id = int(
+        conn.execute(
+            insert(report_dicts).returning(report_dicts.c.id),
+            {"customer_id": customer_id, "created_at": now_us, "body": zlib.compress(body)},
+        ).scalar_one()
+    )
+    statement = sqlite_insert(fleet).values(
+        customer_id=customer_id, dict_id=dict_id, dict_at=now_us, monitoring_paused=0
+    )
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["customer_id"], set_={"dict_id": dict_id, "dict_at": now_us}
+        )
+    )
+    return dict_id, body
 
 
-def history(
-    conn: Connection, *, customer_id: str, since: datetime, limit: int
-) -> list[StoredReport]:
-    """Reports received at or after ``since``, oldest first, at most ``limit`` of the newest."""
+def _lifetime_us() -> int:
+    return DICT_LIFETIME // timedelta(microseconds=1)
+
+
+def latest(conn: Connection, *, customer_id: str) -> tuple[ReportSummary, dict[str, Any]] | None:
+    """The customer's newest report: its summary and the report as sent."""
+    row = conn.execute(
+        select(fleet).where(fleet.c.customer_id == customer_id, fleet.c.report_id.is_not(None))
+    ).first()
+    if row is None:
+        return None
+    summary = ReportSummary(
+        row.customer_id,
+        row.report_id,
+        row.received_at,
+        row.controller_version,
+        row.health,
+        row.hostname,
+        row.controller_url,
+        bool(row.monitoring_paused),
+    )
+    return summary, json.loads(zlib.decompress(row.body))
+
+
+def raw_page(
+    conn: Connection, *, customer_id: str, before_id: int | None, since: datetime, limit: int
+) -> list[RawReport]:
+    """Whole reports still in the raw window, newest first, older than ``before_id``."""
     query = (
-        select(*_SUMMARY, reports.c.body)
-        .where(and_(reports.c.customer_id == customer_id, reports.c.received_at >= since))
-        .order_by(reports.c.id.desc())
+        select(raw_reports.c.id, raw_reports.c.received_at, raw_reports.c.body, report_dicts.c.body)
+        .join(report_dicts, report_dicts.c.id == raw_reports.c.dict_id)
+        .where(raw_reports.c.customer_id == customer_id)
+        .where(raw_reports.c.received_at >= to_micros(since))
+        .order_by(raw_reports.c.id.desc())
         .limit(limit)
     )
-    rows = [StoredReport(_summary(tuple(r)[:-1]), r.body) for r in conn.execute(query)]
-    rows.reverse()
-    return rows
+    if before_id is not None:
+        query = query.where(raw_reports.c.id < before_id)
+    page = []
+    for report_id, received_us, packed, packed_dict in conn.execute(query):
+        unpacker = zlib.decompressobj(zdict=zlib.decompress(packed_dict))
+        body = unpacker.decompress(packed) + unpacker.flush()
+        page.append(RawReport(report_id, customer_id, from_micros(received_us), json.loads(body)))
+    return page
 
 
 def prune(conn: Connection, *, older_than: datetime, batch: int) -> int:
-    """Delete up to ``batch`` reports older than the cutoff, never a customer's newest one."""
+    """Delete up to ``batch`` raw reports older than the cutoff, then dictionaries none uses.
+
+    A dictionary is used for one day from its creation, so one created more than a day before
+    the cutoff serves no report the cutoff keeps.
+    """
+    cutoff = to_micros(older_than)
     doomed = (
-        select(reports.c.id)
-        .where(reports.c.received_at < older_than, reports.c.id.not_in(_latest_ids()))
+        select(raw_reports.c.id)
+        .where(raw_reports.c.received_at < cutoff)
+        .order_by(raw_reports.c.received_at)
         .limit(batch)
     )
-    return conn.execute(delete(reports).where(reports.c.id.in_(doomed))).rowcount
+    deleted = conn.execute(delete(raw_reports).where(raw_reports.c.id.in_(doomed))).rowcount
+    old_dicts = (
+        select(report_dicts.c.id)
+        .where(report_dicts.c.created_at < cutoff - _lifetime_us())
+        .where(
+            report_dicts.c.id.not_in(select(fleet.c.dict_id).where(fleet.c.dict_id.is_not(None)))
+        )
+        .limit(batch)
+    )
+    conn.execute(delete(report_dicts).where(report_dicts.c.id.in_(old_dicts)))
+    return deleted
 
 
 def count(conn: Connection, *, customer_id: str | None = None) -> int:
-    query = select(func.count()).select_from(reports)
+    """Raw reports held (in the window)."""
+    query = select(func.count()).select_from(raw_reports)
     if customer_id is not None:
-        query = query.where(reports.c.customer_id == customer_id)
+        query = query.where(raw_reports.c.customer_id == customer_id)
     return int(conn.execute(query).scalar_one())

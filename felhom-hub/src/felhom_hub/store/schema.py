@@ -1,13 +1,14 @@
 """Table definitions for queries. The DDL itself lives in the numbered files under migrations/."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Dialect, Integer, MetaData, Table, Text, TypeDecorator
+from sqlalchemy import Column, Dialect, Integer, LargeBinary, MetaData, Table, Text, TypeDecorator
 
 metadata = MetaData()
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class UtcTimestamp(TypeDecorator[datetime]):
@@ -33,6 +34,17 @@ def from_text(value: str) -> datetime:
     return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
 
 
+def to_micros(value: datetime) -> int:
+    """An aware datetime as integer UTC epoch microseconds (compact, exact, ordered)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
 customer_configs = Table(
     "customer_configs",
     metadata,
@@ -44,18 +56,72 @@ customer_configs = Table(
     Column("updated_at", UtcTimestamp, nullable=False),
 )
 
-reports = Table(
-    "reports",
+fleet = Table(
+    "fleet",
+    metadata,
+    Column("customer_id", Text, primary_key=True),
+    Column("report_id", Integer),
+    Column("received_at", UtcTimestamp),
+    Column("controller_version", Text),
+    Column("health", Text),
+    Column("hostname", Text),
+    Column("controller_url", Text),
+    Column("monitoring_paused", Integer, nullable=False),
+    Column("body", LargeBinary),
+    Column("dict_id", Integer),
+    Column("dict_at", Integer),
+)
+
+report_dicts = Table(
+    "report_dicts",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("customer_id", Text, nullable=False),
-    Column("received_at", UtcTimestamp, nullable=False),
-    Column("controller_version", Text, nullable=False),
-    Column("health", Text, nullable=False),
-    Column("hostname", Text, nullable=False),
-    Column("controller_url", Text),
-    Column("monitoring_paused", Integer, nullable=False),
-    Column("body", Text, nullable=False),
+    Column("created_at", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+)
+
+raw_reports = Table(
+    "raw_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Text, nullable=False),
+    Column("received_at", Integer, nullable=False),
+    Column("dict_id", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+)
+
+metric_series = Table(
+    "metric_series",
+    metadata,
+    Column("customer_id", Text, primary_key=True),
+    Column("resolution", Integer, primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    *(
+        Column(name, Integer, nullable=False)
+        for name in ("n", "health", "cpu_n", "load_n", "mem_n", "swap_n")
+    ),
+    *(
+        Column(name, Integer)
+        for name in (
+            "cpu_sum",
+            "cpu_max",
+            "load_sum",
+            "load_max",
+            "mem_used_sum",
+            "mem_total",
+            "swap_used_sum",
+            "swap_total",
+            "disk_max",
+            "restic_age",
+            "dbdump_age",
+        )
+    ),
+    Column("disks", Text),
+    *(
+        Column(name, Integer, nullable=False)
+        for name in ("containers_total", "containers_running", "containers_unhealthy")
+    ),
 )
 
 events = Table(
