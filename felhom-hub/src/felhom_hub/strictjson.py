@@ -51,29 +51,20 @@ def _decode(raw: bytes) -> str:
         raise JsonError("the body is not valid UTF-8") from None
 
 
-def _check(value: Any) -> None:
-    """Depth and encodability of every string, walked without recursion."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            _encodable(item)
-        elif isinstance(item, dict | list):
-            if depth >= MAX_DEPTH:
-                raise JsonError(f"nested deeper than {MAX_DEPTH} levels")
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    _encodable(key)
-                    stack.append((child, depth + 1))
-            else:
-                stack.extend((child, depth + 1) for child in item)
-
-
-def _encodable(text: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise JsonError("a string holds a lone surrogate (not valid Unicode)") from None
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest (a scalar is 0), level by level without recursion;
+    stops counting once past MAX_DEPTH."""
+    depth, level = 0, [value]
+    while depth <= MAX_DEPTH:
+        level = [item for item in level if isinstance(item, dict | list)]
+        if not level:
+            break
+        depth += 1
+        children: list[Any] = []
+        for item in level:
+            children.extend(item.values() if isinstance(item, dict) else item)
+        level = children
+    return depth
 
 
 def loads(raw: bytes) -> Any:
@@ -93,10 +84,20 @@ def loads(raw: bytes) -> Any:
         ) from None
     except ValueError:  # e.g. an integer literal longer than Python converts
         raise JsonError("malformed JSON: a number is too long") from None
-    _check(value)
+    if _depth(value) > MAX_DEPTH:
+        raise JsonError(f"nested deeper than {MAX_DEPTH} levels")
     return value
 
 
 def dumps(value: Any) -> bytes:
     """The compact UTF-8 form the hub stores (keys in the order they were sent)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:
+        raise JsonError("a string holds a lone surrogate (not valid Unicode)") from None
+
+
+def parse(raw: bytes) -> tuple[Any, bytes]:
+    """``loads`` and the canonical bytes to store; JsonError for anything not storable."""
+    value = loads(raw)
+    return value, dumps(value)

@@ -46,7 +46,7 @@ async def parse(request: Request, caller: Principal, model: type[M]) -> tuple[M,
         if wait is not None:
             raise _too_much(wait)
     try:
-        value = strictjson.loads(raw)
+        value, canonical = strictjson.parse(raw)
     except strictjson.JsonError as exc:
         code = 415 if exc.unsupported_encoding else 400
         raise HTTPException(code, str(exc)) from None
@@ -55,4 +55,4 @@ async def parse(request: Request, caller: Principal, model: type[M]) -> tuple[M,
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
         raise RequestValidationError(errors) from None
-    return parsed, strictjson.dumps(value)
+    return parsed, canonical

@@ -7,11 +7,13 @@ context commits on a clean exit: when the caller's ``with`` block ends, the row 
 against a crash of this process — unless the file under it was deleted or replaced, which
 ``write()`` checks before and after the commit (see ``store/faults.py``).
 
-The request handlers never run these on the event loop: ``reading``/``writing`` run a function
-in a worker thread.
+The request handlers never wait for a lock on the event loop: ``reading`` runs a function on a
+worker thread; ``writing`` runs it at once when this process holds no write, else hands it to
+the group-commit writer thread (``store/writer.py``).
 """
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
@@ -23,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from felhom_hub.store.faults import FaultKind, FileIdentity, StorageFault, classify
 from felhom_hub.store.migrate import apply_migrations
+from felhom_hub.store.writer import Writer
 
 BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
@@ -35,6 +38,8 @@ class Database:
         self.engine: Engine = self._engine()
         self.identity: FileIdentity | None = None
         self.fault: StorageFault | None = None
+        self._write_lock = threading.Lock()
+        self.writer = Writer(self)
 
     def _engine(self) -> Engine:
         engine = create_engine(f"sqlite:///{self.path}", pool_size=8, max_overflow=32)
@@ -48,6 +53,13 @@ class Database:
 
         Raises StorageFault when the database cannot take the write durably.
         """
+        # One writer at a time in this process: waiting on a Python lock wakes at once, while
+        # threads racing for SQLite's lock sleep in its busy handler's growing steps.
+        with self._write_lock, self._write() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
         self.check_file()
         with self._faults(), self.engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
@@ -68,15 +80,23 @@ class Database:
         return await anyio.to_thread.run_sync(self._call_read, fn)
 
     async def writing(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in a write transaction on a worker thread; returns after the commit."""
-        return await anyio.to_thread.run_sync(self._call_write, fn)
+        """Run ``fn`` in a write transaction; returns after the commit.
+
+        When no other write is running in this process the transaction runs right here (a
+        report costs ~0.2 ms; a hop to a thread costs more). Otherwise it is queued for the
+        writer thread, so the event loop never waits for a lock.
+        """
+        if self._write_lock.acquire(blocking=False):
+            try:
+                with self._write() as conn:
+                    return fn(conn)
+            finally:
+                self._write_lock.release()
+        result: T = await self.writer.submit(fn)
+        return result
 
     def _call_read(self, fn: Callable[[Connection], T]) -> T:
         with self.read() as conn:
-            return fn(conn)
-
-    def _call_write(self, fn: Callable[[Connection], T]) -> T:
-        with self.write() as conn:
             return fn(conn)
 
     @contextmanager
@@ -84,8 +104,8 @@ class Database:
         """Turn SQLite's storage errors into a recorded StorageFault."""
         try:
             yield
-        except DBAPIError as exc:
-            fault = classify(exc.orig)
+        except (DBAPIError, sqlite3.Error) as exc:
+            fault = classify(exc.orig if isinstance(exc, DBAPIError) else exc)
             if fault is None:
                 raise
             self.fault = fault
@@ -151,6 +171,7 @@ class Database:
         return total
 
     def dispose(self) -> None:
+        self.writer.stop()
         self.engine.dispose()
 
 

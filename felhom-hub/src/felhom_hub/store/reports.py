@@ -6,15 +6,22 @@ in a few numbers, so each costs ~100 bytes instead of ~700 with plain zlib.
 """
 
 import json
+import sqlite3
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, delete, func, select
 
-from felhom_hub.store.schema import fleet, from_micros, raw_reports, report_dicts, to_micros
+from felhom_hub.store.schema import (
+    fleet,
+    from_micros,
+    raw_reports,
+    report_dicts,
+    to_micros,
+    to_text,
+)
 
 DICT_LIFETIME = timedelta(days=1)
 LEVEL = 6
@@ -42,63 +49,80 @@ class RawReport:
     report: dict[str, Any]
 
 
+# The ingest path talks to the driver directly: SQLAlchemy's per-statement work cost more than
+# SQLite's (measured ~60 us against ~8 us a statement), and a report takes five statements.
+_FRESH_DICT = (
+    "SELECT d.id, d.body, f.dict_at FROM fleet f JOIN report_dicts d ON d.id = f.dict_id"
+    " WHERE f.customer_id = ? AND f.dict_at > ?"
+)
+_NEW_DICT = "INSERT INTO report_dicts (customer_id, created_at, body) VALUES (?, ?, ?) RETURNING id"
+_INSERT_RAW = (
+    "INSERT INTO raw_reports (customer_id, received_at, dict_id, body) VALUES (?, ?, ?, ?)"
+    " RETURNING id"
+)
+_FLEET_COLUMNS = (
+    "report_id",
+    "received_at",
+    "controller_version",
+    "health",
+    "hostname",
+    "controller_url",
+    "monitoring_paused",
+    "body",
+    "dict_id",
+    "dict_at",
+)
+_UPSERT_FLEET = (
+    f"INSERT INTO fleet (customer_id, {', '.join(_FLEET_COLUMNS)})"
+    f" VALUES (?{', ?' * len(_FLEET_COLUMNS)})"
+    " ON CONFLICT (customer_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _FLEET_COLUMNS)
+)
+
+
+def driver(conn: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a SQLAlchemy one, for the hot ingest statements."""
+    dbapi = conn.connection.driver_connection
+    assert isinstance(dbapi, sqlite3.Connection)
+    return dbapi
+
+
 def add(conn: Connection, summary: ReportSummary, body: bytes) -> int:
     """Store a report (canonical JSON bytes) as the latest and in the raw window; its id."""
+    db = driver(conn)
     now_us = to_micros(summary.received_at)
-    dict_id, dictionary = _dictionary(conn, summary.customer_id, now_us, body)
+    dict_id, dict_at, dictionary = _dictionary(db, summary.customer_id, now_us, body)
     packer = zlib.compressobj(LEVEL, zdict=dictionary)
     packed = packer.compress(body) + packer.flush()
-    report_id = int(
-        conn.execute(
-            insert(raw_reports).returning(raw_reports.c.id),
-            {
-                "customer_id": summary.customer_id,
-                "received_at": now_us,
-                "dict_id": dict_id,
-                "body": packed,
-            },
-        ).scalar_one()
+    row = (summary.customer_id, now_us, dict_id, packed)
+    report_id = int(db.execute(_INSERT_RAW, row).fetchone()[0])
+    fleet_row = (
+        summary.customer_id,
+        report_id,
+        to_text(summary.received_at),
+        summary.controller_version,
+        summary.health,
+        summary.hostname,
+        summary.controller_url,
+        int(summary.monitoring_paused),
+        zlib.compress(body, LEVEL),
+        dict_id,
+        dict_at,
     )
-    values = {
-        "report_id": report_id,
-        "received_at": summary.received_at,
-        "controller_version": summary.controller_version,
-        "health": summary.health,
-        "hostname": summary.hostname,
-        "controller_url": summary.controller_url,
-        "monitoring_paused": int(summary.monitoring_paused),
-        "body": zlib.compress(body, LEVEL),
-    }
-    statement = sqlite_insert(fleet).values(customer_id=summary.customer_id, **values)
-    conn.execute(statement.on_conflict_do_update(index_elements=["customer_id"], set_=values))
+    db.execute(_UPSERT_FLEET, fleet_row)
     return report_id
 
 
-def _dictionary(conn: Connection, customer_id: str, now_us: int, body: bytes) -> tuple[int, bytes]:
-    """The customer's current dictionary, or this report as a new one when none is fresh."""
-    query = (
-        select(report_dicts.c.id, report_dicts.c.body)
-        .join(fleet, fleet.c.dict_id == report_dicts.c.id)
-        .where(fleet.c.customer_id == customer_id, fleet.c.dict_at > now_us - _lifetime_us())
-    )
-    row = conn.execute(query).first()
-    if row is not None:
-        return int(row.id), zlib.decompress(row.body)
-    dict_id = int(
-        conn.execute(
-            insert(report_dicts).returning(report_dicts.c.id),
-            {"customer_id": customer_id, "created_at": now_us, "body": zlib.compress(body)},
-        ).scalar_one()
-    )
-    statement = sqlite_insert(fleet).values(
-        customer_id=customer_id, dict_id=dict_id, dict_at=now_us, monitoring_paused=0
-    )
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["customer_id"], set_={"dict_id": dict_id, "dict_at": now_us}
-        )
-    )
-    return dict_id, body
+def _dictionary(
+    db: sqlite3.Connection, customer_id: str, now_us: int, body: bytes
+) -> tuple[int, int, bytes]:
+    """(id, created, bytes) of the customer's dictionary; this report becomes a new one when
+    the current one is more than a day old (or there is none)."""
+    found = db.execute(_FRESH_DICT, (customer_id, now_us - _lifetime_us())).fetchone()
+    if found is not None:
+        return int(found[0]), int(found[2]), zlib.decompress(found[1])
+    new = db.execute(_NEW_DICT, (customer_id, now_us, zlib.compress(body))).fetchone()
+    return int(new[0]), now_us, body
 
 
 def _lifetime_us() -> int:

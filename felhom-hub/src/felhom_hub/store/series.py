@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy import Connection, delete, func, select
 
 from felhom_hub.history import Resolution
 from felhom_hub.samples import Sample
+from felhom_hub.store.reports import driver
 from felhom_hub.store.schema import metric_series
 
 _COLUMNS = (
@@ -22,7 +23,8 @@ _COLUMNS = (
     " load_n, mem_used_sum, mem_n, mem_total, swap_used_sum, swap_n, swap_total, disk_max, disks,"
     " containers_total, containers_running, containers_unhealthy, restic_age, dbdump_age"
 )
-_PLACEHOLDERS = ", ".join(":" + c.strip() for c in _COLUMNS.split(","))
+_NAMES = tuple(c.strip() for c in _COLUMNS.split(","))
+_PLACEHOLDERS = ", ".join(":" + name for name in _NAMES)
 
 
 def _added(column: str) -> str:
@@ -42,7 +44,7 @@ def _last(column: str) -> str:
     return f"{column} = coalesce(excluded.{column}, {column})"
 
 
-_UPSERT = text(
+_UPSERT = (
     f"INSERT INTO metric_series ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "
     "ON CONFLICT (customer_id, resolution, bucket) DO UPDATE SET "
     + ", ".join(
@@ -96,7 +98,8 @@ def _row(customer_id: str, resolution: Resolution, at: datetime, s: Sample) -> d
 
 def add(conn: Connection, *, customer_id: str, at: datetime, sample: Sample) -> None:
     """Fold one sample into its bucket of every resolution."""
-    conn.execute(_UPSERT, [_row(customer_id, r, at, sample) for r in Resolution])
+    rows = [_row(customer_id, r, at, sample) for r in Resolution]
+    driver(conn).executemany(_UPSERT, rows)  # the driver directly: see reports.driver
 
 
 @dataclass(frozen=True, slots=True)
