@@ -101,7 +101,7 @@ def cmd_prune(args: argparse.Namespace) -> None:
     db.dispose()
     print(
         f"deleted {result.reports} reports, {result.events} events, "
-        f"{result.infra_backups} old infra backups"
+        f"{result.series} series buckets, {result.infra_backups} old infra backups"
     )
 
 

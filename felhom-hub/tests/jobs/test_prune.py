@@ -74,6 +74,7 @@ def test_infra_backups_are_trimmed_by_count_not_age(db: Database) -> None:
             infra_backups.add(
                 conn, customer_id="a", received_at=START - timedelta(days=500 + i), body="{}"
             )
+        fleet.ensure(conn, customer_id="a")
     result = prune_job.prune(
         db, now=START, retention=RetentionSettings(max_days=90, infra_backup_versions=3)
     )

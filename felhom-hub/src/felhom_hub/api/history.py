@@ -24,6 +24,7 @@ from felhom_hub.store import events, reports, series
 router = APIRouter(prefix="/api/v1", tags=["history"])
 
 MAX_PERIOD = timedelta(days=3660)
+MAX_ID = 2**63 - 1  # SQLite's largest integer
 _PERIOD = re.compile(r"([1-9][0-9]{0,5})([hd])")
 Period = Annotated[str, Query(description="'<N>h' or '<N>d', at most 3660 days")]
 
@@ -86,7 +87,9 @@ async def raw_reports(
     db: Db,
     now: Now,
     period: Period = "1d",
-    before: Annotated[int | None, Query(ge=1, description="the previous page's 'next'")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="the previous page's 'next'")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RawReportList:
     """Whole reports still in the raw window (``retention.raw_days``), newest first."""
@@ -111,7 +114,9 @@ async def customer_events(
     period: Period = "7d",
     severity: Annotated[list[Severity] | None, Query(description="repeat for several")] = None,
     event_type: Annotated[list[EventType] | None, Query(alias="type")] = None,
-    before: Annotated[int | None, Query(ge=1, description="the previous page's 'next'")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="the previous page's 'next'")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> EventList:
     """The customer's events received within the period, newest first."""

@@ -17,7 +17,7 @@ from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, Preference
 from felhom_hub.api.report_schema import Report
 from felhom_hub.api.responses import Created, Queued, Saved, serialized
 from felhom_hub.samples import sample_of
-from felhom_hub.store import events, infra_backups, notifications, reports, series
+from felhom_hub.store import events, fleet, infra_backups, notifications, reports, series
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 Handler = Callable[..., Awaitable[Response]]
@@ -108,6 +108,7 @@ async def post_infra_backup(
             conn, customer_id=backup.customer_id, received_at=now, body=backup.model_dump_json()
         )
         infra_backups.trim(conn, customer_id=backup.customer_id, keep=keep)
+        fleet.ensure(conn, customer_id=backup.customer_id)  # known now, even before a report
         return backup_id
 
     return serialized(Created(id=await db.writing(store), received_at=now), 201)

@@ -4,8 +4,8 @@
 - series: 15-minute buckets ``raw_days``, hourly ``hourly_days``, daily ``max_days`` (each
   capped at ``max_days``);
 - events: ``max_days``;
-- infrastructure backups by count (``infra_backup_versions``), never by age; also trimmed on
-  every push, so this only catches a lowered setting.
+- infrastructure backups by count (``infra_backup_versions``), never by age; trimmed on every
+  push already, so this only catches a lowered setting.
 
 A customer's latest report lives in ``fleet`` and is never pruned.
 """
@@ -58,22 +58,29 @@ def run_once(db: Database, *, now: datetime, retention: RetentionSettings) -> Pr
         )
 
 
-def prune_series(db: Database, *, now: datetime, retention: RetentionSettings) -> int:
-    """Walk the fleet a few customers per transaction, dropping expired buckets."""
-    deleted, after = 0, None
+def per_customer(db: Database, *, now: datetime, retention: RetentionSettings) -> PruneResult:
+    """Walk the fleet a few customers per transaction: expired buckets, surplus backups."""
+    total, after = PruneResult(), None
     for _ in range(MAX_BATCHES):
         with db.read() as conn:
             ids = fleet.customer_ids(conn, after=after, limit=CUSTOMERS_PER_BATCH)
         if not ids:
             break
         with db.write() as conn:
-            for resolution in Resolution:
-                cutoff = now - _kept(resolution, retention)
-                deleted += series.prune(
-                    conn, customer_ids=ids, resolution=resolution, older_than=cutoff
+            buckets = sum(
+                series.prune(
+                    conn,
+                    customer_ids=ids,
+                    resolution=resolution,
+                    older_than=now - _kept(resolution, retention),
                 )
+                for resolution in Resolution
+            )
+            keep = retention.infra_backup_versions
+            backups = sum(infra_backups.trim(conn, customer_id=c, keep=keep) for c in ids)
+        total += PruneResult(series=buckets, infra_backups=backups)
         after = ids[-1]
-    return deleted
+    return total
 
 
 def prune(db: Database, *, now: datetime, retention: RetentionSettings) -> PruneResult:
@@ -84,8 +91,4 @@ def prune(db: Database, *, now: datetime, retention: RetentionSettings) -> Prune
         total += step
         if not step.total:
             break
-    with db.write() as conn:
-        trimmed = infra_backups.prune(conn, keep=retention.infra_backup_versions)
-    return total + PruneResult(
-        series=prune_series(db, now=now, retention=retention), infra_backups=trimmed
-    )
+    return total + per_customer(db, now=now, retention=retention)

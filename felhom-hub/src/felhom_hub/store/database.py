@@ -123,7 +123,7 @@ class Database:
             return
         if current == self.identity:
             return
-        if current is not None and self._opens():
+        if current is not None and self._probe() is None:
             self.engine.dispose()
             self.engine = self._engine()
             self.identity, self.fault = current, None
@@ -132,14 +132,15 @@ class Database:
         self.fault = StorageFault(kind)
         raise self.fault
 
-    def _opens(self) -> bool:
+    def _probe(self) -> StorageFault | None:
+        """Open the file afresh and read the schema table: None when that works."""
         uri = f"file:{self.path}?mode=rw"
         try:
             with closing(sqlite3.connect(uri, uri=True, timeout=2)) as conn:
                 conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
-        except sqlite3.Error:
-            return False
-        return True
+        except sqlite3.Error as exc:
+            return classify(exc) or StorageFault(FaultKind.UNREADABLE)
+        return None
 
     def ping(self) -> StorageFault | None:
         """None when the database is usable; else what is wrong (also remembered in ``fault``).
@@ -151,8 +152,9 @@ class Database:
             self.check_file()
         except StorageFault as fault:
             return fault
-        if not self._opens():
-            self.fault = StorageFault(FaultKind.UNREADABLE)
+        found = self._probe()
+        if found is not None:
+            self.fault = found
         elif self.fault is not None and self.fault.kind is FaultKind.UNREADABLE:
             self.fault = None
         return self.fault

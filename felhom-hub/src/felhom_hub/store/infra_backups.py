@@ -1,4 +1,4 @@
-"""Infrastructure snapshots for disaster recovery: every push kept, newest served."""
+"""Disaster-recovery snapshots: the newest N per customer are kept, the newest is served."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,18 +33,6 @@ def latest(conn: Connection, *, customer_id: str) -> StoredBackup | None:
     )
     row = conn.execute(query).first()
     return None if row is None else StoredBackup(*row)
-
-
-def prune(conn: Connection, *, keep: int) -> int:
-    """Keep only each customer's ``keep`` newest snapshots (age never removes the last ones)."""
-    ranked = select(
-        infra_backups.c.id,
-        func.row_number()
-        .over(partition_by=infra_backups.c.customer_id, order_by=infra_backups.c.id.desc())
-        .label("rank"),
-    ).subquery()
-    doomed = select(ranked.c.id).where(ranked.c.rank > keep)
-    return conn.execute(delete(infra_backups).where(infra_backups.c.id.in_(doomed))).rowcount
 
 
 def trim(conn: Connection, *, customer_id: str, keep: int) -> int:

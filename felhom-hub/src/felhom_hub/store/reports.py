@@ -188,9 +188,7 @@ def prune(conn: Connection, *, older_than: datetime, batch: int) -> int:
     old_dicts = (
         select(report_dicts.c.id)
         .where(report_dicts.c.created_at < cutoff - _lifetime_us())
-        .where(
-            report_dicts.c.id.not_in(select(fleet.c.dict_id).where(fleet.c.dict_id.is_not(None)))
-        )
+        .where(~select(fleet.c.customer_id).where(fleet.c.dict_id == report_dicts.c.id).exists())
         .limit(batch)
     )
     conn.execute(delete(report_dicts).where(report_dicts.c.id.in_(old_dicts)))

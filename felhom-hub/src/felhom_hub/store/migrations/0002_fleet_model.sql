@@ -16,6 +16,7 @@ CREATE TABLE fleet (
     dict_id            INTEGER,
     dict_at            INTEGER
 );
+CREATE INDEX fleet_dict_id ON fleet (dict_id);
 
 -- Compression dictionaries: one of a customer's own reports, at most a day old when used.
 -- A customer's reports differ in a few numbers, so against it one compresses to ~100 bytes.
@@ -25,6 +26,7 @@ CREATE TABLE report_dicts (
     created_at  INTEGER NOT NULL,
     body        BLOB NOT NULL
 );
+CREATE INDEX report_dicts_created_at ON report_dicts (created_at);
 
 -- Whole reports, kept retention.raw_days.
 CREATE TABLE raw_reports (

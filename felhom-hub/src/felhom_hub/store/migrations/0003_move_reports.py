@@ -7,6 +7,7 @@ are repaired rather than dropped: surrogates become U+FFFD, a body that still do
 is kept as its summary columns plus the original text under ``unreadable_body``.
 """
 
+import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,7 +23,8 @@ BATCH = 1000
 
 
 def _repaired(text: str) -> str:
-    return text.lstrip("\ufeff").encode("utf-8", "replace").decode("utf-8", "replace")
+    """Without a leading BOM, each lone surrogate replaced by U+FFFD."""
+    return text.lstrip("\ufeff").encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _body(row: Any) -> dict[str, Any]:
@@ -32,7 +34,9 @@ def _body(row: Any) -> dict[str, Any]:
     except strictjson.JsonError:
         value = None
     if isinstance(value, dict):
-        return value
+        # Escaped surrogates ("\\ud800") only become characters once parsed: repair again.
+        repaired: dict[str, Any] = json.loads(_repaired(json.dumps(value, ensure_ascii=False)))
+        return repaired
     return {
         "customer_id": row.customer_id,
         "hostname": row.hostname,
