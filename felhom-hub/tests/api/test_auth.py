@@ -152,6 +152,29 @@ def test_blocked_customers_key_still_reports(
     assert listed[0]["status"] == "BLOCKED"
 
 
+def test_a_blocked_customers_own_key_reads_its_own_data_but_gets_no_config(
+    client: TestClient, db: Database, acme: Customer
+) -> None:
+    """The policy (docs/felhom-hub.md): blocking stops what the hub hands out and hides the
+    customer from the dashboard; what the node sends is still stored and stays readable to it."""
+    seed(client)
+    with db.write() as conn:
+        customers.set_status(conn, customer_id="acme", status="blocked", now=START)
+    for path in (
+        "/api/v1/customers",
+        "/api/v1/customers/acme",
+        "/api/v1/customers/acme/history",
+        "/api/v1/customers/acme/reports",
+        "/api/v1/customers/acme/events",
+        "/api/v1/infra-backup/acme",
+    ):
+        assert client.get(path, headers=acme.auth).status_code == 200, path
+    config = client.get(
+        "/api/v1/config/acme", headers={"X-Retrieval-Password": acme.retrieval_password}
+    )
+    assert config.status_code == 403
+
+
 def test_empty_global_key_disables_it(client: TestClient, acme: Customer) -> None:
     client.app.state.settings.api.report_api_key = ""  # type: ignore[attr-defined]
     assert client.get("/api/v1/customers", headers={"Authorization": "Bearer "}).status_code == 401
