@@ -10,10 +10,8 @@ from felhom_hub.api.auth import Caller
 from felhom_hub.api.deps import AppSettings, Db, Now
 from felhom_hub.api.fleet import _READ_ERRORS, CustomerPath
 from felhom_hub.api.responses import (
-    EventItem,
     EventList,
     History,
-    Point,
     RawReportItem,
     RawReportList,
 )
@@ -76,7 +74,7 @@ async def metric_history(
         period=period,
         resolution=chosen.label,
         since=since,
-        points=[Point.model_validate(p, from_attributes=True) for p in found],
+        points=found,
     )
 
 
@@ -130,18 +128,6 @@ async def customer_events(
         limit=limit,
     )
     found = await db.reading(lambda conn: events.page(conn, query))
-    items = [
-        EventItem(
-            id=e.id,
-            event_type=e.event_type,
-            severity=e.severity,
-            message=e.message,
-            details=e.details,
-            source=e.source,
-            occurred_at=e.occurred_at,
-            received_at=e.received_at,
-        )
-        for e in found
-    ]
+    items = found
     nxt = items[-1].id if len(items) == limit else None
     return EventList(customer_id=customer_id, events=items, next=nxt)

@@ -7,6 +7,8 @@ from fastapi import Response
 from pydantic import BaseModel, Field
 
 from felhom_hub.status import CustomerStatus
+from felhom_hub.store.events import EventRecord
+from felhom_hub.store.series import Point
 
 
 class Created(BaseModel):
@@ -47,35 +49,15 @@ class LatestReport(BaseModel):
     report: dict[str, Any]
 
 
-class Point(BaseModel):
-    """One bucket: averages over the reports in it, maxima, the worst health, last values."""
-
-    at: datetime
-    reports: int
-    health: int = Field(description="worst health in the bucket: 0 ok, 1 warn, 2 fail")
-    cpu_percent: float | None
-    cpu_percent_max: float | None
-    load1: float | None
-    load1_max: float | None
-    memory_used_bytes: int | None
-    memory_total_bytes: int | None
-    swap_used_bytes: int | None
-    swap_total_bytes: int | None
-    disk_used_percent_max: float | None
-    disks: dict[str, float] = Field(description="mount point -> used percent (last value)")
-    containers_total: int
-    containers_running: int
-    containers_unhealthy: int
-    restic_backup_age_seconds: int | None
-    dbdump_age_seconds: int | None
-
-
 class History(BaseModel):
     customer_id: str
     period: str
     resolution: str
     since: datetime
-    points: list[Point]
+    points: list[Point] = Field(
+        description="one per bucket, oldest first: averages over its reports, maxima, the worst"
+        " health (0 ok, 1 warn, 2 fail), last values of the rest"
+    )
 
 
 class RawReportItem(BaseModel):
@@ -90,20 +72,9 @@ class RawReportList(BaseModel):
     next: int | None = Field(None, description="pass as 'before' for the next page")
 
 
-class EventItem(BaseModel):
-    id: int
-    event_type: str
-    severity: str
-    message: str
-    details: dict[str, Any]
-    source: str
-    occurred_at: datetime | None
-    received_at: datetime
-
-
 class EventList(BaseModel):
     customer_id: str
-    events: list[EventItem]
+    events: list[EventRecord]
     next: int | None = Field(None, description="pass as 'before' for the next page")
 
 
