@@ -13,6 +13,7 @@ import pydantic
 
 import admin_secret
 import beszel
+import first_user
 import hub_admin
 from beszel_api import BackupInProgressError, HubError
 
@@ -91,6 +92,10 @@ class HubActions(ops.Object):
         if credentials is not None:
             results["admin-email"] = credentials.email
             results["credentials-secret-id"] = credentials.secret_id or ""
+        user = first_user.read(self.charm.model)
+        if user is not None:
+            results["user-email"] = user.email
+            results["user-secret-id"] = user.secret_id or ""
         event.set_results(results)
 
     def _on_create_agent_token(self, event: ops.ActionEvent) -> None:

@@ -12,6 +12,7 @@ import ops
 
 import admin_secret
 import beszel
+import first_user
 import hub_admin
 from actions import HubActions
 from beszel_api import HubClient, HubError, HubUnavailableError
@@ -110,6 +111,7 @@ class BeszelCharm(ops.CharmBase):
         try:
             with self.hub_session(wait=restarted) as client:
                 hub_admin.apply_settings(client, self._desired_settings(config))
+                first_user.ensure(self.model, client)
         except HubUnavailableError:
             self._hub_unreachable = True
         except HubError as exc:

@@ -124,6 +124,22 @@ def plan_oauth2(current: dict[str, Any], oidc: OidcProvider | None) -> dict[str,
     return {"enabled": bool(current.get("enabled")) and bool(providers), "providers": providers}
 
 
+def ensure_first_user(client: HubClient, email: str, password: str) -> bool:
+    """Create the hub's first Beszel user (role admin) unless people already have accounts.
+
+    Beszel's own first-run page only works while its placeholder superuser is the only
+    one, which the charm's superuser ends; this user takes its place. Returns True when
+    the user was created. A hub with users of its own (other than the charm's agents
+    account) is left alone, so a user deleted on purpose is not brought back then.
+    """
+    if client.find_user(email) is not None:
+        return False
+    if client.count_users(except_email=AGENT_OWNER_EMAIL) > 0:
+        return False
+    client.create_user(email, password, "admin")
+    return True
+
+
 def issue_agent_token(client: HubClient, owner: str = "") -> AgentToken:
     """Register a fresh permanent universal token and return it with the hub key.
 

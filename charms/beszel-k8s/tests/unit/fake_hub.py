@@ -243,11 +243,13 @@ class FakeHub:
     def _list_users(self, request: httpx.Request) -> httpx.Response:
         if denied := self._superuser_only(request):
             return denied
-        wanted = re.fullmatch(r"email='([^']*)'", unquote(request.url.params.get("filter", "")))
+        wanted = re.fullmatch(
+            r"email(!?)='([^']*)'", unquote(request.url.params.get("filter", ""))
+        )
         items = [
             {k: v for k, v in user.items() if k != "password"}
             for user in self.users.values()
-            if wanted is None or user["email"] == wanted.group(1)
+            if wanted is None or (user["email"] == wanted.group(2)) != bool(wanted.group(1))
         ]
         body = {"page": 1, "perPage": 30, "totalItems": len(items), "totalPages": 1}
         return httpx.Response(200, json={**body, "items": items})

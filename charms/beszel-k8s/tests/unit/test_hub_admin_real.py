@@ -152,3 +152,26 @@ def test_agent_token_through_impersonation(pocketbase: PocketBase, real_client: 
     with pytest.raises(HubError) as superuser:
         real_client.enable_universal_token(real_client._token or "", "abc")
     assert superuser.value.status == 403
+
+
+def _user_login(server: PocketBase, email: str, password: str) -> httpx.Response:
+    body = {"identity": email, "password": password}
+    url = f"{server.url}/api/collections/users/auth-with-password"
+    return httpx.post(url, json=body, timeout=10)
+
+
+def test_first_user_can_log_in(pocketbase: PocketBase, real_client: HubClient) -> None:
+    assert hub_admin.ensure_first_user(real_client, "operator@beszel.charm", "first-pass-123")
+    login = _user_login(pocketbase, "operator@beszel.charm", "first-pass-123")
+    assert login.status_code == 200
+    assert login.json()["record"]["role"] == "admin"
+    assert not hub_admin.ensure_first_user(real_client, "operator@beszel.charm", "other-pass-1")
+    assert real_client.count_users() == 1
+
+
+def test_first_user_not_created_beside_people(real_client: HubClient) -> None:
+    hub_admin.issue_agent_token(real_client)  # the charm's agents account is not a person
+    assert real_client.count_users(except_email=hub_admin.AGENT_OWNER_EMAIL) == 0
+    real_client.create_user("alice@example.com", "alice-pass-123", "user")
+    assert not hub_admin.ensure_first_user(real_client, "operator@beszel.charm", "pw-123456")
+    assert real_client.find_user("operator@beszel.charm") is None
