@@ -40,6 +40,14 @@ class IngressRequirer(Endpoint):
             {"host": json.dumps(socket.getfqdn()), "ip": json.dumps(self._bind_address())}
         )
 
+    def withdraw(self) -> None:
+        """A standby unit serves nothing: take its address out of the unit databag."""
+        relation = self.relation
+        if relation is None:
+            return
+        for key in ("host", "ip"):
+            relation.data[self._charm.model.unit].pop(key, None)
+
     def _bind_address(self) -> str | None:
         binding = self._charm.model.get_binding(self.relation_name)
         if binding is None or binding.network.bind_address is None:
