@@ -107,7 +107,9 @@ def test_non_leader_runs_no_hub_and_says_why(ctx: Ctx, hub: FakeHub) -> None:
 
 
 def test_unit_that_lost_leadership_stops_its_hub(ctx: Ctx, hub: FakeHub) -> None:
-    start = dataclasses.replace(state(leader=False), opened_ports={testing.TCPPort(8090)})
+    start = dataclasses.replace(
+        state(leader=False), opened_ports=frozenset({testing.TCPPort(8090)})
+    )
     out = ctx.run(ctx.on.update_status(), start)
     container = out.get_container(beszel.CONTAINER)
     assert container.service_statuses[beszel.SERVICE] == pebble.ServiceStatus.INACTIVE
