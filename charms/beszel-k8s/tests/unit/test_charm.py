@@ -175,7 +175,6 @@ def test_external_hostname_sets_app_url(ctx: Ctx, known_admin: FakeHub) -> None:
     [
         ({"log-level": "loud"}, "invalid config log-level:"),
         ({"port": 0}, "invalid config port:"),
-        ({"container-image": "henrygd/beszel:latest"}, "invalid config container-image:"),
     ],
 )
 def test_invalid_config_blocks_naming_option(
