@@ -16,6 +16,7 @@ import beszel
 import first_user
 import hub_admin
 from beszel_api import BackupInProgressError, HubError
+from s3 import plan_backups
 
 if TYPE_CHECKING:
     from charm import BeszelCharm
@@ -123,8 +124,10 @@ class HubActions(ops.Object):
         )
 
     def _on_backup_now(self, event: ops.ActionEvent) -> None:
-        if not self._ready(event):
+        config = self.charm.config_or_none()
+        if not self._ready(event) or config is None:
             return
+        target, _ = plan_backups(self.charm.s3.credentials(), config)
         now = datetime.datetime.now(datetime.timezone.utc)
         name = beszel.backup_name(now)
         try:
@@ -136,7 +139,8 @@ class HubActions(ops.Object):
         except HubError as exc:
             event.fail(f"backup failed: {exc}")
             return
-        event.set_results({"backup-name": name, "timestamp": now.isoformat()})
+        path = beszel.backup_path(name, target.bucket if target else None)
+        event.set_results({"backup-path": path, "backup-name": name, "timestamp": now.isoformat()})
 
     def _on_list_backups(self, event: ops.ActionEvent) -> None:
         if not self._ready(event):

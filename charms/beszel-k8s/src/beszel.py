@@ -105,6 +105,13 @@ def backup_name(now: datetime.datetime) -> str:
     return f"beszel_charm_{now.astimezone(datetime.timezone.utc):%Y%m%d%H%M%S}.zip"
 
 
+def backup_path(name: str, s3_bucket: str | None) -> str:
+    """Where PocketBase writes a backup: the S3 bucket's root, else ``<data dir>/backups``."""
+    if s3_bucket:
+        return f"s3://{s3_bucket}/{name}"
+    return f"{DATA_DIR}/backups/{name}"
+
+
 def agent_instructions(hub_url: str, key: str, token: str) -> str:
     """How to start an agent that enrols itself with a universal token."""
     return (

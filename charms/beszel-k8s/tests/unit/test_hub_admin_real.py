@@ -6,11 +6,13 @@ Beszel's /api/beszel routes come from the JS hooks in tests/unit/beszel_hooks.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import beszel
 import hub_admin
 from beszel_api import HubClient, HubError
 from tests.unit.pocketbase_server import PocketBase
@@ -122,6 +124,11 @@ def test_backups_create_list_restore(pocketbase: PocketBase, real_client: HubCli
     keys = [b.key for b in real_client.list_backups()]
     assert keys == ["beszel_charm_20261206010000.zip"]
     assert real_client.list_backups()[0].size > 0
+    # backup-now's backup-path: PocketBase writes local backups to <data dir>/backups.
+    path = beszel.backup_path("beszel_charm_20261206010000.zip", None)
+    local = pocketbase.data_dir / "backups" / Path(path).name
+    assert path.startswith(f"{beszel.DATA_DIR}/backups/")
+    assert local.is_file()
     with pytest.raises(HubError) as bad_name:
         real_client.create_backup("Not Valid.zip")
     assert bad_name.value.status == 400
