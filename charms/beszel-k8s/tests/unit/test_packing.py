@@ -82,7 +82,8 @@ def packed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_closure_has_no_test_tools(packed: Path) -> None:
     python = packed / "venv" / "bin" / "python"
-    probe = "import importlib.util as u; print([m for m in ('pytest', 'scenario', 'mypy') if u.find_spec(m)])"
+    tools = ("pytest", "scenario", "mypy")
+    probe = f"import importlib.util as u; print([m for m in {tools!r} if u.find_spec(m)])"
     done = subprocess.run([str(python), "-c", probe], capture_output=True, timeout=60, check=True)
     assert done.stdout.decode().strip() == "[]"
 
