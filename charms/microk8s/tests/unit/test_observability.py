@@ -66,6 +66,11 @@ def test_cos_agent_databag_has_control_plane_jobs_and_no_key_material(
     assert jobs["kubelet"]["tls_config"]["key_file"] == "/metrics/client.key"
     assert len(config["dashboards"]) == 1
     assert config["metrics_alert_rules"]["groups"]
+    for group in config["metrics_alert_rules"]["groups"]:
+        for rule in group["rules"]:
+            assert rule["labels"]["juju_application"] == "microk8s"
+            assert rule["labels"]["juju_model"] == out.model.name
+            assert f'juju_model_uuid="{out.model.uuid}"' in rule["expr"]
     assert "KEY" not in raw.replace("key_file", "")
 
 
