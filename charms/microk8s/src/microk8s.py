@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+import metrics_rbac
 import util
 
 SNAP = "/usr/bin/snap"
@@ -175,3 +176,20 @@ def ensure_metrics_tls(cert: str, key: str, root: Path = Path("/")) -> tuple[str
         util.ensure_file(folder / "client.crt", cert, mode=0o600)
         util.ensure_file(folder / "client.key", key, mode=0o600)
     return str(folder / "client.crt"), str(folder / "client.key")
+
+
+def ensure_metrics_rbac(user: str, root: Path = Path("/")) -> bool:
+    """Bind the metrics reader role to ``user``; apply only when the manifest changed.
+
+    The manifest is kept beside the metrics certificate; it is removed again when the
+    apply fails, so that the next hook retries.
+    """
+    path = root / METRICS_TLS / "rbac.yaml"
+    if not util.ensure_file(path, metrics_rbac.manifest(user)):
+        return False
+    try:
+        util.run([MICROK8S, "kubectl", "apply", "-f", str(path)], attempts=3)
+    except subprocess.CalledProcessError:
+        util.remove_file(path)
+        raise
+    return True

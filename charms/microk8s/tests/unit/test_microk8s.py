@@ -252,3 +252,24 @@ def test_commands_raise_when_they_keep_failing(runner: FakeRunner) -> None:
 
     with pytest.raises(subprocess.CalledProcessError):
         microk8s.remove_node("node-2")
+
+
+def test_ensure_metrics_rbac_applies_the_manifest_once(runner: FakeRunner, tmp_path: Path) -> None:
+    assert microk8s.ensure_metrics_rbac("metrics-user", root=tmp_path)
+    assert not microk8s.ensure_metrics_rbac("metrics-user", root=tmp_path)
+
+    path = tmp_path / "var/snap/microk8s/common/charm-metrics/rbac.yaml"
+    assert runner.calls == [[M, "kubectl", "apply", "-f", str(path)]]
+    assert "name: metrics-user" in path.read_text()
+
+
+def test_ensure_metrics_rbac_retries_on_the_next_hook_after_a_failure(
+    runner: FakeRunner, tmp_path: Path
+) -> None:
+    runner.failures[(M, "kubectl")] = 3
+
+    with pytest.raises(subprocess.CalledProcessError):
+        microk8s.ensure_metrics_rbac("metrics-user", root=tmp_path)
+
+    assert microk8s.ensure_metrics_rbac("metrics-user", root=tmp_path)
+    assert len(runner.calls) == 4
