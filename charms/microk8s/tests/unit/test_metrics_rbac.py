@@ -59,8 +59,7 @@ def _request_for(job: dict[str, Any]) -> dict[str, str]:
 
 
 def test_every_scrape_job_is_allowed_for_the_certificate_user() -> None:
-    objects = yaml.safe_load_all(metrics_rbac.manifest(METRICS_USER))
-    objects = list(objects)
+    objects = list(yaml.safe_load_all(metrics_rbac.manifest(METRICS_USER)))
     jobs = cos.scrape_jobs("node-0", True, TLS)
     assert len(jobs) == 7
     for job in jobs:
