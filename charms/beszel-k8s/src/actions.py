@@ -13,8 +13,10 @@ import pydantic
 
 import admin_secret
 import beszel
+import first_user
 import hub_admin
 from beszel_api import BackupInProgressError, HubError
+from s3 import plan_backups
 
 if TYPE_CHECKING:
     from charm import BeszelCharm
@@ -91,6 +93,10 @@ class HubActions(ops.Object):
         if credentials is not None:
             results["admin-email"] = credentials.email
             results["credentials-secret-id"] = credentials.secret_id or ""
+        user = first_user.read(self.charm.model)
+        if user is not None:
+            results["user-email"] = user.email
+            results["user-secret-id"] = user.secret_id or ""
         event.set_results(results)
 
     def _on_create_agent_token(self, event: ops.ActionEvent) -> None:
@@ -118,8 +124,10 @@ class HubActions(ops.Object):
         )
 
     def _on_backup_now(self, event: ops.ActionEvent) -> None:
-        if not self._ready(event):
+        config = self.charm.config_or_none()
+        if not self._ready(event) or config is None:
             return
+        target, _ = plan_backups(self.charm.s3.credentials(), config)
         now = datetime.datetime.now(datetime.timezone.utc)
         name = beszel.backup_name(now)
         try:
@@ -131,7 +139,8 @@ class HubActions(ops.Object):
         except HubError as exc:
             event.fail(f"backup failed: {exc}")
             return
-        event.set_results({"backup-name": name, "timestamp": now.isoformat()})
+        path = beszel.backup_path(name, target.bucket if target else None)
+        event.set_results({"backup-path": path, "backup-name": name, "timestamp": now.isoformat()})
 
     def _on_list_backups(self, event: ops.ActionEvent) -> None:
         if not self._ready(event):

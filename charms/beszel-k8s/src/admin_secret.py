@@ -25,10 +25,10 @@ def _new_password() -> str:
     return secrets.token_urlsafe(24)
 
 
-def read(model: ops.Model) -> AdminCredentials | None:
-    """The stored credentials, or None before the leader created them."""
+def read(model: ops.Model, label: str = LABEL) -> AdminCredentials | None:
+    """The credentials stored under ``label``, or None before the leader created them."""
     try:
-        secret = model.get_secret(label=LABEL)
+        secret = model.get_secret(label=label)
         content = secret.get_content(refresh=True)
     except (ops.SecretNotFoundError, ops.ModelError):
         return None

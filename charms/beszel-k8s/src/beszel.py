@@ -35,8 +35,13 @@ def hub_environment(app_url: str | None, oauth_enabled: bool) -> dict[str, str]:
     return env
 
 
-def pebble_layer(port: int, environment: dict[str, str]) -> dict[str, Any]:
-    """The Pebble layer: the hub on 0.0.0.0:<port>, restarted when /api/health fails."""
+def pebble_layer(port: int, environment: dict[str, str], serve: bool = True) -> dict[str, Any]:
+    """The Pebble layer: the hub on 0.0.0.0:<port>, restarted when /api/health fails.
+
+    ``serve=False`` is the standby layer of a non-leader unit: the service is not started
+    and its ready-level check keeps failing, so Kubernetes takes the pod out of the
+    Service's endpoints and users only ever reach the leader's hub.
+    """
     return {
         "summary": "Beszel Hub",
         "services": {
@@ -44,10 +49,10 @@ def pebble_layer(port: int, environment: dict[str, str]) -> dict[str, Any]:
                 "override": "replace",
                 "summary": "Beszel Hub (PocketBase)",
                 "command": f"{BINARY} serve --http=0.0.0.0:{port} --dir={DATA_DIR}",
-                "startup": "enabled",
+                "startup": "enabled" if serve else "disabled",
                 "working-dir": "/",
                 "environment": dict(environment),
-                "on-check-failure": {CHECK: "restart"},
+                "on-check-failure": {CHECK: "restart" if serve else "ignore"},
             }
         },
         "checks": {
@@ -98,6 +103,13 @@ def oauth_redirect_uri(url: str | None) -> str | None:
 def backup_name(now: datetime.datetime) -> str:
     """A PocketBase-valid backup name (``^[a-z0-9_-]+\\.zip$``) for a UTC time."""
     return f"beszel_charm_{now.astimezone(datetime.timezone.utc):%Y%m%d%H%M%S}.zip"
+
+
+def backup_path(name: str, s3_bucket: str | None) -> str:
+    """Where PocketBase writes a backup: the S3 bucket's root, else ``<data dir>/backups``."""
+    if s3_bucket:
+        return f"s3://{s3_bucket}/{name}"
+    return f"{DATA_DIR}/backups/{name}"
 
 
 def agent_instructions(hub_url: str, key: str, token: str) -> str:

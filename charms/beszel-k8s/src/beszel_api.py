@@ -112,6 +112,14 @@ class HubClient:
         items = data.get("items", [])
         return str(items[0]["id"]) if items else None
 
+    def count_users(self, except_email: str = "") -> int:
+        """How many ``users`` records exist, leaving out the one with ``except_email``."""
+        params = {"perPage": "1", "skipTotal": "0"}
+        if except_email:
+            params["filter"] = f"email!='{except_email}'"
+        data = self._request("GET", "/api/collections/users/records", params=params)
+        return int(data.get("totalItems", 0))
+
     def create_user(self, email: str, password: str, role: str) -> str:
         """Create a verified ``users`` record and return its id."""
         body = {

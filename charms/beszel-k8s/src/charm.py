@@ -12,6 +12,7 @@ import ops
 
 import admin_secret
 import beszel
+import first_user
 import hub_admin
 from actions import HubActions
 from beszel_api import HubClient, HubError, HubUnavailableError
@@ -23,6 +24,7 @@ from s3 import S3Requirer, plan_backups
 logger = logging.getLogger(__name__)
 
 STARTUP_WAIT_SECONDS = 15.0
+STANDBY_STATUS = "standby: one hub per application runs on the leader; remove this unit"
 
 
 class BeszelCharm(ops.CharmBase):
@@ -66,6 +68,9 @@ class BeszelCharm(ops.CharmBase):
         config = self.config_or_none()
         if config is None or not self._storage_attached() or not self.container.can_connect():
             return  # collect-status reports why
+        if not self.unit.is_leader():
+            self._stand_by(config)
+            return
         restarted = self._ensure_layer(config)
         self.unit.set_ports(config.port)
         self.ingress.publish(config.port)
@@ -74,8 +79,19 @@ class BeszelCharm(ops.CharmBase):
         if self.oauth.related and redirect_uri:
             self.oauth.register(redirect_uri)
         self._set_workload_version()
-        if self.unit.is_leader():
-            self._configure_hub(config, restarted)
+        self._configure_hub(config, restarted)
+
+    def _stand_by(self, config: BeszelConfig) -> None:
+        """Non-leader units run no hub: each hub has its own SQLite database (README)."""
+        layer = ops.pebble.Layer(beszel.pebble_layer(config.port, {}, serve=False))  # type: ignore[arg-type]
+        planned = self.container.get_plan().services.get(beszel.SERVICE)
+        if planned is None or planned.to_dict() != layer.services[beszel.SERVICE].to_dict():
+            self.container.add_layer(beszel.LAYER, layer, combine=True)
+        if self._service_running():
+            self.container.stop(beszel.SERVICE)
+            logger.info("stopped the hub: only the leader unit runs one")
+        self.unit.set_ports()
+        self.ingress.withdraw()
 
     def _ensure_layer(self, config: BeszelConfig) -> bool:
         """Apply the layer; restart only when it changed. Returns True on a restart."""
@@ -110,6 +126,7 @@ class BeszelCharm(ops.CharmBase):
         try:
             with self.hub_session(wait=restarted) as client:
                 hub_admin.apply_settings(client, self._desired_settings(config))
+                first_user.ensure(self.model, client)
         except HubUnavailableError:
             self._hub_unreachable = True
         except HubError as exc:
@@ -222,6 +239,8 @@ class BeszelCharm(ops.CharmBase):
             event.add_status(
                 ops.BlockedStatus("oauth needs an https ingress or external-hostname")
             )
+        if not self.unit.is_leader():
+            event.add_status(ops.BlockedStatus(STANDBY_STATUS))
         if not self.container.can_connect():
             event.add_status(ops.WaitingStatus("waiting for Pebble"))
         elif not self._hub_healthy():

@@ -7,12 +7,13 @@ import re
 
 import pydantic
 
-DEFAULT_IMAGE = "henrygd/beszel:0.18.8"
+# The image the charm is tested with; it runs whatever the ``beszel-image`` resource holds
+# (``juju refresh beszel --resource beszel-image=henrygd/beszel:0.18.8``).
+EXPECTED_IMAGE = "henrygd/beszel:0.18.8"
 
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
-_PINNED_IMAGE = re.compile(r"^[\w./-]+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$")
 
 
 class LogLevel(str, enum.Enum):
@@ -34,7 +35,6 @@ class BeszelConfig(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(frozen=True, extra="ignore")
 
-    container_image: str = DEFAULT_IMAGE
     port: int = pydantic.Field(default=8090, ge=1, le=65535)
     external_hostname: str = ""
     s3_backup_enabled: bool = False
@@ -42,13 +42,6 @@ class BeszelConfig(pydantic.BaseModel):
     s3_bucket: str = ""
     s3_region: str = "us-east-1"
     log_level: LogLevel = LogLevel.INFO
-
-    @pydantic.field_validator("container_image")
-    @classmethod
-    def _image_is_pinned(cls, value: str) -> str:
-        if not _PINNED_IMAGE.match(value) or value.endswith(":latest"):
-            raise ValueError("must be an image with a version tag or digest, not latest")
-        return value
 
     @pydantic.field_validator("external_hostname")
     @classmethod

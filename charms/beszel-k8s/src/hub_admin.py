@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import secrets
 from typing import Any
 
 from beszel_api import HubClient, HubError, HubInfo
+
+logger = logging.getLogger(__name__)
 
 AGENT_OWNER_EMAIL = "agents@beszel.charm"
 OIDC_PROVIDER = "oidc"
@@ -85,12 +88,56 @@ def apply_settings(client: HubClient, desired: HubSettings) -> None:
     s3: dict[str, Any] = desired.s3.as_settings() if desired.s3 else {"enabled": False}
     client.update_settings({"logs": {"minLevel": desired.log_level}, "backups": {"s3": s3}})
     oauth2 = client.get_collection("users").get("oauth2") or {}
-    # Keep providers an admin added by hand; the charm owns only its "oidc" entry.
-    providers = [p for p in oauth2.get("providers") or [] if p.get("name") != OIDC_PROVIDER]
-    if desired.oidc:
-        providers.append(desired.oidc.as_provider())
-    enabled = bool(desired.oidc) or (bool(oauth2.get("enabled")) and bool(providers))
-    client.update_collection("users", {"oauth2": {"enabled": enabled, "providers": providers}})
+    patch = plan_oauth2(oauth2, desired.oidc)
+    if patch is not None:
+        client.update_collection("users", {"oauth2": patch})
+
+
+def plan_oauth2(current: dict[str, Any], oidc: OidcProvider | None) -> dict[str, Any] | None:
+    """The ``oauth2`` patch that puts the charm's provider in place, or None to leave it be.
+
+    PocketBase hides ``clientSecret`` when it lists providers, and 0.39 (the version Beszel
+    0.18 embeds) merges a written list into the stored one *by position*: an entry sent
+    without a secret keeps whatever secret its slot held. So the list is never reordered:
+    the charm's entry is replaced where it stands, appended when new, and removed only when
+    it is last. Removing it from before a hand-added provider would shift that provider
+    into the charm's slot and hand it the charm's secret; it is left in place instead.
+    """
+    providers = [dict(p) for p in current.get("providers") or []]
+    names = [p.get("name") for p in providers]
+    index = names.index(OIDC_PROVIDER) if OIDC_PROVIDER in names else None
+    if oidc is not None:
+        if index is None:
+            providers.append(oidc.as_provider())
+        else:
+            providers[index] = oidc.as_provider()
+        return {"enabled": True, "providers": providers}
+    if index is None:
+        return None  # nothing of the charm's to remove: leave hand-made settings untouched
+    if index != len(providers) - 1:
+        logger.warning(
+            "the oidc OAuth2 provider stays: removing it would shift the providers "
+            "after it onto its stored secret (PocketBase 0.39 merges by position)"
+        )
+        return None
+    providers.pop()
+    return {"enabled": bool(current.get("enabled")) and bool(providers), "providers": providers}
+
+
+def ensure_first_user(client: HubClient, email: str, password: str) -> bool:
+    """Create the hub's first Beszel user (role admin) unless people already have accounts.
+
+    Beszel's own first-run page only works while its placeholder superuser is the only
+    one, which the charm's superuser ends; this user takes its place. Returns True when
+    the user was created. A hub with users of its own (other than the charm's agents
+    account) is left alone, so a user deleted on purpose is not brought back then.
+    """
+    if client.find_user(email) is not None:
+        return False
+    if client.count_users(except_email=AGENT_OWNER_EMAIL) > 0:
+        return False
+    client.create_user(email, password, "admin")
+    return True
 
 
 def issue_agent_token(client: HubClient, owner: str = "") -> AgentToken:

@@ -1,4 +1,8 @@
-"""Requirer side of the ``ingress`` v2 interface (per-app ingress), from its databag schema."""
+"""Requirer side of the ``ingress`` v2 interface (per-app ingress), from its databag schema.
+
+Hand-written: no maintained package on PyPI provides this interface (its library is a
+charmhub lib fetched by charmcraft, not a Python package); OAuth uses the PyPI one.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +43,14 @@ class IngressRequirer(Endpoint):
         relation.data[model.unit].update(
             {"host": json.dumps(socket.getfqdn()), "ip": json.dumps(self._bind_address())}
         )
+
+    def withdraw(self) -> None:
+        """A standby unit serves nothing: take its address out of the unit databag."""
+        relation = self.relation
+        if relation is None:
+            return
+        for key in ("host", "ip"):
+            relation.data[self._charm.model.unit].pop(key, None)
 
     def _bind_address(self) -> str | None:
         binding = self._charm.model.get_binding(self.relation_name)

@@ -1,4 +1,8 @@
-"""Requirer side of the ``s3`` v0 interface, from its databag schema."""
+"""Requirer side of the ``s3`` v0 interface, from its databag schema.
+
+Hand-written: no maintained package on PyPI provides this interface (its library is a
+charmhub lib fetched by charmcraft, not a Python package).
+"""
 
 from __future__ import annotations
 

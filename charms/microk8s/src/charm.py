@@ -12,7 +12,7 @@ import microk8s
 from actions import NodeActions
 from clustering import PEER, PROVIDES, REQUIRES, Clustering
 from config import CharmConfig, Role
-from observability import Observability
+from observability import METRICS_USER, Observability
 from rolling import RollingRefresh
 
 
@@ -104,6 +104,7 @@ class MicroK8sCharm(ops.CharmBase):
                 self._apply_addons(config)
                 peer = self.clustering.peer
                 self.observability.share_secret(peer, microk8s.issue_client_cert)
+                microk8s.ensure_metrics_rbac(METRICS_USER)
         needed = self._stored.channel != config.channel or bool(self._stored.refresh_pending)
         self.rolling.run(needed and self._stored.installed, lambda: self._refresh(config.channel))
         self._publish_observability()

@@ -4,6 +4,10 @@ The unit databag holds one key, ``config``: JSON with ``metrics_alert_rules``,
 ``log_alert_rules``, ``dashboards`` (lzma + base64 JSON), ``metrics_scrape_jobs`` and
 ``log_slots``. The scraper authenticates with a client certificate whose files the charm
 writes from a Juju secret, so no key material travels in the databag.
+
+Hand-written because no maintained cos_agent provider is on PyPI (the interface's own
+library is a charmhub lib); alert rules go through cosl's ``AlertRules``, the library COS
+charms use, which adds the Juju topology labels and group names.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cosl import AlertRules, JujuTopology
 
 from microk8s import API_SERVER_PORT
 
 HERE = Path(__file__).parent
 KUBELET_PORT = 10250
+TOPOLOGY_PLACEHOLDER = "%%juju_topology%%"
 CONTROL_PLANE_JOBS = ("apiserver", "kube-scheduler", "kube-controller-manager")
 NODE_JOBS = {
     "kubelet": "/metrics",
@@ -74,18 +80,46 @@ def dashboards(folder: Path) -> list[str]:
     ]
 
 
-def alert_rules(folder: Path) -> dict[str, Any]:
-    """Return the alert rule groups of all rule files in ``folder``, merged."""
-    groups: list[Any] = []
+def alert_rules(folder: Path, topology: JujuTopology | None = None) -> dict[str, Any]:
+    """Return the alert rule groups of all rule files in ``folder``, with Juju topology.
+
+    Selectors in the files carry a ``%%juju_topology%%`` placeholder; with a topology it
+    becomes ``juju_model``/``juju_model_uuid``/``juju_application`` matchers, so a rule
+    only sees this application's metrics (the cos_agent requirer adds those labels to what
+    it scrapes). cosl adds the same labels to each alert and names groups after the topology.
+    """
+    rules = AlertRules(query_type="promql", topology=topology)
+    matchers = _topology_matchers(topology)
     for path in sorted(folder.glob("*.rules.yaml")):
-        groups += yaml.safe_load(path.read_text()).get("groups", [])
-    return {"groups": groups}
+        content = yaml.safe_load(path.read_text())
+        for group in content.get("groups", []):
+            for rule in group.get("rules", []):
+                rule["expr"] = _inject(str(rule["expr"]), matchers)
+        prefix = topology.identifier if topology else None
+        rules.add(content, group_name_prefix=prefix)
+    return rules.as_dict()
 
 
-def databag(jobs: list[dict[str, Any]], bundled: Path = HERE) -> dict[str, str]:
+def _topology_matchers(topology: JujuTopology | None) -> str:
+    if topology is None:
+        return ""
+    labels = {k: v for k, v in topology.label_matcher_dict.items() if k != "juju_charm"}
+    return ",".join(f"{key}={json.dumps(value)}" for key, value in sorted(labels.items()))
+
+
+def _inject(expr: str, matchers: str) -> str:
+    """Replace the placeholder (and its comma when there is nothing to put there)."""
+    if matchers:
+        return expr.replace(TOPOLOGY_PLACEHOLDER, matchers)
+    return expr.replace(TOPOLOGY_PLACEHOLDER + ",", "").replace(TOPOLOGY_PLACEHOLDER, "")
+
+
+def databag(
+    jobs: list[dict[str, Any]], topology: JujuTopology | None = None, bundled: Path = HERE
+) -> dict[str, str]:
     """Return the provider unit databag, with the rules and dashboards under ``bundled``."""
     config = {
-        "metrics_alert_rules": alert_rules(bundled / "prometheus_alert_rules"),
+        "metrics_alert_rules": alert_rules(bundled / "prometheus_alert_rules", topology),
         "log_alert_rules": {},
         "dashboards": dashboards(bundled / "grafana_dashboards"),
         "metrics_scrape_jobs": jobs,

@@ -1,22 +1,28 @@
 """MicroK8s snap and CLI operations, usable without a charm.
 
-Every command is an argv list with an absolute path, run through ``util.run``.
+Snap operations go through charmlibs-snap (snapd's REST API); every other command is an
+argv list with an absolute path, run through ``util.run``.
 File paths are relative to ``root`` so that tests can point them at a temporary directory.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import socket
 import subprocess
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from charmlibs import snap
+
+import metrics_rbac
 import util
 
-SNAP = "/usr/bin/snap"
+SNAP_NAME = "microk8s"
 MICROK8S = "/snap/bin/microk8s"
 KUBECTL = "/snap/microk8s/current/kubectl"
 OPENSSL = "/usr/bin/openssl"
@@ -28,27 +34,40 @@ API_SERVER_PORT = 16443
 CERT_ANCHOR = "#MOREIPS"
 _VERSION = re.compile(r"v?(\d+\.\d+\.\d+\S*)")
 _IP = re.compile(r"^[0-9.]+$|:")
+logger = logging.getLogger(__name__)
 
 
 def install(channel: str) -> None:
     """Install the classic MicroK8s snap from ``channel`` (the snap's default if empty)."""
-    argv = [SNAP, "install", "microk8s", "--classic"]
-    util.run(argv + (["--channel", channel] if channel else []), attempts=3)
+    _retrying(lambda: snap.install(SNAP_NAME, channel or None, classic=True))
 
 
 def refresh(channel: str) -> None:
     """Refresh the MicroK8s snap, moving it to ``channel`` if given."""
-    util.run([SNAP, "refresh", "microk8s"] + (["--channel", channel] if channel else []))
+    snap.refresh(SNAP_NAME, channel or None, classic=True)
 
 
 def remove() -> None:
     """Remove the MicroK8s snap and its data."""
-    util.run([SNAP, "remove", "microk8s", "--purge"])
+    snap.remove(SNAP_NAME, purge=True)
 
 
 def restart_containerd() -> None:
     """Restart containerd so that it reads its environment and registry files again."""
-    util.run([SNAP, "restart", "microk8s.daemon-containerd"])
+    snap.restart(SNAP_NAME, "daemon-containerd")
+
+
+def _retrying(operation: Callable[[], object], attempts: int = 3, delay: float = 2.0) -> None:
+    """Run a snap operation, retrying failures the store may cause (downloads, timeouts)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            operation()
+            return
+        except (snap.ChangeError, snap.TimeoutError) as e:
+            logger.warning("snap operation failed (attempt %d/%d): %s", attempt, attempts, e)
+            if attempt == attempts:
+                raise
+            time.sleep(delay)
 
 
 def add_node(token: str, ttl: int) -> None:
@@ -175,3 +194,20 @@ def ensure_metrics_tls(cert: str, key: str, root: Path = Path("/")) -> tuple[str
         util.ensure_file(folder / "client.crt", cert, mode=0o600)
         util.ensure_file(folder / "client.key", key, mode=0o600)
     return str(folder / "client.crt"), str(folder / "client.key")
+
+
+def ensure_metrics_rbac(user: str, root: Path = Path("/")) -> bool:
+    """Bind the metrics reader role to ``user``; apply only when the manifest changed.
+
+    The manifest is kept beside the metrics certificate; it is removed again when the
+    apply fails, so that the next hook retries.
+    """
+    path = root / METRICS_TLS / "rbac.yaml"
+    if not util.ensure_file(path, metrics_rbac.manifest(user)):
+        return False
+    try:
+        util.run([MICROK8S, "kubectl", "apply", "-f", str(path)], attempts=3)
+    except subprocess.CalledProcessError:
+        util.remove_file(path)
+        raise
+    return True

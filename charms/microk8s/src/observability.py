@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import ops
+from cosl import JujuTopology
 
 import cos
 
@@ -59,7 +60,7 @@ class Observability(ops.Object):
             return
         tls = cos.TlsFiles(*write_tls(*self._tls_content(source)))
         jobs = cos.scrape_jobs(node[0], node[1], tls)
-        data = cos.databag(jobs)
+        data = cos.databag(jobs, JujuTopology.from_charm(self._charm))
         for relation in relations:
             relation.data[self._charm.unit].update(data)
 

@@ -60,6 +60,21 @@ def test_get_admin_url_returns_service_url(juju: jubilant.Juju) -> None:
     assert task.results["admin-url"].endswith(":8090/_/")
 
 
+def test_first_user_logs_in_to_beszel(juju: jubilant.Juju) -> None:
+    """The documented way in: the beszel-user secret's credentials on the hub's login."""
+    secret_id = juju.run(f"{APP}/0", "get-admin-url").results["user-secret-id"]
+    content = juju.show_secret(secret_id, reveal=True).content
+    body = json.dumps({"identity": content["email"], "password": content["password"]})
+    login = (
+        "import sys, urllib.request; "
+        "r = urllib.request.Request('http://localhost:8090/api/collections/users/"
+        "auth-with-password', data=sys.argv[1].encode(), "
+        "headers={'Content-Type': 'application/json'}); "
+        "sys.exit(urllib.request.urlopen(r).status != 200)"
+    )
+    assert _python_in_charm_container(juju, login, body) == 0
+
+
 def test_create_agent_token_is_registered(juju: jubilant.Juju) -> None:
     task = juju.run(f"{APP}/0", "create-agent-token", {"description": "itest"})
     assert len(task.results["token"]) == 32
@@ -67,8 +82,9 @@ def test_create_agent_token_is_registered(juju: jubilant.Juju) -> None:
 
 
 def test_backup_now_then_list(juju: jubilant.Juju) -> None:
-    name = juju.run(f"{APP}/0", "backup-now").results["backup-name"]
-    assert name in _listed_backups(juju)
+    results = juju.run(f"{APP}/0", "backup-now").results
+    assert results["backup-name"] in _listed_backups(juju)
+    assert results["backup-path"] == f"/beszel_data/backups/{results['backup-name']}"
 
 
 def test_restore_backup_needs_confirm_then_restores(juju: jubilant.Juju) -> None:

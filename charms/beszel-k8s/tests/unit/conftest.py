@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any, cast
 
 import ops
@@ -14,6 +16,7 @@ import beszel_api
 import charm
 from beszel_api import HubClient
 from charm import BeszelCharm
+from tests.unit import pocketbase_server
 from tests.unit.fake_hub import FakeHub
 
 ADMIN_EMAIL = "admin@beszel.charm"
@@ -163,3 +166,29 @@ def secret_content(secret: testing.Secret, *, latest: bool = False) -> dict[str,
     """A secret's tracked (or latest) content."""
     content = secret.latest_content if latest else secret.tracked_content
     return dict(cast("Mapping[str, str]", content))
+
+
+@pytest.fixture(params=pocketbase_server.FLAVOURS)
+def pocketbase(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[pocketbase_server.PocketBase]:
+    """A real PocketBase server on 127.0.0.1 (each flavour in turn), Beszel hooks loaded."""
+    flavour = str(request.param)
+    reason = pocketbase_server.missing_reason(flavour)
+    if reason is not None:
+        if os.environ.get(pocketbase_server.REQUIRE_ENV):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    monkeypatch.setattr(beszel_api, "TRANSPORT", None)  # real sockets
+    server = pocketbase_server.start(flavour, tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def real_client(pocketbase: pocketbase_server.PocketBase) -> Iterator[HubClient]:
+    """A superuser session against the real server."""
+    session = HubClient(pocketbase.url)
+    session.login(pocketbase.email, pocketbase.password)
+    yield session
+    session.close()

@@ -212,7 +212,10 @@ class FakeHub:
     def _get_users_collection(self, request: httpx.Request) -> httpx.Response:
         if denied := self._superuser_only(request):
             return denied
-        return httpx.Response(200, json=self.users_collection)
+        shown = copy.deepcopy(self.users_collection)
+        for provider in shown.get("oauth2", {}).get("providers", []):
+            provider.pop("clientSecret", None)  # PocketBase never lists OAuth2 secrets
+        return httpx.Response(200, json=shown)
 
     def _patch_users_collection(self, request: httpx.Request) -> httpx.Response:
         if denied := self._superuser_only(request):
@@ -222,17 +225,31 @@ class FakeHub:
         if any(not p.get("clientId") or not p.get("name") for p in providers):
             blank = {"code": "validation_required", "message": "Cannot be blank."}
             return _error(400, "Failed to update collection.", {"oauth2": {"providers": blank}})
+        stored = self.users_collection.get("oauth2", {}).get("providers", [])
+        if "providers" in patch.get("oauth2", {}):
+            # PocketBase 0.39 decodes the list onto the stored one slot by slot (Go's
+            # encoding/json reuses slice elements): a key left out keeps that slot's value.
+            merged = [
+                copy.deepcopy(stored[i]) if i < len(stored) else {} for i in range(len(providers))
+            ]
+            for slot, sent in zip(merged, providers, strict=True):
+                slot.update(copy.deepcopy(sent))
+            patch = copy.deepcopy(patch)
+            patch["oauth2"]["providers"] = merged
+            self.users_collection.setdefault("oauth2", {})["providers"] = []
         _merge(self.users_collection, patch)
         return self._get_users_collection(request)
 
     def _list_users(self, request: httpx.Request) -> httpx.Response:
         if denied := self._superuser_only(request):
             return denied
-        wanted = re.fullmatch(r"email='([^']*)'", unquote(request.url.params.get("filter", "")))
+        wanted = re.fullmatch(
+            r"email(!?)='([^']*)'", unquote(request.url.params.get("filter", ""))
+        )
         items = [
             {k: v for k, v in user.items() if k != "password"}
             for user in self.users.values()
-            if wanted is None or user["email"] == wanted.group(1)
+            if wanted is None or (user["email"] == wanted.group(2)) != bool(wanted.group(1))
         ]
         body = {"page": 1, "perPage": 30, "totalItems": len(items), "totalPages": 1}
         return httpx.Response(200, json={**body, "items": items})

@@ -20,6 +20,7 @@ from tests.unit.conftest import (
     state,
 )
 from tests.unit.fake_hub import HUB_KEY, FakeHub
+from tests.unit.test_s3 import CREDENTIALS as S3_CREDENTIALS
 
 Ctx = testing.Context[BeszelCharm]
 
@@ -170,6 +171,16 @@ def test_backup_now_creates_named_backup(ctx: Ctx, known_admin: FakeHub) -> None
     assert list(known_admin.backups) == [results["backup-name"]]
     assert results["backup-name"].startswith("beszel_charm_")
     assert results["timestamp"].endswith("+00:00")
+    assert results["backup-path"] == f"/beszel_data/backups/{results['backup-name']}"
+
+
+def test_backup_now_to_s3_answers_the_bucket_path(ctx: Ctx, known_admin: FakeHub) -> None:
+    s3 = testing.Relation(
+        "s3-credentials", remote_app_name="s3", remote_app_data=dict(S3_CREDENTIALS)
+    )
+    start = state(relations=(s3,), config={"s3-backup-enabled": True})
+    results = _run(ctx, "backup-now", start)
+    assert results["backup-path"] == f"s3://hub-backups/{results['backup-name']}"
 
 
 def test_backup_now_fails_while_another_runs(ctx: Ctx, known_admin: FakeHub) -> None:

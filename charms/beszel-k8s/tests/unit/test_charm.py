@@ -9,7 +9,7 @@ import pytest
 from ops import pebble, testing
 
 import beszel
-from charm import BeszelCharm
+from charm import STANDBY_STATUS, BeszelCharm
 from tests.unit.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -92,13 +92,39 @@ def test_failed_upsert_does_not_leak_password(ctx: Ctx, hub: FakeHub) -> None:
     )
 
 
-def test_non_leader_runs_hub_without_admin_work(ctx: Ctx, hub: FakeHub) -> None:
-    out = pebble_ready(ctx, state(leader=False, with_secret=False))
-    assert beszel.SERVICE in out.get_container(beszel.CONTAINER).plan.services
+def test_non_leader_runs_no_hub_and_says_why(ctx: Ctx, hub: FakeHub) -> None:
+    out = pebble_ready(ctx, state(leader=False, with_secret=False, planned=False))
+    plan = out.get_container(beszel.CONTAINER).plan
+    assert plan.services[beszel.SERVICE].startup == "disabled"
+    assert plan.services[beszel.SERVICE].on_check_failure == {beszel.CHECK: "ignore"}
+    assert beszel.CHECK in plan.checks  # failing ready check: no Service endpoint
+    assert out.get_container(beszel.CONTAINER).service_statuses == {}
+    assert out.opened_ports == frozenset()
     assert not out.secrets
     assert _upserts(ctx) == []
     assert hub.requests == []
-    assert out.unit_status == testing.ActiveStatus("Beszel Hub is ready")
+    assert out.unit_status == testing.BlockedStatus(STANDBY_STATUS)
+
+
+def test_unit_that_lost_leadership_stops_its_hub(ctx: Ctx, hub: FakeHub) -> None:
+    start = dataclasses.replace(
+        state(leader=False), opened_ports=frozenset({testing.TCPPort(8090)})
+    )
+    out = ctx.run(ctx.on.update_status(), start)
+    container = out.get_container(beszel.CONTAINER)
+    assert container.service_statuses[beszel.SERVICE] == pebble.ServiceStatus.INACTIVE
+    assert container.plan.services[beszel.SERVICE].startup == "disabled"
+    assert out.opened_ports == frozenset()
+    assert out.unit_status == testing.BlockedStatus(STANDBY_STATUS)
+
+
+def test_standby_unit_elected_leader_starts_the_hub(ctx: Ctx, known_admin: FakeHub) -> None:
+    standby = pebble_ready(ctx, state(leader=False, planned=False))
+    out = ctx.run(ctx.on.leader_elected(), dataclasses.replace(standby, leader=True))
+    container = out.get_container(beszel.CONTAINER)
+    assert container.plan.services[beszel.SERVICE].startup == "enabled"
+    assert container.service_statuses[beszel.SERVICE] == pebble.ServiceStatus.ACTIVE
+    assert out.opened_ports == {testing.TCPPort(8090)}
 
 
 def test_config_changed_port_updates_layer_and_ports(ctx: Ctx, known_admin: FakeHub) -> None:
@@ -149,7 +175,6 @@ def test_external_hostname_sets_app_url(ctx: Ctx, known_admin: FakeHub) -> None:
     [
         ({"log-level": "loud"}, "invalid config log-level:"),
         ({"port": 0}, "invalid config port:"),
-        ({"container-image": "henrygd/beszel:latest"}, "invalid config container-image:"),
     ],
 )
 def test_invalid_config_blocks_naming_option(

@@ -90,3 +90,23 @@ def test_apply_settings_keeps_hand_made_providers(client: HubClient, hub: FakeHu
     assert names == ["github", "oidc"]
     hub_admin.apply_settings(client, hub_admin.HubSettings(log_level=0))
     assert hub.users_collection["oauth2"] == {"enabled": True, "providers": [github]}
+
+
+def test_reconcile_after_a_hand_added_provider_keeps_its_secret(
+    client: HubClient, hub: FakeHub
+) -> None:
+    """The emulation merges by position like PocketBase 0.39: order must never change."""
+    hub_admin.apply_settings(client, hub_admin.HubSettings(log_level=0, oidc=OIDC))
+    github = {"name": "github", "clientId": "gh", "clientSecret": "gh-secret"}
+    hub.users_collection["oauth2"]["providers"].append(github)
+    hub_admin.apply_settings(client, hub_admin.HubSettings(log_level=0, oidc=OIDC))
+    secrets = [(p["name"], p["clientSecret"]) for p in hub.users_collection["oauth2"]["providers"]]
+    assert secrets == [("oidc", "client-secret-1"), ("github", "gh-secret")]
+    hub_admin.apply_settings(client, hub_admin.HubSettings(log_level=0))
+    secrets = [(p["name"], p["clientSecret"]) for p in hub.users_collection["oauth2"]["providers"]]
+    assert secrets == [("oidc", "client-secret-1"), ("github", "gh-secret")]
+
+
+def test_plan_oauth2_leaves_settings_alone_without_the_charm_provider() -> None:
+    current = {"enabled": True, "providers": [{"name": "github", "clientId": "gh"}]}
+    assert hub_admin.plan_oauth2(current, None) is None

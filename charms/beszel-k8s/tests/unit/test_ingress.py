@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from ops import testing
@@ -40,12 +41,15 @@ def test_joined_publishes_unit_address(ctx: Ctx, known_admin: FakeHub) -> None:
     assert json.loads(unit_data["ip"]) == "192.0.2.0"
 
 
-def test_non_leader_writes_only_unit_data(ctx: Ctx, hub: FakeHub) -> None:
-    relation = _ingress()
+def test_standby_unit_publishes_no_address(ctx: Ctx, hub: FakeHub) -> None:
+    relation = dataclasses.replace(
+        _ingress(), local_unit_data={"host": '"old"', "ip": '"10.1.1.1"'}
+    )
     start = state(relations=(relation,), leader=False, with_secret=False)
     out = ctx.run(ctx.on.relation_joined(relation, remote_unit=0), start)
     assert local_app_data(out, relation) == {}
-    assert "host" in local_unit_data(out, relation)
+    assert "host" not in local_unit_data(out, relation)
+    assert "ip" not in local_unit_data(out, relation)
 
 
 def test_changed_url_becomes_app_url(ctx: Ctx, known_admin: FakeHub) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from ops import testing
 
+import fake_snapd
 from charm import MicroK8sCharm
+from fake_snapd import FakeSnapd, StoreSnap
 from fake_workload import FakeContainerd, FakeMicroK8s
 from runner import FakeRunner
 
@@ -19,6 +24,30 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> FakeRunner:
     monkeypatch.setattr("util.subprocess.run", fake)
     monkeypatch.setattr("util.time.sleep", lambda _: None)
     return fake
+
+
+@pytest.fixture
+def snapd(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSnapd]:
+    """An emulated snapd on a Unix socket; charmlibs-snap is pointed at it."""
+    fake = FakeSnapd(
+        store={
+            "microk8s": StoreSnap(
+                channels={"latest/stable", "1.31/stable", "1.32/stable"},
+                classic=True,
+                services=("daemon-containerd", "daemon-kubelite"),
+            )
+        }
+    )
+    folder = Path(tempfile.mkdtemp(prefix="snapd", dir="/tmp"))  # short: AF_UNIX path limit
+    socket_path = folder / "snapd.socket"
+    server = fake_snapd.serve(fake, socket_path)
+    # charmlibs-snap has no setting for the socket; its client module holds the path.
+    monkeypatch.setattr("charmlibs.snap._client._SOCKET_PATH", str(socket_path))
+    monkeypatch.setattr("microk8s.time.sleep", lambda _: None)
+    yield fake
+    server.shutdown()
+    server.server_close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

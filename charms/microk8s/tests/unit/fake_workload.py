@@ -111,6 +111,10 @@ class FakeMicroK8s:
         self.calls.append(("issue_client_cert", user))
         return "CERT", "KEY"
 
+    def ensure_metrics_rbac(self, user: str) -> bool:
+        self.calls.append(("ensure_metrics_rbac", user))
+        return True
+
     def ensure_metrics_tls(self, cert: str, key: str) -> tuple[str, str]:
         self.calls.append(("ensure_metrics_tls", cert, key))
         return "/metrics/client.crt", "/metrics/client.key"

@@ -7,6 +7,9 @@ import json
 import lzma
 from pathlib import Path
 
+import promql_parser
+from cosl import JujuTopology
+
 import cos
 
 TLS = cos.TlsFiles("/tls/client.crt", "/tls/client.key")
@@ -81,7 +84,7 @@ def test_alert_rules_merge_groups_of_all_rule_files(tmp_path: Path) -> None:
     (tmp_path / "ignored.txt").write_text("groups: []\n")
 
     assert cos.alert_rules(tmp_path) == {
-        "groups": [{"name": "a", "rules": []}, {"name": "b", "rules": []}]
+        "groups": [{"name": "a_rules", "rules": []}, {"name": "b_rules", "rules": []}]
     }
 
 
@@ -91,3 +94,54 @@ def test_bundled_alert_rules_cover_the_scraped_jobs() -> None:
     names = [rule["alert"] for group in rules["groups"] for rule in group["rules"]]
     assert "MicroK8sScrapeTargetDown" in names
     assert all(rule["labels"]["severity"] for g in rules["groups"] for rule in g["rules"])
+
+
+TOPOLOGY = JujuTopology(
+    model="lab", model_uuid="00000000-0000-4000-8000-000000000000", application="microk8s"
+)
+WANTED = {
+    "juju_model": "lab",
+    "juju_model_uuid": "00000000-0000-4000-8000-000000000000",
+    "juju_application": "microk8s",
+}
+
+
+def _selectors(expr: str) -> list[promql_parser.VectorSelector]:
+    found: list[promql_parser.VectorSelector] = []
+
+    def visit(node: object) -> bool:
+        if isinstance(node, promql_parser.VectorSelector):
+            found.append(node)
+        return True
+
+    promql_parser.walk(promql_parser.parse(expr), visit)
+    return found
+
+
+def test_every_selector_of_every_rule_is_scoped_to_the_application() -> None:
+    rules = cos.alert_rules(SRC / "prometheus_alert_rules", TOPOLOGY)
+    exprs = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    assert len(exprs) == 4
+    for expr in exprs:
+        selectors = _selectors(expr)  # also proves the expression still parses
+        assert selectors, expr
+        for selector in selectors:
+            matchers = {m.name: m.value for m in selector.matchers.matchers}
+            assert {k: matchers.get(k) for k in WANTED} == WANTED, expr
+
+
+def test_alerts_carry_topology_labels_and_group_names() -> None:
+    rules = cos.alert_rules(SRC / "prometheus_alert_rules", TOPOLOGY)
+    for group in rules["groups"]:
+        assert group["name"].startswith("lab_00000000_microk8s_")
+        for rule in group["rules"]:
+            assert WANTED.items() <= rule["labels"].items()
+            assert rule["labels"]["severity"]
+
+
+def test_without_topology_the_placeholder_leaves_valid_promql() -> None:
+    rules = cos.alert_rules(SRC / "prometheus_alert_rules")
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            assert "%%" not in rule["expr"]
+            assert _selectors(rule["expr"])

@@ -7,50 +7,86 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from charmlibs import snap
 
 import microk8s
+from fake_snapd import FakeSnapd
 from runner import FakeRunner
 
 M = "/snap/bin/microk8s"
-SNAP = "/usr/bin/snap"
+INSTALL_131 = {"action": "install", "channel": "1.31/stable", "classic": True}
 
 
-def test_install_uses_the_classic_snap_and_channel(runner: FakeRunner) -> None:
+def test_install_uses_the_classic_snap_and_channel(snapd: FakeSnapd) -> None:
     microk8s.install("1.31/stable")
 
-    assert runner.calls == [[SNAP, "install", "microk8s", "--classic", "--channel", "1.31/stable"]]
+    assert snapd.installed["microk8s"]["tracking-channel"] == "1.31/stable"
+    assert snapd.installed["microk8s"]["confinement"] == "classic"
+    assert ("POST", "/v2/snaps/microk8s", INSTALL_131) in snapd.requests
 
 
-def test_install_without_channel_uses_the_snap_default(runner: FakeRunner) -> None:
+def test_install_without_channel_uses_the_snap_default(snapd: FakeSnapd) -> None:
     microk8s.install("")
 
-    assert runner.calls == [[SNAP, "install", "microk8s", "--classic"]]
+    assert snapd.installed["microk8s"]["tracking-channel"] == "latest/stable"
+    posts = [r for r in snapd.requests if r[0] == "POST"]
+    assert posts == [("POST", "/v2/snaps/microk8s", {"action": "install", "classic": True})]
 
 
-def test_install_retries_a_failed_download(runner: FakeRunner) -> None:
-    runner.failures[(SNAP, "install")] = 1
+def test_install_retries_a_failed_download(snapd: FakeSnapd) -> None:
+    snapd.failing_changes = 1
 
     microk8s.install("")
 
-    assert len(runner.calls) == 2
+    assert "microk8s" in snapd.installed
+    assert len([r for r in snapd.requests if r[0] == "POST"]) == 2
 
 
-def test_refresh_moves_to_the_channel(runner: FakeRunner) -> None:
+def test_install_gives_up_after_three_failed_changes(snapd: FakeSnapd) -> None:
+    snapd.failing_changes = 3
+
+    with pytest.raises(snap.ChangeError):
+        microk8s.install("")
+
+    assert "microk8s" not in snapd.installed
+
+
+def test_install_from_a_missing_channel_fails_clearly(snapd: FakeSnapd) -> None:
+    with pytest.raises(snap.ChannelNotAvailableError):
+        microk8s.install("0.1/edge")
+
+
+def test_refresh_moves_to_the_channel(snapd: FakeSnapd) -> None:
+    microk8s.install("1.31/stable")
+
     microk8s.refresh("1.32/stable")
 
-    assert runner.calls == [[SNAP, "refresh", "microk8s", "--channel", "1.32/stable"]]
+    assert snapd.installed["microk8s"]["tracking-channel"] == "1.32/stable"
 
 
-def test_remove_purges_the_snap(runner: FakeRunner) -> None:
+def test_refresh_in_the_same_channel_without_update_is_fine(snapd: FakeSnapd) -> None:
+    microk8s.install("1.31/stable")
+
+    microk8s.refresh("")
+
+    assert snapd.installed["microk8s"]["tracking-channel"] == "1.31/stable"
+
+
+def test_remove_purges_the_snap(snapd: FakeSnapd) -> None:
+    microk8s.install("")
+
     microk8s.remove()
 
-    assert runner.calls == [[SNAP, "remove", "microk8s", "--purge"]]
+    assert snapd.installed == {}
+    assert ("POST", "/v2/snaps/microk8s", {"action": "remove", "purge": True}) in snapd.requests
 
 
-def test_restart_containerd_restarts_the_snap_service(runner: FakeRunner) -> None:
+def test_restart_containerd_restarts_the_snap_service(snapd: FakeSnapd) -> None:
+    microk8s.install("")
+
     microk8s.restart_containerd()
 
-    assert runner.calls == [[SNAP, "restart", "microk8s.daemon-containerd"]]
+    assert snapd.restarted == ["microk8s.daemon-containerd"]
 
 
 def test_add_node_passes_token_and_ttl(runner: FakeRunner) -> None:
@@ -252,3 +288,24 @@ def test_commands_raise_when_they_keep_failing(runner: FakeRunner) -> None:
 
     with pytest.raises(subprocess.CalledProcessError):
         microk8s.remove_node("node-2")
+
+
+def test_ensure_metrics_rbac_applies_the_manifest_once(runner: FakeRunner, tmp_path: Path) -> None:
+    assert microk8s.ensure_metrics_rbac("metrics-user", root=tmp_path)
+    assert not microk8s.ensure_metrics_rbac("metrics-user", root=tmp_path)
+
+    path = tmp_path / "var/snap/microk8s/common/charm-metrics/rbac.yaml"
+    assert runner.calls == [[M, "kubectl", "apply", "-f", str(path)]]
+    assert "name: metrics-user" in path.read_text()
+
+
+def test_ensure_metrics_rbac_retries_on_the_next_hook_after_a_failure(
+    runner: FakeRunner, tmp_path: Path
+) -> None:
+    runner.failures[(M, "kubectl")] = 3
+
+    with pytest.raises(subprocess.CalledProcessError):
+        microk8s.ensure_metrics_rbac("metrics-user", root=tmp_path)
+
+    assert microk8s.ensure_metrics_rbac("metrics-user", root=tmp_path)
+    assert len(runner.calls) == 4

@@ -31,6 +31,7 @@ def test_leader_keeps_the_metrics_certificate_in_a_juju_secret(
     assert app_data(out, peer)["metrics_secret"] == secret.id
     assert app_data(out, workers)["metrics_secret"] == secret.id
     assert workload.named("issue_client_cert") == [("microk8s-charm-metrics",)]
+    assert workload.named("ensure_metrics_rbac") == [("microk8s-charm-metrics",)]
     assert not any("KEY" in v for v in app_data(out, workers).values() if v != secret.id)
 
 
@@ -66,6 +67,11 @@ def test_cos_agent_databag_has_control_plane_jobs_and_no_key_material(
     assert jobs["kubelet"]["tls_config"]["key_file"] == "/metrics/client.key"
     assert len(config["dashboards"]) == 1
     assert config["metrics_alert_rules"]["groups"]
+    for group in config["metrics_alert_rules"]["groups"]:
+        for rule in group["rules"]:
+            assert rule["labels"]["juju_application"] == "microk8s"
+            assert rule["labels"]["juju_model"] == out.model.name
+            assert f'juju_model_uuid="{out.model.uuid}"' in rule["expr"]
     assert "KEY" not in raw.replace("key_file", "")
 
 
@@ -113,3 +119,14 @@ def test_leader_creates_the_secret_and_scrapes_with_it_in_the_same_hook(
     raw = unit_data(out, cos)["config"]
     assert "KEY" not in raw.replace("key_file", "")
     assert "CERT" not in raw
+
+
+def test_only_the_control_plane_leader_binds_the_metrics_user(
+    ctx: Ctx, workload: FakeMicroK8s
+) -> None:
+    peer = testing.PeerRelation("peer")
+    state = testing.State(leader=False, relations={peer}, stored_states={stored()})
+
+    ctx.run(ctx.on.update_status(), state)
+
+    assert workload.named("ensure_metrics_rbac") == []
