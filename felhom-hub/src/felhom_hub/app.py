@@ -3,9 +3,9 @@
 import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -16,9 +16,9 @@ from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, Preference
 from felhom_hub.api.report_schema import Report
 from felhom_hub.clock import Clock, utcnow
 from felhom_hub.config import Settings
-from felhom_hub.jobs.prune import PruneResult, prune
-from felhom_hub.jobs.schedule import run_daily
-from felhom_hub.store import Database
+from felhom_hub.jobs.loop import JobMetrics
+from felhom_hub.jobs.services import Services
+from felhom_hub.store import Database, deadman
 
 BODY_MODELS = (Report, EventIn, InfraBackupIn, NotifyIn, PreferencesIn)
 
@@ -32,21 +32,22 @@ def create_app(
 ) -> FastAPI:
     database = db or Database(settings.server.database_path)
 
-    def daily_prune(now: datetime) -> PruneResult:
-        return prune(database, now=now, retention=settings.retention)
-
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database.migrate()
+        with database.write() as conn:  # thresholds may have changed since the last run
+            deadman.rearm_all(conn, default_threshold=settings.alerting.stale_threshold)
         stop = asyncio.Event()
-        work: list[Coroutine[Any, Any, None]] = [health.probe(database, stop)]
-        if run_jobs:
-            at = settings.retention.prune_schedule
-            work.append(run_daily("prune", at, daily_prune, clock, stop))
-        tasks = [asyncio.create_task(job) for job in work]
-        yield
-        stop.set()
-        await asyncio.gather(*tasks)
+        async with httpx.AsyncClient(timeout=30) as http:
+            services = Services(settings, database, clock, JobMetrics(app.state.metrics.registry))
+            services.http = http
+            work: list[Coroutine[Any, Any, None]] = [health.probe(database, stop)]
+            if run_jobs:
+                work.extend(services.coroutines(stop))
+            tasks = [asyncio.create_task(job) for job in work]
+            yield
+            stop.set()
+            await asyncio.gather(*tasks)
         database.dispose()
 
     app = FastAPI(

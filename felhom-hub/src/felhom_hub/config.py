@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import time, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,6 +52,16 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host, int(match.group(2))
 
 
+def hh_mm(value: Any) -> Any:
+    """``"04:30"`` -> time(4, 30); other types are left to pydantic."""
+    if isinstance(value, str):
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"{value!r} is not a time of day; use HH:MM, e.g. '04:30'")
+        hours, minutes = value.strip().split(":")
+        return time(int(hours), int(minutes))
+    return value
+
+
 def within(value: timedelta, low: timedelta, high: timedelta) -> timedelta:
     """``value`` unless outside [low, high]; then a ValueError naming the bounds."""
     if not low <= value <= high:
@@ -87,11 +98,62 @@ class ApiSettings(_Section):
         return value
 
 
+class SmtpSecurity(StrEnum):
+    STARTTLS = "starttls"
+    TLS = "tls"
+    NONE = "none"
+
+
+class SmtpSettings(_Section):
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    username: str = ""
+    password: str = ""
+    timeout: Duration = timedelta(seconds=30)
+
+    @field_validator("timeout")
+    @classmethod
+    def _sane_timeout(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(seconds=1), timedelta(minutes=5))
+
+
+class Transport(StrEnum):
+    AUTO = "auto"  # SMTP when smtp.host is set, else Resend when resend_api_key is, else none
+    RESEND = "resend"
+    SMTP = "smtp"
+    NONE = "none"  # decisions are still logged; queued notifications wait
+
+
 class NotificationSettings(_Section):
     resend_api_key: str = ""
+    resend_api_url: str = "https://api.resend.com"
+    transport: Transport = Transport.AUTO
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     from_email: str = "monitoring@felhom.eu"
     operator_email: str = ""
     operator_enabled: bool = True
+    operator_cooldown: Duration = timedelta(hours=1)
+
+    @field_validator("operator_cooldown")
+    @classmethod
+    def _sane_cooldown(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(0), timedelta(days=30))
+
+    @field_validator("resend_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def chosen_transport(self) -> Transport:
+        if self.transport is not Transport.AUTO:
+            return self.transport
+        if self.smtp.host:
+            return Transport.SMTP
+        return Transport.RESEND if self.resend_api_key else Transport.NONE
 
     @field_validator("from_email", "operator_email")
     @classmethod
@@ -111,21 +173,38 @@ class RetentionSettings(_Section):
     @field_validator("prune_schedule", mode="before")
     @classmethod
     def _hh_mm(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
-                raise ValueError(f"{value!r} is not a time of day; use HH:MM, e.g. '04:30'")
-            hours, minutes = value.strip().split(":")
-            return time(int(hours), int(minutes))
-        return value
+        return hh_mm(value)
 
 
 class AlertingSettings(_Section):
     stale_threshold: Duration = timedelta(minutes=30)
+    check_interval: Duration = timedelta(seconds=60)
+    backup_check_at: time = time(5, 0)  # Europe/Budapest
+    flap_limit: int = Field(default=4, ge=1, le=1000)  # node transitions per hour before damping
+    heartbeat_url: str = ""  # POSTed a fleet summary every heartbeat_interval when set
+    heartbeat_interval: Duration = timedelta(minutes=1)
 
     @field_validator("stale_threshold")
     @classmethod
     def _sane_threshold(cls, value: timedelta) -> timedelta:
         return within(value, timedelta(minutes=1), timedelta(days=7))
+
+    @field_validator("check_interval", "heartbeat_interval")
+    @classmethod
+    def _sane_interval(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(seconds=1), timedelta(hours=1))
+
+    @field_validator("backup_check_at", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: Any) -> Any:
+        return hh_mm(value)
+
+    @field_validator("heartbeat_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http(s) URL or empty")
+        return value
 
 
 class RegistrySettings(_Section):
@@ -189,10 +268,10 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names the offending key."""
 
 
-def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Nested overrides from the environment, and which variable set each dotted key."""
     sections = {name: model.annotation for name, model in Settings.model_fields.items()}
-    overrides: dict[str, dict[str, str]] = {}
+    overrides: dict[str, Any] = {}
     origin: dict[str, str] = {}
     for var, value in environ.items():
         if not var.startswith(ENV_PREFIX) or var == CONFIG_ENV:
@@ -200,12 +279,32 @@ def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, str]
         rest = var[len(ENV_PREFIX) :].lower()
         section = next((s for s in sections if rest.startswith(s + "_")), None)
         key = rest[len(section) + 1 :] if section else ""
-        fields = getattr(sections.get(section or ""), "model_fields", {})
-        if section is None or key not in fields:
+        path = _setting_path(sections.get(section or ""), key)
+        if section is None or path is None:
             raise ConfigError(f"{var}: no such setting (expected {ENV_PREFIX}<SECTION>_<KEY>)")
-        overrides.setdefault(section, {})[key] = value
-        origin[f"{section}.{key}"] = var
+        target = overrides.setdefault(section, {})
+        for part in path[:-1]:  # a nested section, e.g. notifications.smtp
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+        origin[".".join([section, *path])] = var
     return overrides, origin
+
+
+def _setting_path(model: Any, key: str) -> list[str] | None:
+    """``smtp_host`` in notifications -> ["smtp", "host"]; None when there is no such key."""
+    fields = getattr(model, "model_fields", {})
+    if key in fields:
+        return [key]
+    for name, field in fields.items():
+        nested = field.annotation
+        if (
+            key.startswith(name + "_")
+            and isinstance(nested, type)
+            and issubclass(nested, BaseModel)
+        ):
+            rest = _setting_path(nested, key[len(name) + 1 :])
+            return None if rest is None else [name, *rest]
+    return None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -222,14 +321,24 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``top`` over ``base``, mappings merged key by key (the environment over the file)."""
+    merged = dict(base)
+    for key, value in top.items():
+        current = merged.get(key)
+        if isinstance(value, dict):
+            merged[key] = _merged(current if isinstance(current, dict) else {}, value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read ``path`` (if given), apply environment overrides, validate everything."""
     environ = os.environ if environ is None else environ
     data = _read_yaml(path) if path is not None else {}
     overrides, origin = _env_overrides(environ)
-    for section, values in overrides.items():
-        current = data.get(section)
-        data[section] = {**(current if isinstance(current, dict) else {}), **values}
+    data = _merged(data, overrides)
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

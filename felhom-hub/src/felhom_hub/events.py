@@ -44,6 +44,8 @@ class EventType(StrEnum):
     DRIVE_MISSING = "drive_missing"
     MOUNT_FAILED = "mount_failed"
     CERT_EXPIRING = "cert_expiring"
+    # A legacy POST /api/v1/notify, stored as an event so that it passes the same dispatcher.
+    NOTIFY_RELAY = "notify_relay"
 
 
 HUB_EVENT_TYPES: frozenset[EventType] = frozenset(
@@ -57,7 +59,7 @@ HUB_EVENT_TYPES: frozenset[EventType] = frozenset(
 )
 
 CONTROLLER_EVENT_TYPES: tuple[EventType, ...] = tuple(
-    t for t in EventType if t not in HUB_EVENT_TYPES
+    t for t in EventType if t not in HUB_EVENT_TYPES and t is not EventType.NOTIFY_RELAY
 )
 
 

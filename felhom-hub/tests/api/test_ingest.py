@@ -243,13 +243,21 @@ class TestInfraBackup:
 
 
 class TestNotifyAndPreferences:
-    def test_notify_is_queued_for_later_dispatch(self, client: TestClient, db: Database) -> None:
+    def test_notify_is_stored_as_a_relay_event_for_the_dispatcher(
+        self, client: TestClient, db: Database
+    ) -> None:
         body = {"customer_id": "acme", "subject": "Disk", "message": "hdd1 at 91%"}
         response = client.post("/api/v1/notify", json=body, headers=GLOBAL_AUTH)
         assert response.status_code == 202
         with db.read() as conn:
-            [entry] = notifications.log_for(conn, customer_id="acme")
-        assert (entry.channel, entry.status, entry.subject) == ("relay", "queued", "Disk")
+            [event] = events.recent(conn, customer_id="acme", limit=5)
+        assert response.json() == {"id": event.id, "status": "queued"}
+        assert (event.event_type, event.message, event.dispatched) == (
+            "notify_relay",
+            "hdd1 at 91%",
+            0,
+        )
+        assert json.loads(event.details_json) == {"subject": "Disk"}
 
     def test_preferences_are_replaced(self, client: TestClient, db: Database) -> None:
         first = {

@@ -5,19 +5,23 @@ the caller may write this customer, and commits in one write transaction on a wo
 before answering: a 2xx means the row is on disk.
 """
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from felhom_hub.alerting.deadman import NodeState
+from felhom_hub.alerting.hub_events import recovered
 from felhom_hub.api.auth import Caller
 from felhom_hub.api.body import documented, parse
 from felhom_hub.api.deps import AppSettings, Db, Now
 from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, PreferencesIn
 from felhom_hub.api.report_schema import Report
 from felhom_hub.api.responses import Created, Queued, Saved, serialized
+from felhom_hub.events import EventType, Severity
 from felhom_hub.samples import sample_of
-from felhom_hub.store import events, fleet, infra_backups, notifications, reports, series
+from felhom_hub.store import deadman, events, fleet, infra_backups, notifications, reports, series
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 Handler = Callable[..., Awaitable[Response]]
@@ -47,8 +51,11 @@ def _route(
 
 
 @_route("/report", Report, 201, Created)
-async def post_report(request: Request, caller: Caller, db: Db, now: Now) -> Response:
-    """Store a periodic status report: latest, raw window, and its samples in the series."""
+async def post_report(
+    request: Request, caller: Caller, db: Db, now: Now, settings: AppSettings
+) -> Response:
+    """Store a periodic status report: latest, raw window, samples; re-arm the dead man's
+    switch (a node that was stale or down gets its node_recovered event here)."""
     report, body = await parse(request, caller, Report)
     caller.require(report.customer_id)
     summary = reports.ReportSummary(
@@ -66,6 +73,15 @@ async def post_report(request: Request, caller: Caller, db: Db, now: Now) -> Res
     def store(conn: Any) -> int:
         report_id = reports.add(conn, summary, body)
         series.add(conn, customer_id=report.customer_id, at=now, sample=sample)
+        was = deadman.on_report(
+            conn,
+            customer_id=report.customer_id,
+            received_at=now,
+            paused=report.monitoring_paused,
+            default_threshold=settings.alerting.stale_threshold,
+        )
+        if was is not NodeState.UP:
+            recovered(conn, customer_id=report.customer_id, hostname=report.hostname, now=now)
         return report_id
 
     report_id = await db.writing(store)
@@ -116,21 +132,27 @@ async def post_infra_backup(
 
 @_route("/notify", NotifyIn, 202, Queued)
 async def post_notify(request: Request, caller: Caller, db: Db, now: Now) -> Response:
-    """Legacy relay: record the notification; dispatch picks it up from the queue."""
+    """Legacy relay: stored as a ``notify_relay`` event, which the dispatcher sends to the
+    customer's address (else the operator's); the answer is the event's id."""
     notice, _ = await parse(request, caller, NotifyIn)
     caller.require(notice.customer_id)
-    entry_id = await db.writing(
-        lambda conn: notifications.enqueue(
+    details = {"subject": notice.subject}
+    if notice.event_type is not None:
+        details["event_type"] = notice.event_type.value
+    event_id = await db.writing(
+        lambda conn: events.add(
             conn,
             customer_id=notice.customer_id,
-            channel="relay",
-            event_type=notice.event_type.value if notice.event_type else None,
-            subject=notice.subject,
+            event_type=EventType.NOTIFY_RELAY.value,
+            severity=Severity.WARNING.value,
             message=notice.message,
-            now=now,
+            details_json=json.dumps(details, sort_keys=True),
+            source="controller",
+            occurred_at=None,
+            received_at=now,
         )
     )
-    return serialized(Queued(id=entry_id), 202)
+    return serialized(Queued(id=event_id), 202)
 
 
 @_route("/preferences", PreferencesIn, 200, Saved)

@@ -18,6 +18,7 @@ class CustomerConfig:
     retrieval_password_hash: str | None
     created_at: datetime
     updated_at: datetime
+    stale_threshold_s: int | None = None
 
     @property
     def blocked(self) -> bool:

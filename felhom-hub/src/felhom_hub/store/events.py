@@ -21,6 +21,7 @@ class StoredEvent:
     source: str
     occurred_at: datetime | None
     received_at: datetime
+    dispatched: int = 1
 
 
 _INSERT = insert(events).returning(events.c.id)
@@ -49,6 +50,7 @@ def add(
             "source": source,
             "occurred_at": occurred_at,
             "received_at": received_at,
+            "dispatched": 0,  # every new event passes the notification dispatcher
         },
     )
     return int(result.scalar_one())

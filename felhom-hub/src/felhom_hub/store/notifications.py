@@ -2,12 +2,13 @@
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from felhom_hub.store.schema import customer_notifications, notification_log
+from felhom_hub.store.schema import customer_notifications, events, notification_log
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +26,16 @@ class LogEntry:
     customer_id: str
     channel: str
     event_type: str | None
+    event_id: int | None
+    recipient: str | None
     subject: str
     message: str
     status: str
+    reason: str | None
     error: str | None
+    attempts: int
+    next_attempt_at: datetime | None
+    claimed_at: datetime | None
     created_at: datetime
     finished_at: datetime | None
 
@@ -68,6 +75,178 @@ def preferences(conn: Connection, *, customer_id: str) -> Preferences | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedEvent:
+    id: int
+    customer_id: str
+    event_type: str
+    severity: str
+    message: str
+    details: dict[str, Any]
+    received_at: datetime
+
+
+def claim_events(conn: Connection, *, limit: int) -> list[ClaimedEvent]:
+    """Take up to ``limit`` events that have not passed the dispatcher; in the caller's
+    transaction, so with the decisions recorded there each event is decided exactly once."""
+    pending = select(events.c.id).where(events.c.dispatched == 0).order_by(events.c.id).limit(limit)
+    statement = (
+        update(events)
+        .where(events.c.id.in_(pending), events.c.dispatched == 0)
+        .values(dispatched=1)
+        .returning(
+            events.c.id,
+            events.c.customer_id,
+            events.c.event_type,
+            events.c.severity,
+            events.c.message,
+            events.c.details_json,
+            events.c.received_at,
+        )
+    )
+    claimed = [
+        ClaimedEvent(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6])
+        for r in conn.execute(statement)
+    ]
+    return sorted(claimed, key=lambda e: e.id)
+
+
+_NOTIFIED = ("queued", "sending", "sent")
+
+
+def notified_since(
+    conn: Connection, *, customer_id: str, channel: str, event_type: str, since: datetime
+) -> bool:
+    """Whether a notice of this type went (or is going) out on the channel since ``since``."""
+    log = notification_log.c
+    query = (
+        select(log.id)
+        .where(log.customer_id == customer_id, log.channel == channel)
+        .where(log.event_type == event_type, log.created_at >= since)
+        .where(log.status.in_(_NOTIFIED))
+        .limit(1)
+    )
+    return conn.execute(query).first() is not None
+
+
+def heard_outage(conn: Connection, *, customer_id: str, channel: str) -> bool:
+    """Whether the channel's latest node notice was an outage (stale/down), not a recovery."""
+    log = notification_log.c
+    query = (
+        select(log.event_type)
+        .where(log.customer_id == customer_id, log.channel == channel)
+        .where(log.event_type.in_(("node_stale", "node_down", "node_recovered")))
+        .where(log.status.in_(_NOTIFIED))
+        .order_by(log.id.desc())
+        .limit(1)
+    )
+    latest = conn.execute(query).scalar()
+    return latest in ("node_stale", "node_down")
+
+
+def flap_summary_since(conn: Connection, *, customer_id: str, since: datetime) -> bool:
+    log = notification_log.c
+    query = (
+        select(log.id)
+        .where(log.customer_id == customer_id, log.reason == FLAP_SUMMARY)
+        .where(log.created_at >= since)
+        .limit(1)
+    )
+    return conn.execute(query).first() is not None
+
+
+def node_transitions_since(conn: Connection, *, customer_id: str, since: datetime) -> int:
+    query = (
+        select(func.count())
+        .select_from(events)
+        .where(events.c.customer_id == customer_id, events.c.received_at >= since)
+        .where(events.c.event_type.in_(("node_stale", "node_down", "node_recovered")))
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+FLAP_SUMMARY = "flap summary"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A decision to record in the log."""
+
+    customer_id: str
+    channel: str
+    event_type: str | None
+    event_id: int | None
+    recipient: str | None
+    subject: str
+    message: str
+    status: str
+    reason: str | None = None
+
+
+def record(conn: Connection, entry: Entry, *, now: datetime) -> int:
+    values = {
+        "customer_id": entry.customer_id,
+        "channel": entry.channel,
+        "event_type": entry.event_type,
+        "event_id": entry.event_id,
+        "recipient": entry.recipient,
+        "subject": entry.subject,
+        "message": entry.message,
+        "status": entry.status,
+        "reason": entry.reason,
+        "attempts": 0,
+        "created_at": now,
+        "finished_at": None if entry.status == "queued" else now,
+    }
+    result = conn.execute(insert(notification_log).returning(notification_log.c.id), values)
+    return int(result.scalar_one())
+
+
+def claim_due(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[LogEntry]:
+    """Claim queued notifications that are due (``sending``); a claim older than ``lease``
+    whose sender died is queued again first, so it is retried, not lost."""
+    log = notification_log.c
+    conn.execute(
+        update(notification_log)
+        .where(log.status == "sending", log.claimed_at < now - lease)
+        .values(status="queued")
+    )
+    due = (
+        select(log.id)
+        .where(log.status == "queued")
+        .where(or_(log.next_attempt_at.is_(None), log.next_attempt_at <= now))
+        .order_by(log.id)
+        .limit(limit)
+    )
+    statement = (
+        update(notification_log)
+        .where(log.id.in_(due), log.status == "queued")
+        .values(status="sending", claimed_at=now, attempts=log.attempts + 1)
+        .returning(*notification_log.c)
+    )
+    return sorted((LogEntry(*row) for row in conn.execute(statement)), key=lambda e: e.id)
+
+
+def finish(
+    conn: Connection,
+    *,
+    entry_id: int,
+    status: str,
+    now: datetime,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> bool:
+    """Record a send's outcome (``queued`` again with ``retry_at`` for a retry); False when the
+    claim was lost (another sender re-queued it after the lease)."""
+    log = notification_log.c
+    values: dict[str, Any] = {"status": status, "error": error, "next_attempt_at": retry_at}
+    values["finished_at"] = None if status == "queued" else now
+    statement = (
+        update(notification_log).where(log.id == entry_id, log.status == "sending").values(values)
+    )
+    return conn.execute(statement).rowcount == 1
+
+
 def enqueue(
     conn: Connection,
     *,
@@ -78,20 +257,9 @@ def enqueue(
     message: str,
     now: datetime,
 ) -> int:
-    """Record a notification to be dispatched later (status 'queued')."""
-    result = conn.execute(
-        insert(notification_log).returning(notification_log.c.id),
-        {
-            "customer_id": customer_id,
-            "channel": channel,
-            "event_type": event_type,
-            "subject": subject,
-            "message": message,
-            "status": "queued",
-            "created_at": now,
-        },
-    )
-    return int(result.scalar_one())
+    """Record a notification ready to send (status 'queued')."""
+    entry = Entry(customer_id, channel, event_type, None, None, subject, message, "queued")
+    return record(conn, entry, now=now)
 
 
 def log_for(conn: Connection, *, customer_id: str) -> list[LogEntry]:

@@ -54,6 +54,7 @@ customer_configs = Table(
     Column("retrieval_password_hash", Text),
     Column("created_at", UtcTimestamp, nullable=False),
     Column("updated_at", UtcTimestamp, nullable=False),
+    Column("stale_threshold_s", Integer),
 )
 
 fleet = Table(
@@ -70,6 +71,8 @@ fleet = Table(
     Column("body", LargeBinary),
     Column("dict_id", Integer),
     Column("dict_at", Integer),
+    Column("alert_state", Text, nullable=False),
+    Column("alert_after", Integer),
 )
 
 report_dicts = Table(
@@ -136,6 +139,7 @@ events = Table(
     Column("source", Text, nullable=False),
     Column("occurred_at", UtcTimestamp),
     Column("received_at", UtcTimestamp, nullable=False),
+    Column("dispatched", Integer, nullable=False),
 )
 
 infra_backups = Table(
@@ -164,10 +168,45 @@ notification_log = Table(
     Column("customer_id", Text, nullable=False),
     Column("channel", Text, nullable=False),
     Column("event_type", Text),
+    Column("event_id", Integer),
+    Column("recipient", Text),
     Column("subject", Text, nullable=False),
     Column("message", Text, nullable=False),
     Column("status", Text, nullable=False),
+    Column("reason", Text),
     Column("error", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcTimestamp),
+    Column("claimed_at", UtcTimestamp),
     Column("created_at", UtcTimestamp, nullable=False),
     Column("finished_at", UtcTimestamp),
+)
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Text, nullable=False),
+    Column("starts_at", UtcTimestamp, nullable=False),
+    Column("ends_at", UtcTimestamp, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("job", Text, primary_key=True),
+    Column("slot", Text, primary_key=True),
+    Column("ran_at", UtcTimestamp, nullable=False),
+)
+
+registry_state = Table(
+    "registry_state",
+    metadata,
+    Column("image", Text, primary_key=True),
+    Column("newest", Text),
+    Column("found_at", UtcTimestamp),
+    Column("checked_at", UtcTimestamp, nullable=False),
+    Column("error", Text),
 )

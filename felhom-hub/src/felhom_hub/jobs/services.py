@@ -1,0 +1,112 @@
+"""The hub's background services, as the coroutines ``felhom-hub serve`` runs beside the API:
+the staleness checker, the notification dispatcher, the backup deadline checker, the registry
+version check, the outbound heartbeat and the daily prune. Each is a ``run_once(now)`` wrapped
+in ``jobs.loop.every`` (or the daily schedule)."""
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio.to_thread
+import httpx
+
+from felhom_hub.alerting import dispatch
+from felhom_hub.alerting.mailer import Mailer, mailer_for
+from felhom_hub.clock import Clock
+from felhom_hub.config import Settings
+from felhom_hub.jobs import backup_deadlines, heartbeat, registry_check, staleness
+from felhom_hub.jobs.loop import JobMetrics, every
+from felhom_hub.jobs.prune import prune
+from felhom_hub.jobs.schedule import run_daily
+from felhom_hub.store import Database
+
+DISPATCH_EVERY = timedelta(seconds=2)
+BACKUP_CHECK_EVERY = timedelta(minutes=1)
+MAX_DECIDE_PASSES = 100
+
+
+def registry_configured(settings: Settings) -> bool:
+    """The check runs with credentials (the seed's private Gitea registry) or when the image
+    names its scheme (a local registry); never by default against a public host."""
+    r = settings.registry
+    return bool(r.image) and bool(r.username or r.token or "://" in r.image)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    metrics: JobMetrics
+    mailer: Mailer | None = None
+    http: httpx.AsyncClient | None = None
+
+    async def staleness(self, now: datetime) -> object:
+        threshold = self.settings.alerting.stale_threshold
+        found = await anyio.to_thread.run_sync(
+            lambda: staleness.sweep(self.db, now=now, default_threshold=threshold)
+        )
+        self.metrics.hub_events.labels("node_stale").inc(found.stale)
+        self.metrics.hub_events.labels("node_down").inc(found.down)
+        return found
+
+    async def dispatch(self, now: datetime) -> object:
+        decided = 0
+        for _ in range(MAX_DECIDE_PASSES):
+            batch = await anyio.to_thread.run_sync(
+                dispatch.decide_once, self.db, self.settings, now
+            )
+            decided += batch
+            if batch < dispatch.DECIDE_BATCH:
+                break
+        mailer = self.mailer or mailer_for(self.settings.notifications)
+        sent = await dispatch.send_once(
+            self.db, mailer, self.settings.notifications.from_email, now
+        )
+        for outcome in ("sent", "retried", "failed"):
+            self.metrics.notifications.labels(outcome).inc(getattr(sent, outcome))
+        busy = decided or sent.sent or sent.retried or sent.failed
+        return f"decided {decided} events; {sent}" if busy else None
+
+    async def backup_deadlines(self, now: datetime) -> object:
+        at = self.settings.alerting.backup_check_at
+        return await anyio.to_thread.run_sync(
+            lambda: backup_deadlines.run_once(self.db, now=now, at=at)
+        )
+
+    async def registry(self, now: datetime) -> object:
+        assert self.http is not None
+        return await registry_check.run_once(self.db, self.http, self.settings.registry, now)
+
+    async def heartbeat(self, now: datetime) -> object:
+        assert self.http is not None
+        return await heartbeat.run_once(self.db, self.http, self.settings, now)
+
+    def coroutines(self, stop: asyncio.Event) -> list[Coroutine[Any, Any, None]]:
+        s, clock, metrics = self.settings, self.clock, self.metrics
+        jobs = [
+            every("staleness", s.alerting.check_interval, self.staleness, clock, stop, metrics),
+            every("dispatch", DISPATCH_EVERY, self.dispatch, clock, stop, metrics),
+            every(
+                "backup-deadlines", BACKUP_CHECK_EVERY, self.backup_deadlines, clock, stop, metrics
+            ),
+            run_daily(
+                "prune",
+                s.retention.prune_schedule,
+                lambda now: prune(self.db, now=now, retention=s.retention),
+                clock,
+                stop,
+            ),
+        ]
+        if s.registry.image and (
+            s.registry.username or s.registry.token or "://" in s.registry.image
+        ):
+            jobs.append(
+                every("registry", s.registry.check_interval, self.registry, clock, stop, metrics)
+            )
+        if s.alerting.heartbeat_url:
+            interval = s.alerting.heartbeat_interval
+            jobs.append(every("heartbeat", interval, self.heartbeat, clock, stop, metrics))
+        return jobs
