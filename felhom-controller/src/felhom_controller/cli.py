@@ -1,0 +1,103 @@
+"""The ``felhom-controller`` command: run, once, check-config.
+
+Exit codes: 0 success; 1 the command failed (``once``: the report stayed queued for the next
+run); 2 invalid configuration (the message names the key).
+"""
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from felhom_controller import __version__
+from felhom_controller.config import ConfigError, Settings, config_path, load_settings
+from felhom_controller.cycle import Controller
+from felhom_controller.loop import Runner
+
+log = logging.getLogger("felhom_controller")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="felhom-controller", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"felhom-controller {__version__}")
+    parser.add_argument("--config", type=Path, help="controller.yaml (default: see docs)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="collect and report every interval until stopped")
+    once = commands.add_parser("once", help="collect, push one report and its events, exit")
+    once.add_argument("--print", action="store_true", help="print the JSON, send nothing")
+    commands.add_parser("check-config", help="validate the configuration and exit")
+    return parser
+
+
+def cmd_once(settings: Settings, print_only: bool) -> int:
+    controller = Controller(settings)
+    try:
+        now = datetime.now(UTC)
+        if print_only:
+            report, events, _ = controller.evaluate(now)
+            customer = settings.identity.customer_id
+            payloads = [event.payload(customer, now) for event in events]
+            print(json.dumps({"report": report, "events": payloads}, indent=2))
+            return 0
+        result = controller.run_once(now)
+    finally:
+        controller.close()
+    queued = len(controller.spool)
+    print(
+        f"health {result.report['health']}; {len(result.events)} event(s); "
+        f"sent {result.drained.sent}, rejected {result.drained.rejected}, {queued} queued"
+    )
+    return 0 if queued == 0 and result.drained.rejected == 0 else 1
+
+
+def cmd_run(settings: Settings) -> int:
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping (signal %d)", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    controller = Controller(settings)
+    log.info(
+        "reporting to %s as %s every %.0fs",
+        settings.hub.url,
+        settings.identity.customer_id,
+        settings.report.interval_seconds,
+    )
+    try:
+        Runner(controller).run(stop)
+    finally:
+        controller.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(config_path(args.config))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        print(f"configuration OK: customer {settings.identity.customer_id}, hub {settings.hub.url}")
+        return 0
+    if args.command == "once":
+        return cmd_once(settings, args.print)
+    return cmd_run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

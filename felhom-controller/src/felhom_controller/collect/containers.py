@@ -1,0 +1,108 @@
+"""Containers through the Docker Engine API on a unix socket (Docker, or podman's compatible
+service): name, image, state, health, restart count, and the compose project they belong to.
+
+One ``GET /containers/json?all=1`` lists them, one ``GET /containers/{id}/json`` per container
+adds health and restart count (the list does not carry them). Every call is bounded by the
+configured timeout; a missing or slow socket raises :class:`EngineError`.
+"""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+API = "/v1.41"
+COMPOSE_PROJECT = "com.docker.compose.project"
+STATES = {"created", "running", "paused", "restarting", "removing", "exited", "dead"}
+HEALTH = {"healthy", "unhealthy", "starting"}
+
+
+class EngineError(Exception):
+    """The Engine API could not be reached or answered with an error."""
+
+
+class EngineClient:
+    """A small synchronous client for the Engine API calls the controller needs."""
+
+    def __init__(self, socket: Path, timeout: float) -> None:
+        self.socket = socket
+        transport = httpx.HTTPTransport(uds=str(socket))
+        self._http = httpx.Client(
+            transport=transport, base_url="http://engine" + API, timeout=timeout
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "EngineClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, path: str, **params: str) -> Any:
+        if not self.socket.exists():
+            raise EngineError(f"engine socket {self.socket} does not exist")
+        try:
+            response = self._http.get(path, params=params)
+        except httpx.TimeoutException:
+            raise EngineError(f"engine socket {self.socket} timed out on {path}") from None
+        except httpx.TransportError as exc:
+            raise EngineError(f"engine socket {self.socket}: {exc}") from None
+        if response.status_code >= 400:
+            raise EngineError(f"engine answered {response.status_code} on {path}")
+        return response.json()
+
+
+def _state(value: object) -> str:
+    text = str(value or "").lower()
+    if text == "configured":  # podman's name for a created container
+        return "created"
+    if text == "stopped":
+        return "exited"
+    return text if text in STATES else "dead"
+
+
+def summarize(listed: dict[str, Any], inspected: dict[str, Any] | None) -> dict[str, Any]:
+    """One report ``containers[]`` entry from the list entry and (if available) its inspect."""
+    names = listed.get("Names") or [listed.get("Id", "?")[:12]]
+    labels = listed.get("Labels") or {}
+    state = (inspected or {}).get("State") or {}
+    health = ((state.get("Health") or {}).get("Status") or "").lower()
+    return {
+        "name": str(names[0]).lstrip("/")[:255],
+        "image": str(listed.get("Image", ""))[:255] or None,
+        "state": _state(state.get("Status") or listed.get("State")),
+        "health": health if health in HEALTH else "none",
+        "restart_count": max(0, int((inspected or {}).get("RestartCount") or 0)),
+        "project": labels.get(COMPOSE_PROJECT),
+    }
+
+
+def collect_containers(client: EngineClient) -> list[dict[str, Any]]:
+    """Every container the engine knows, running or not, sorted by name."""
+    found = []
+    for listed in client.get("/containers/json", all="1"):
+        try:
+            inspected = client.get(f"/containers/{listed['Id']}/json")
+        except EngineError as exc:  # removed between the two calls, or a slow engine
+            log.warning("inspect of %s failed: %s", listed.get("Names"), exc)
+            inspected = None
+        found.append(summarize(listed, inspected))
+    return sorted(found, key=lambda entry: entry["name"])
+
+
+def collect_apps(containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Apps are compose projects: running when all their containers run, else degraded/stopped."""
+    projects: dict[str, list[str]] = {}
+    for container in containers:
+        if container.get("project"):
+            projects.setdefault(container["project"], []).append(container["state"])
+    apps = []
+    for name, states in sorted(projects.items()):
+        running = states.count("running")
+        status = "running" if running == len(states) else "degraded" if running else "stopped"
+        apps.append({"name": name[:255], "status": status})
+    return apps
