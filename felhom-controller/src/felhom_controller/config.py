@@ -86,6 +86,13 @@ class ApiSettings(_Section):
     tls_cert: Path | None = None
     tls_key: Path | None = None
 
+    @field_validator("public_url")
+    @classmethod
+    def _http_or_empty(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be empty or an http:// or https:// URL")
+        return value.rstrip("/")
+
 
 class NotificationSettings(_Section):
     email: str = ""

@@ -2,7 +2,7 @@
 
 - 2xx: acknowledged;
 - 429: retry after the hub's ``Retry-After`` (seconds or an HTTP date);
-- 5xx, 408, 401, 403 and network errors: retry with backoff (a wrong key is fixed by the
+- 5xx, 408, 401, 403, 404 and network errors: retry with backoff (a wrong key or URL is fixed by the
   operator, and the message must survive until then);
 - any other 4xx (400, 413, 415, 422…): the hub refuses the body itself, retrying cannot help —
   logged loudly and set aside.
@@ -22,7 +22,7 @@ import httpx
 from felhom_controller import __version__
 
 log = logging.getLogger(__name__)
-RETRY_STATUSES = {401, 403, 408}
+RETRY_STATUSES = {401, 403, 404, 408}
 
 
 class Outcome(StrEnum):

@@ -1,6 +1,7 @@
 """The outbox: a bounded on-disk FIFO of messages for the hub (reports, events, backups).
 
-Each message is one file ``<sequence>-<kind>.json``, written durably before the controller
+Each message is one file ``<sequence>-<kind>.json`` (the sequence is the enqueue time in
+nanoseconds, kept increasing), written durably before the controller
 counts it as queued, and deleted only after the hub acknowledged it (2xx). When the spool is
 full the oldest messages are dropped and counted (the report carries the count). A message the
 hub refuses for good (a schema 4xx) moves to ``rejected/``, where the newest few are kept for
@@ -12,16 +13,17 @@ import json
 import logging
 import os
 import re
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from felhom_controller.files import fsync_dir, read_json, write_atomic
+from felhom_controller.files import fsync_dir, read_json, write_atomic, write_temporary
 
 log = logging.getLogger(__name__)
 KEEP_REJECTED = 20
-_NAME = re.compile(r"^(\d{16})-([a-z-]+)\.json$")
+_NAME = re.compile(r"^(\d{20})-([a-z-]+)\.json$")
 
 
 class Kind(StrEnum):
@@ -64,13 +66,12 @@ class Spool:
     def put(self, kind: Kind, body: dict[str, Any]) -> None:
         """Queue ``body`` durably; drop the oldest messages if this overfills the spool."""
         data = json.dumps(body, separators=(",", ":")).encode()
-        tmp = self.directory / f".put.{os.getpid()}.tmp"
-        write_atomic(tmp, data)
+        tmp = write_temporary(self.directory, data)
         names = self._names()
-        sequence = int(names[-1][:16]) + 1 if names else 1
+        sequence = max(time.time_ns(), int(names[-1][:20]) + 1 if names else 0)
         for _ in range(1000):  # bounded: each failure means another writer took the name
             try:
-                os.link(tmp, self.directory / f"{sequence:016d}-{kind.value}.json")
+                os.link(tmp, self.directory / f"{sequence:020d}-{kind.value}.json")
                 break
             except FileExistsError:
                 sequence += 1

@@ -1,0 +1,77 @@
+"""Event derivation: one event per transition into a bad condition, none on repeats."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from felhom_controller.config import HealthRules
+from felhom_controller.events import Event, EventType, Severity, derive, observe
+from felhom_hub.api.payloads import EventIn
+from felhom_hub.events import CONTROLLER_EVENT_TYPES
+
+RULES = HealthRules()
+
+
+def container(name: str, state: str = "running", health: str = "none", restarts: int = 0) -> Any:
+    return {"name": name, "state": state, "health": health, "restart_count": restarts, "image": "i"}
+
+
+def mount(path: str, percent: float = 10.0, missing: bool = False) -> dict[str, Any]:
+    return {"mount_point": path, "used_percent": percent, "missing": missing}
+
+
+def types(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    return [e.event_type.value for e in derive(previous, current, RULES)]
+
+
+def test_the_vocabulary_is_exactly_the_hubs_controller_types() -> None:
+    assert {t.value for t in EventType} == {t.value for t in CONTROLLER_EVENT_TYPES}
+
+
+def test_payloads_are_accepted_by_the_hubs_event_model() -> None:
+    event = Event(EventType.DISK_SPACE_LOW, Severity.WARNING, "full", {"mount_point": "/"})
+    EventIn.model_validate(event.payload("acme", datetime.now(UTC)))
+
+
+def test_container_transitions_each_give_one_event() -> None:
+    before = observe([], [container("a"), container("b"), container("c", restarts=1)])
+    after = observe(
+        [],
+        [container("a", "exited"), container("b", health="unhealthy"), container("c", restarts=3)],
+    )
+    assert types(before, after) == [
+        "container_stopped",
+        "container_unhealthy",
+        "container_restarted",
+    ]
+    assert types(after, after) == []
+    restarted = derive(before, after, RULES)[2]
+    assert restarted.details["restarts"] == 2
+
+
+def test_something_first_seen_in_a_bad_state_is_reported_once() -> None:
+    current = observe([mount("/srv", missing=True)], [container("a", "exited")])
+    assert types({}, current) == ["container_stopped", "mount_failed"]
+    assert types(current, current) == []
+
+
+def test_a_restart_count_seen_for_the_first_time_is_a_baseline() -> None:
+    assert types({}, observe([], [container("a", restarts=7)])) == []
+
+
+def test_disk_space_events_follow_the_thresholds_upward_only() -> None:
+    ok, warn, fail = (observe([mount("/", p)], []) for p in (50.0, 91.0, 96.0))
+    assert types(ok, warn) == ["disk_space_low"]
+    escalated = derive(warn, fail, RULES)
+    assert [(e.event_type.value, e.severity.value) for e in escalated] == [
+        ("disk_space_low", "error")
+    ]
+    assert types(fail, warn) == []
+    assert types(warn, ok) == []
+    assert types(ok, fail) == ["disk_space_low"]
+
+
+def test_a_smart_verdict_turning_bad_is_a_disk_health_warning() -> None:
+    good = observe([{**mount("/"), "smart_status": "passed"}], [])
+    bad = observe([{**mount("/"), "smart_status": "failed"}], [])
+    assert types(good, bad) == ["disk_health_warning"]
+    assert types(bad, bad) == []
