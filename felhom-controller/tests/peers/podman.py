@@ -105,7 +105,7 @@ class Podman:
         raise TimeoutError("podman system service did not answer")
 
     def run(self, name: str, *options: str, command: tuple[str, ...] = ("sleep", "600")) -> None:
-        self.podman("run", "-d", "--name", name, *options, IMAGE, *command)
+        self.podman("run", "-d", "--network", "none", "--name", name, *options, IMAGE, *command)
 
     def healthcheck(self, name: str) -> None:
         self.podman("healthcheck", "run", name, check=False)
