@@ -4,9 +4,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from felhom_controller.config import HealthRules
-from felhom_controller.events import Event, EventType, Severity, derive, observe
+from felhom_controller.events import Event, derive, observe
+from felhom_controller.vocabulary import ALL_EVENT_TYPES, EventType, Severity
 from felhom_hub.api.payloads import EventIn
 from felhom_hub.events import CONTROLLER_EVENT_TYPES
+from felhom_hub.events import EventType as HubEventType
 
 RULES = HealthRules()
 
@@ -25,6 +27,7 @@ def types(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
 
 def test_the_vocabulary_is_exactly_the_hubs_controller_types() -> None:
     assert {t.value for t in EventType} == {t.value for t in CONTROLLER_EVENT_TYPES}
+    assert {t.value for t in HubEventType} == ALL_EVENT_TYPES
 
 
 def test_payloads_are_accepted_by_the_hubs_event_model() -> None:

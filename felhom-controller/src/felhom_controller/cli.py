@@ -35,8 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_once(settings: Settings, print_only: bool) -> int:
-    controller = Controller(settings)
+def cmd_once(settings: Settings, config_file: Path | None, print_only: bool) -> int:
+    controller = Controller(settings, config_file)
     try:
         now = datetime.now(UTC)
         if print_only:
@@ -56,7 +56,7 @@ def cmd_once(settings: Settings, print_only: bool) -> int:
     return 0 if queued == 0 and result.drained.rejected == 0 else 1
 
 
-def cmd_run(settings: Settings) -> int:
+def cmd_run(settings: Settings, config_file: Path | None) -> int:
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -65,7 +65,7 @@ def cmd_run(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    controller = Controller(settings)
+    controller = Controller(settings, config_file)
     log.info(
         "reporting to %s as %s every %.0fs",
         settings.hub.url,
@@ -86,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    config_file = config_path(args.config)
     try:
-        settings = load_settings(config_path(args.config))
+        settings = load_settings(config_file)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -95,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration OK: customer {settings.identity.customer_id}, hub {settings.hub.url}")
         return 0
     if args.command == "once":
-        return cmd_once(settings, args.print)
-    return cmd_run(settings)
+        return cmd_once(settings, config_file, args.print)
+    return cmd_run(settings, config_file)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from felhom_controller.vocabulary import ALL_EVENT_TYPES
+
 ENV_PREFIX = "FELHOM_CONTROLLER_"
 CONFIG_ENV = "FELHOM_CONTROLLER_CONFIG"
 DEFAULT_PATH = Path("/etc/felhom/controller.yaml")
@@ -95,9 +97,17 @@ class ApiSettings(_Section):
 
 
 class NotificationSettings(_Section):
-    email: str = ""
+    email: str = Field(default="", pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
     enabled_events: list[str] = Field(default_factory=list)
     cooldown_hours: Annotated[int, Field(ge=0, le=720)] = 6
+
+    @field_validator("enabled_events")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - ALL_EVENT_TYPES)
+        if unknown:
+            raise ValueError(f"unknown event types {unknown}; see docs/felhom-controller.md")
+        return value
 
 
 class MonitoringSettings(_Section):
@@ -108,6 +118,17 @@ class MonitoringSettings(_Section):
 class InfrastructureSettings(_Section):
     tokens: dict[str, str] = Field(default_factory=dict)
     session_secret: str = ""
+
+
+class BackupSettings(_Section):
+    settings_json: Path = Path("/etc/felhom/settings.json")
+    restic_password: str = ""
+    restic_cross_drive_password: str = ""
+    infra_backup_interval_hours: Annotated[float, Field(gt=0, le=24 * 31)] = 24.0
+    fstab: Path = Path("/etc/fstab")
+    stacks: list[dict[str, str]] = Field(
+        default_factory=list, description="deployed stacks: name, display_name, hdd_path"
+    )
 
 
 class Settings(_Section):
@@ -122,6 +143,7 @@ class Settings(_Section):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     infrastructure: InfrastructureSettings = Field(default_factory=InfrastructureSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
     state_dir: Path = Path("/var/lib/felhom-controller")
 
 

@@ -7,9 +7,11 @@ so a crash in between repeats an event rather than losing it.
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from felhom_controller import preferences
 from felhom_controller.collect.containers import (
     EngineClient,
     EngineError,
@@ -23,6 +25,8 @@ from felhom_controller.events import Event, derive, observe
 from felhom_controller.files import read_json, write_atomic
 from felhom_controller.health import judge
 from felhom_controller.hub import HubClient
+from felhom_controller.infra_backup import InfraBackupSchedule, build_payload
+from felhom_controller.preferences import PreferencesSync
 from felhom_controller.report import Collection, build_report
 from felhom_controller.sender import Drained, Sender
 from felhom_controller.spool import Kind, Spool
@@ -64,12 +68,17 @@ class CycleResult:
 class Controller:
     """The node agent's state: settings, the spool, the hub client and the last observations."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, config_file: Path | None = None) -> None:
         self.settings = settings
+        self.config_file = config_file
         settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.state_path = settings.state_dir / "observations.json"
         self.spool = Spool(settings.state_dir / "spool", settings.spool.max_items)
         self.hub = HubClient(settings.hub.url, settings.hub.api_key, settings.hub.timeout_seconds)
+        self.preferences = PreferencesSync(settings.state_dir)
+        self.infra_backups = InfraBackupSchedule(
+            settings.state_dir, timedelta(hours=settings.backup.infra_backup_interval_hours)
+        )
         self.sender = Sender(
             self.spool,
             self.hub,
@@ -106,7 +115,23 @@ class Controller:
             self.emit(event, now)
         self.spool.put(Kind.REPORT, report)
         write_atomic(self.state_path, _json(current))
+        self.queue_preferences()
+        self.queue_infra_backup(now, report["apps"])
         return CycleResult(report, events, self.sender.run_once())
+
+    def queue_preferences(self) -> None:
+        """Queue the notification preferences if they changed since they were last queued."""
+        body = preferences.payload(self.settings)
+        if body is not None and self.preferences.changed(body):
+            self.spool.put(Kind.PREFERENCES, body)
+            self.preferences.queued(body)
+
+    def queue_infra_backup(self, now: datetime, apps: list[dict[str, Any]]) -> None:
+        """Queue an infrastructure backup when its content changed or a day has passed."""
+        body = build_payload(self.settings, self.config_file, apps)
+        if body is not None and self.infra_backups.due(body, now):
+            self.spool.put(Kind.INFRA_BACKUP, {**body, "created_at": now.isoformat()})
+            self.infra_backups.queued(body, now)
 
 
 def _json(data: dict[str, Any]) -> bytes:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from felhom_controller.cycle import Controller
-from felhom_controller.events import Event, EventType, Severity
+from felhom_controller.events import Event
+from felhom_controller.vocabulary import EventType, Severity
 
 log = logging.getLogger(__name__)
 MAX_SLEEP = 60.0
