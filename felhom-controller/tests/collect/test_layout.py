@@ -2,6 +2,7 @@
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from felhom_hub.api.payloads import DiskLayoutEntry
 RECORDED = Path(__file__).parent / "recorded"
 
 
-def server_layout() -> list[dict[str, object]]:
+def server_layout() -> list[dict[str, Any]]:
     return disk_layout(
         parse_mountinfo((RECORDED / "server-mountinfo.txt").read_text()),
         parse_fstab((RECORDED / "server-fstab.txt").read_text()),
