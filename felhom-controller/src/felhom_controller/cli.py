@@ -15,9 +15,17 @@ from pathlib import Path
 from types import FrameType
 
 from felhom_controller import __version__
-from felhom_controller.config import ConfigError, Settings, config_path, load_settings
+from felhom_controller.api import ApiServer
+from felhom_controller.config import (
+    ConfigError,
+    Settings,
+    config_path,
+    load_settings,
+    split_listen,
+)
 from felhom_controller.cycle import Controller
 from felhom_controller.loop import Runner
+from felhom_controller.update import Updater
 
 log = logging.getLogger("felhom_controller")
 
@@ -66,6 +74,12 @@ def cmd_run(settings: Settings, config_file: Path | None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     controller = Controller(settings, config_file)
+    server = None
+    if settings.api.listen:
+        host, port = split_listen(settings.api.listen)
+        server = ApiServer(controller, Updater(controller), host, port)
+        server.start()
+        log.info("API listening on %s:%d", host, server.port)
     log.info(
         "reporting to %s as %s every %.0fs",
         settings.hub.url,
@@ -75,6 +89,8 @@ def cmd_run(settings: Settings, config_file: Path | None) -> int:
     try:
         Runner(controller).run(stop)
     finally:
+        if server is not None:
+            server.stop()
         controller.close()
     return 0
 

@@ -82,11 +82,26 @@ class HealthRules(_Section):
     stopped_container: str = Field(default="warn", pattern="^(ok|warn|fail)$")
 
 
+def split_listen(listen: str) -> tuple[str, int]:
+    """``"0.0.0.0:8090"`` → ("0.0.0.0", 8090); ``"[::1]:8090"``; ``":8090"`` is all addresses."""
+    match = re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-]*):(\d{1,5})", listen.strip())
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise ValueError(f"{listen!r} is not host:port (e.g. '0.0.0.0:8090'); empty disables")
+    return match.group(1).strip("[]") or "0.0.0.0", int(match.group(2))
+
+
 class ApiSettings(_Section):
     listen: str = "0.0.0.0:8090"
     public_url: str = ""
     tls_cert: Path | None = None
     tls_key: Path | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value:
+            split_listen(value)
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -131,6 +146,13 @@ class BackupSettings(_Section):
     )
 
 
+class UpdateSettings(_Section):
+    command: list[str] = Field(
+        default_factory=list, description="outside a container: the self-update command"
+    )
+    timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 600.0
+
+
 class Settings(_Section):
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     hub: HubSettings = Field(default_factory=HubSettings)
@@ -144,6 +166,7 @@ class Settings(_Section):
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     infrastructure: InfrastructureSettings = Field(default_factory=InfrastructureSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
+    update: UpdateSettings = Field(default_factory=UpdateSettings)
     state_dir: Path = Path("/var/lib/felhom-controller")
 
 
@@ -206,20 +229,26 @@ def validate(data: dict[str, Any], where: str, origin: Mapping[str, str] | None 
 
 def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read ``path`` (if given), apply environment overrides, validate everything."""
-    environ = os.environ if environ is None else environ
-    data: dict[str, Any] = {}
+    text = ""
     if path is not None:
         try:
-            data = parse_yaml(path.read_text(), str(path))
+            text = path.read_text()
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    return load_text(text, str(path) if path else "defaults", environ)
+
+
+def load_text(text: str, where: str, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from a controller.yaml text plus the environment's overrides."""
+    environ = os.environ if environ is None else environ
+    data = parse_yaml(text, where)
     overrides, origin = _env_overrides(environ)
     for section, values in overrides.items():
         current = data.get(section)
         if isinstance(values, dict) and isinstance(current, dict):
             values = {**current, **values}
         data[section] = values
-    return validate(data, str(path) if path else "defaults", origin)
+    return validate(data, where, origin)
 
 
 def config_path(explicit: Path | None, environ: Mapping[str, str] | None = None) -> Path | None:

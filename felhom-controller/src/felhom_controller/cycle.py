@@ -6,6 +6,7 @@ so a crash in between repeats an event rather than losing it.
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -69,8 +70,18 @@ class Controller:
     """The node agent's state: settings, the spool, the hub client and the last observations."""
 
     def __init__(self, settings: Settings, config_file: Path | None = None) -> None:
-        self.settings = settings
         self.config_file = config_file
+        self.lock = threading.RLock()  # the API thread reconfigures; the loop collects
+        self._configure(settings)
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Use new settings from the next cycle on (a config apply, without a restart)."""
+        with self.lock:
+            self.hub.close()
+            self._configure(settings)
+
+    def _configure(self, settings: Settings) -> None:
+        self.settings = settings
         settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.state_path = settings.state_dir / "observations.json"
         self.spool = Spool(settings.state_dir / "spool", settings.spool.max_items)
@@ -106,9 +117,18 @@ class Controller:
 
     def emit(self, event: Event, now: datetime) -> None:
         """Queue one event for the hub (sent on the next drain)."""
-        self.spool.put(Kind.EVENT, event.payload(self.settings.identity.customer_id, now))
+        with self.lock:
+            self.spool.put(Kind.EVENT, event.payload(self.settings.identity.customer_id, now))
+
+    def drain(self) -> Drained:
+        with self.lock:
+            return self.sender.run_once()
 
     def run_once(self, now: datetime) -> CycleResult:
+        with self.lock:
+            return self._run_once(now)
+
+    def _run_once(self, now: datetime) -> CycleResult:
         report, events, current = self.evaluate(now)
         for event in events:
             log.info("event %s: %s", event.event_type.value, event.message)

@@ -60,7 +60,7 @@ class Runner:
                 retry_in = None
             self.next_retry = None if retry_in is None else now + retry_in
         elif self.next_retry is not None and now >= self.next_retry:
-            retry_in = self.controller.sender.run_once().retry_in
+            retry_in = self.controller.drain().retry_in
             self.next_retry = None if retry_in is None else now + retry_in
         due = min(self.next_report, self.next_retry or self.next_report)
         return max(0.0, due - self.clock())
