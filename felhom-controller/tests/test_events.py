@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from felhom_controller.config import HealthRules
-from felhom_controller.events import Event, derive, observe
+from felhom_controller.events import Event, derive
+from felhom_controller.events import observe as observed
+from felhom_controller.report import Collection
 from felhom_controller.vocabulary import ALL_EVENT_TYPES, EventType, Severity
 from felhom_hub.api.payloads import EventIn
 from felhom_hub.events import CONTROLLER_EVENT_TYPES
@@ -19,6 +21,10 @@ def container(name: str, state: str = "running", health: str = "none", restarts:
 
 def mount(path: str, percent: float = 10.0, missing: bool = False) -> dict[str, Any]:
     return {"mount_point": path, "used_percent": percent, "missing": missing}
+
+
+def observe(storage: list[dict[str, Any]], containers: list[dict[str, Any]]) -> dict[str, Any]:
+    return observed(Collection({}, storage, containers, []))
 
 
 def types(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
@@ -78,3 +84,42 @@ def test_a_smart_verdict_turning_bad_is_a_disk_health_warning() -> None:
     bad = observe([{**mount("/"), "smart_status": "failed"}], [])
     assert types(good, bad) == ["disk_health_warning"]
     assert types(bad, bad) == []
+
+
+def backup(status: str, last: str | None, error: str | None = None) -> dict[str, Any]:
+    entry = {"kind": "restic", "target": "main", "status": status, "last_success_at": last}
+    return {**entry, "error": error} if error else entry
+
+
+def with_backup(*entries: dict[str, Any]) -> dict[str, Any]:
+    return observed(Collection({}, [], [], [], backups=list(entries)))
+
+
+def test_backups_complete_on_a_new_snapshot_and_fail_once() -> None:
+    first = with_backup(backup("ok", "2026-12-05T01:00:00+00:00"))
+    newer = with_backup(backup("ok", "2026-12-06T01:00:00+00:00"))
+    broken = with_backup(backup("failed", "2026-12-06T01:00:00+00:00", "wrong password"))
+    assert types({}, first) == []  # a first sighting is a baseline
+    assert types(first, newer) == ["backup_completed"]
+    assert types(newer, newer) == []
+    assert types(newer, broken) == ["backup_failed"]
+    assert types(broken, broken) == []
+    assert "wrong password" in derive(newer, broken, RULES)[0].message
+
+
+def test_dump_events_use_their_own_types() -> None:
+    old = observed(Collection({}, [], [], [], backups=[{**backup("ok", "a"), "kind": "dbdump"}]))
+    new = observed(
+        Collection({}, [], [], [], backups=[{**backup("failed", "a"), "kind": "dbdump"}])
+    )
+    assert types(old, new) == ["dbdump_failed"]
+
+
+def test_a_certificate_entering_the_warning_window_is_reported_once() -> None:
+    def certs(days: int) -> dict[str, Any]:
+        entry = {"file": "/etc/ssl/site.pem", "days_left": days}
+        return observed(Collection({}, [], [], [], certificates=[entry]))
+
+    assert types(certs(30), certs(13)) == ["cert_expiring"]
+    assert types(certs(13), certs(5)) == []
+    assert types({}, certs(-1)) == ["cert_expiring"]

@@ -3,7 +3,8 @@
 from typing import Any
 
 from felhom_controller.config import HealthRules
-from felhom_controller.health import Health, judge, worst
+from felhom_controller.health import Finding, Health, judge, worst
+from felhom_controller.report import Collection
 
 RULES = HealthRules()
 
@@ -12,8 +13,17 @@ def mount(percent: float, missing: bool = False) -> dict[str, Any]:
     return {"mount_point": "/srv", "used_percent": percent, "missing": missing}
 
 
+def findings(
+    storage: list[dict[str, Any]] | None = None,
+    containers: list[dict[str, Any]] | None = None,
+    rules: HealthRules = RULES,
+    **more: Any,
+) -> list[Finding]:
+    return judge(Collection({}, storage or [], containers or [], [], **more), rules)
+
+
 def verdict(storage: list[dict[str, Any]], containers: list[dict[str, Any]]) -> Health:
-    return worst(judge(storage, containers, [], RULES))
+    return worst(findings(storage, containers))
 
 
 def test_mount_usage_thresholds() -> None:
@@ -31,10 +41,20 @@ def test_containers() -> None:
     assert verdict([], [stopped_app]) is Health.WARN
     assert verdict([], [one_off]) is Health.OK
     strict = RULES.model_copy(update={"unhealthy_container": "fail"})
-    assert worst(judge([], [sick], [], strict)) is Health.FAIL
+    assert worst(findings([], [sick], strict)) is Health.FAIL
 
 
 def test_the_worst_finding_wins_and_each_has_a_reason() -> None:
-    findings = judge([mount(96)], [], ["engine unavailable"], RULES)
-    assert worst(findings) is Health.FAIL
-    assert [f.reason for f in findings] == ["/srv is 96% full", "engine unavailable"]
+    found = findings([mount(96)], problems=["engine unavailable"])
+    assert worst(found) is Health.FAIL
+    assert [f.reason for f in found] == ["/srv is 96% full", "engine unavailable"]
+
+
+def test_failed_backups_and_expiring_certificates() -> None:
+    failed = {"kind": "restic", "target": "main", "status": "failed", "error": "wrong password"}
+    assert worst(findings(backups=[failed])) is Health.WARN
+    assert worst(findings(backups=[{**failed, "status": "ok"}])) is Health.OK
+    cert = {"file": "/c.pem", "days_left": 20}
+    assert worst(findings(certificates=[cert])) is Health.OK
+    assert worst(findings(certificates=[{**cert, "days_left": 13}])) is Health.WARN
+    assert worst(findings(certificates=[{**cert, "days_left": -1}])) is Health.FAIL

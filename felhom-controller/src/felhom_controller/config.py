@@ -80,6 +80,8 @@ class HealthRules(_Section):
     mount_fail_percent: Percent = 95.0
     unhealthy_container: str = Field(default="warn", pattern="^(ok|warn|fail)$")
     stopped_container: str = Field(default="warn", pattern="^(ok|warn|fail)$")
+    failed_backup: str = Field(default="warn", pattern="^(ok|warn|fail)$")
+    cert_warn_days: Annotated[int, Field(ge=1, le=365)] = 14
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -88,6 +90,15 @@ def split_listen(listen: str) -> tuple[str, int]:
     if not match or not 0 < int(match.group(2)) < 65536:
         raise ValueError(f"{listen!r} is not host:port (e.g. '0.0.0.0:8090'); empty disables")
     return match.group(1).strip("[]") or "0.0.0.0", int(match.group(2))
+
+
+class CertificateSettings(_Section):
+    files: list[Path] = Field(default_factory=list, description="PEM certificates to watch")
+
+
+class SmartSettings(_Section):
+    enabled: bool = True
+    timeout_seconds: Seconds = 20.0
 
 
 class ApiSettings(_Section):
@@ -135,7 +146,23 @@ class InfrastructureSettings(_Section):
     session_secret: str = ""
 
 
+class ResticRepository(_Section):
+    name: str = Field(min_length=1, max_length=255)
+    repository: str = Field(min_length=1)
+    password: str = Field(default="", description="empty: backup.restic_password")
+
+
+class DbDumpDirectory(_Section):
+    name: str = Field(min_length=1, max_length=255)
+    directory: Path
+    pattern: str = "*"
+
+
 class BackupSettings(_Section):
+    restic_repositories: list[ResticRepository] = Field(default_factory=list)
+    dbdump_directories: list[DbDumpDirectory] = Field(default_factory=list)
+    max_age_hours: Annotated[float, Field(gt=0, le=24 * 31)] = 26.0
+    command_timeout_seconds: Seconds = 120.0
     settings_json: Path = Path("/etc/felhom/settings.json")
     restic_password: str = ""
     restic_cross_drive_password: str = ""
@@ -160,6 +187,8 @@ class Settings(_Section):
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    smart: SmartSettings = Field(default_factory=SmartSettings)
+    certificates: CertificateSettings = Field(default_factory=CertificateSettings)
     health: HealthRules = Field(default_factory=HealthRules)
     api: ApiSettings = Field(default_factory=ApiSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)

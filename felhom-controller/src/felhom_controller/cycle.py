@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from felhom_controller import preferences
+from felhom_controller.collect.backups import collect_backups
+from felhom_controller.collect.certs import collect_certificates
 from felhom_controller.collect.containers import (
     EngineClient,
     EngineError,
     collect_apps,
     collect_containers,
 )
+from felhom_controller.collect.smart import annotate, smart_verdicts
 from felhom_controller.collect.storage import collect_storage
 from felhom_controller.collect.system import collect_system
 from felhom_controller.config import Settings
@@ -35,7 +38,7 @@ from felhom_controller.spool import Kind, Spool
 log = logging.getLogger(__name__)
 
 
-def collect(settings: Settings) -> Collection:
+def collect(settings: Settings, now: datetime) -> Collection:
     """Everything the report needs; a source that fails becomes a problem, not a crash."""
     problems: list[str] = []
     containers: list[dict[str, Any]] = []
@@ -49,11 +52,15 @@ def collect(settings: Settings) -> Collection:
             problems.append(f"container engine unavailable: {exc}")
             engine_ok = False
     storage = collect_storage(settings.storage.mounts, settings.storage.exclude_fs_types)
+    if settings.smart.enabled:
+        annotate(storage, smart_verdicts(settings.smart.timeout_seconds))
     return Collection(
         system=collect_system(),
         storage=storage,
         containers=containers,
         apps=collect_apps(containers),
+        backups=collect_backups(settings.backup, now),
+        certificates=collect_certificates(settings.certificates.files, now),
         problems=problems,
         engine_ok=engine_ok,
     )
@@ -102,15 +109,13 @@ class Controller:
 
     def evaluate(self, now: datetime) -> tuple[dict[str, Any], list[Event], dict[str, Any]]:
         """Collect and judge: the report, the new events and the observations (nothing saved)."""
-        collection = collect(self.settings)
+        collection = collect(self.settings, now)
         previous = read_json(self.state_path, {})
-        current = observe(collection.storage, collection.containers)
+        current = observe(collection)
         if not collection.engine_ok:  # an engine outage is not every container vanishing
             current["containers"] = previous.get("containers", {})
         events = derive(previous, current, self.settings.health)
-        findings = judge(
-            collection.storage, collection.containers, collection.problems, self.settings.health
-        )
+        findings = judge(collection, self.settings.health)
         spool = {"queued": len(self.spool), "dropped": self.spool.dropped}
         report = build_report(self.settings, collection, findings, now, spool)
         return report, events, current

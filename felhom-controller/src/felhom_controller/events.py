@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from felhom_controller.config import HealthRules
+from felhom_controller.health import Collected
 from felhom_controller.vocabulary import EventType, Severity
 
 
@@ -37,12 +38,12 @@ class Event:
         }
 
 
-def observe(storage: list[dict[str, Any]], containers: list[dict[str, Any]]) -> dict[str, Any]:
+def observe(collection: Collected) -> dict[str, Any]:
     """The part of a collection that events are derived from (kept on disk between runs)."""
     return {
         "containers": {
             c["name"]: {k: c[k] for k in ("state", "health", "restart_count", "image")}
-            for c in containers
+            for c in collection.containers
         },
         "storage": {
             m["mount_point"]: {
@@ -50,7 +51,18 @@ def observe(storage: list[dict[str, Any]], containers: list[dict[str, Any]]) -> 
                 "missing": bool(m.get("missing")),
                 "smart_status": m.get("smart_status"),
             }
-            for m in storage
+            for m in collection.storage
+        },
+        "backups": {
+            f"{b['kind']}:{b['target']}": {
+                "status": b["status"],
+                "last_success_at": b.get("last_success_at"),
+                "error": b.get("error"),
+            }
+            for b in collection.backups
+        },
+        "certificates": {
+            c["file"]: {"days_left": c.get("days_left")} for c in collection.certificates
         },
     }
 
@@ -109,6 +121,38 @@ def _mount_events(
     return events
 
 
+_BACKUP_EVENTS = {
+    "restic": (EventType.BACKUP_COMPLETED, EventType.BACKUP_FAILED),
+    "dbdump": (EventType.DBDUMP_COMPLETED, EventType.DBDUMP_FAILED),
+}
+
+
+def _backup_events(key: str, old: dict[str, Any] | None, new: dict[str, Any]) -> list[Event]:
+    kind, _, target = key.partition(":")
+    completed, failed = _BACKUP_EVENTS[kind]
+    details = {"target": target, "last_success_at": new["last_success_at"]}
+    events = []
+    succeeded = new["last_success_at"]
+    if old is not None and succeeded and succeeded != old["last_success_at"]:
+        message = f"{kind} backup {target} completed at {new['last_success_at']}"
+        events.append(Event(completed, Severity.INFO, message, details))
+    was_failed = old is not None and old["status"] == "failed"
+    if new["status"] == "failed" and not was_failed:
+        why = new.get("error") or f"no success since {new['last_success_at']}"
+        message = f"{kind} backup {target} failed: {why}"
+        events.append(Event(failed, Severity.ERROR, message, {**details, "error": why}))
+    return events
+
+
+def _cert_events(path: str, old: dict[str, Any] | None, new: dict[str, Any], warn: int) -> Any:
+    days, old_days = new["days_left"], (old or {}).get("days_left")
+    if days is None or days >= warn or (old_days is not None and old_days < warn):
+        return []
+    severity = Severity.ERROR if days < 0 else Severity.WARNING
+    message = f"certificate {path} {'has expired' if days < 0 else f'expires in {days} days'}"
+    return [Event(EventType.CERT_EXPIRING, severity, message, {"file": path, "days_left": days})]
+
+
 def derive(previous: dict[str, Any], current: dict[str, Any], rules: HealthRules) -> list[Event]:
     """One event per transition from ``previous`` to ``current`` observations."""
     events = []
@@ -118,4 +162,10 @@ def derive(previous: dict[str, Any], current: dict[str, Any], rules: HealthRules
     old_storage = previous.get("storage", {})
     for mount, new in current["storage"].items():
         events += _mount_events(mount, old_storage.get(mount), new, rules)
+    old_backups = previous.get("backups", {})
+    for key, new in current.get("backups", {}).items():
+        events += _backup_events(key, old_backups.get(key), new)
+    old_certs = previous.get("certificates", {})
+    for path, new in current.get("certificates", {}).items():
+        events += _cert_events(path, old_certs.get(path), new, rules.cert_warn_days)
     return events

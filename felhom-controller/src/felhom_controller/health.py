@@ -7,6 +7,10 @@ Rules (thresholds from the ``health`` section of controller.yaml):
 - an unhealthy container → ``unhealthy_container`` (warn);
 - a stopped (exited or dead) container that belongs to a compose project →
   ``stopped_container`` (warn); one-off containers outside a project do not count;
+- a backup (restic repository or dump directory) whose status is ``failed`` — its newest
+  snapshot or dump is older than ``backup.max_age_hours`` (26), or it cannot be read →
+  ``failed_backup`` (warn);
+- a certificate that has expired → fail; one expiring within ``cert_warn_days`` (14) → warn;
 - a source that could not be read (the Engine API) → warn.
 
 The verdict is the worst of all findings; each finding carries the reason shown in the report.
@@ -14,9 +18,17 @@ The verdict is the worst of all findings; each finding carries the reason shown 
 
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from felhom_controller.config import HealthRules
+
+
+class Collected(Protocol):
+    storage: list[dict[str, Any]]
+    containers: list[dict[str, Any]]
+    backups: list[dict[str, Any]]
+    certificates: list[dict[str, Any]]
+    problems: list[str]
 
 
 class Health(StrEnum):
@@ -69,13 +81,33 @@ def _containers(containers: list[dict[str, Any]], rules: HealthRules) -> list[Fi
     return found
 
 
-def judge(
-    storage: list[dict[str, Any]],
-    containers: list[dict[str, Any]],
-    problems: list[str],
-    rules: HealthRules,
-) -> list[Finding]:
+def _backups(backups: list[dict[str, Any]], rules: HealthRules) -> list[Finding]:
+    found = []
+    for backup in backups:
+        if backup["status"] == "failed":
+            why = backup.get("error") or f"last success {backup.get('last_success_at')}"
+            reason = f"{backup['kind']} backup {backup['target']} failed ({why})"
+            found.append(Finding(Health(rules.failed_backup), reason))
+    return found
+
+
+def _certificates(certificates: list[dict[str, Any]], rules: HealthRules) -> list[Finding]:
+    found = []
+    for cert in certificates:
+        days = cert.get("days_left")
+        if days is None:
+            found.append(Finding(Health.WARN, f"certificate {cert['file']} is unreadable"))
+        elif days < 0:
+            found.append(Finding(Health.FAIL, f"certificate {cert['file']} has expired"))
+        elif days < rules.cert_warn_days:
+            found.append(Finding(Health.WARN, f"certificate {cert['file']} expires in {days}d"))
+    return found
+
+
+def judge(collection: Collected, rules: HealthRules) -> list[Finding]:
     """Every finding from one collection (empty when everything is fine)."""
-    findings = _storage(storage, rules) + _containers(containers, rules)
-    findings += [Finding(Health.WARN, problem) for problem in problems]
+    findings = _storage(collection.storage, rules) + _containers(collection.containers, rules)
+    findings += _backups(collection.backups, rules)
+    findings += _certificates(collection.certificates, rules)
+    findings += [Finding(Health.WARN, problem) for problem in collection.problems]
     return [f for f in findings if f.health is not Health.OK]

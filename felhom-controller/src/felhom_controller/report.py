@@ -1,7 +1,8 @@
 """The report the hub stores: its ``Report`` schema, filled from one collection.
 
-Fields beyond the hub's schema (``health_reasons``, ``spool``, the storage ``used_percent``
-and ``missing`` flags, the container ``project``) are allowed by the hub and kept as sent.
+Fields beyond the hub's schema (``health_reasons``, ``problems``, ``spool``,
+``certificates``, the storage ``used_percent`` and ``missing`` flags, the container
+``project``, the backup ``error``/``snapshot_id``/``file``) are allowed by the hub and kept.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ class Collection:
     storage: list[dict[str, Any]]
     containers: list[dict[str, Any]]
     apps: list[dict[str, Any]]
+    backups: list[dict[str, Any]] = field(default_factory=list)
+    certificates: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     engine_ok: bool = True
 
@@ -43,7 +46,8 @@ def build_report(
         "system": collection.system,
         "storage": collection.storage,
         "containers": collection.containers,
-        "backups": [],
+        "backups": collection.backups,
+        "certificates": collection.certificates,
         "apps": collection.apps,
         "problems": collection.problems,
         "spool": spool,
