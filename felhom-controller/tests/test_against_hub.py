@@ -1,5 +1,8 @@
 """The controller against the real hub process: reports, events, outages, refusals."""
 
+import os
+import shutil
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,3 +97,29 @@ def test_container_events_reach_the_hub_once_per_transition_across_restarts(
     stored = hub.latest_report(CUSTOMER)
     assert stored is not None and stored["health"] == "warn"
     assert any("h-sick is unhealthy" in reason for reason in stored["health_reasons"])
+
+
+@pytest.mark.skipif(shutil.which("restic") is None, reason="restic not installed")
+def test_a_backup_and_then_a_failed_one_reach_the_hub_as_events(hub: Hub, tmp_path: Path) -> None:
+    key = hub.create_customer(CUSTOMER)
+    repo = tmp_path / "repo"
+    env = {**os.environ, "RESTIC_PASSWORD": "pw-0123456789", "RESTIC_REPOSITORY": str(repo)}
+
+    def restic(*args: str) -> None:
+        subprocess.run(["restic", "-q", *args], env=env, check=True, timeout=120)
+
+    restic("init")
+    backup: dict[str, object] = {
+        "restic_password": "pw-0123456789",
+        "restic_repositories": [{"name": "main", "repository": str(repo)}],
+    }
+    state = tmp_path / "state"
+    controller_for(hub, state, key, backup=backup).run_once(datetime.now(UTC))
+    restic("backup", str(Path(__file__).parent))
+    controller_for(hub, state, key, backup=backup).run_once(datetime.now(UTC))
+    shutil.rmtree(repo / "keys")  # the repository can no longer be opened
+    controller_for(hub, state, key, backup=backup).run_once(datetime.now(UTC))
+    assert [e["event_type"] for e in hub.events(CUSTOMER)] == ["backup_completed", "backup_failed"]
+    stored = hub.latest_report(CUSTOMER)
+    assert stored is not None and stored["backups"][0]["status"] == "failed"
+    assert stored["health"] == "warn"
