@@ -78,6 +78,7 @@ class Controller:
 
     def __init__(self, settings: Settings, config_file: Path | None = None) -> None:
         self.config_file = config_file
+        self._said_no_infra_backup = False
         self.lock = threading.RLock()  # the API thread reconfigures; the loop collects
         self._configure(settings)
 
@@ -154,7 +155,12 @@ class Controller:
     def queue_infra_backup(self, now: datetime, apps: list[dict[str, Any]]) -> None:
         """Queue an infrastructure backup when its content changed or a day has passed."""
         body = build_payload(self.settings, self.config_file, apps)
-        if body is not None and self.infra_backups.due(body, now):
+        if body is None:
+            if not self._said_no_infra_backup:
+                log.warning("no infrastructure backups: backup.restic_password is not set")
+                self._said_no_infra_backup = True
+            return
+        if self.infra_backups.due(body, now):
             self.spool.put(Kind.INFRA_BACKUP, {**body, "created_at": now.isoformat()})
             self.infra_backups.queued(body, now)
 

@@ -46,7 +46,6 @@ def build_payload(
     """The infra-backup body, or None when no restic password is configured (the hub needs one)."""
     backup = settings.backup
     if not backup.restic_password:
-        log.warning("infra backup skipped: backup.restic_password is not set")
         return None
     layout = disk_layout(
         parse_mountinfo(_read(MOUNTINFO)), parse_fstab(_read(backup.fstab)), block_ids()
