@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from felhom_controller.config import Settings
+from felhom_controller.testing.podman import Podman, available
 from tests.peers.hub import Hub, prepare_hub
-from tests.peers.podman import Podman, available
 
 CUSTOMER = "acme"
 

@@ -11,9 +11,9 @@ import pytest
 
 from felhom_controller.cycle import Controller
 from felhom_controller.spool import Kind
+from felhom_controller.testing.podman import Podman
 from tests.conftest import CUSTOMER, make_settings
 from tests.peers.hub import Hub, prepare_hub
-from tests.peers.podman import Podman
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from felhom_controller.collect.containers import (
     collect_containers,
     summarize,
 )
-from tests.peers.podman import IMAGE, Podman
+from felhom_controller.testing.podman import IMAGE, Podman
 
 
 def by_name(podman: Podman) -> dict[str, dict[str, Any]]:

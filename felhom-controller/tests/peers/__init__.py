@@ -1,1 +1,1 @@
-"""Real peers for the controller's tests: the hub as a process, podman's Engine API."""
+"""The real hub as a test peer (podman is in felhom_controller.testing)."""

@@ -1,16 +1,20 @@
-"""Certificates from configured PEM files: subject, expiry and days left."""
+"""Certificates from configured PEM files: subject, expiry and days left.
+
+``cryptography`` is imported on first use: it adds about 10 MiB to the agent's memory, which a
+node without configured certificates should not pay.
+"""
 
 import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-
 log = logging.getLogger(__name__)
 
 
 def certificate_entry(path: Path, now: datetime) -> dict[str, Any]:
+    from cryptography import x509
+
     entry: dict[str, Any] = {"file": str(path)}
     try:
         cert = x509.load_pem_x509_certificate(path.read_bytes())
