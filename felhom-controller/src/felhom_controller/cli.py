@@ -1,4 +1,4 @@
-"""The ``felhom-controller`` command: run, once, check-config.
+"""The ``felhom-controller`` command: run, once, restore, check-config.
 
 Exit codes: 0 success; 1 the command failed (``once``: the report stayed queued for the next
 run); 2 invalid configuration (the message names the key).
@@ -17,6 +17,7 @@ from types import FrameType
 from felhom_controller import __version__
 from felhom_controller.api import ApiServer
 from felhom_controller.config import (
+    DEFAULT_PATH,
     ConfigError,
     Settings,
     config_path,
@@ -24,7 +25,16 @@ from felhom_controller.config import (
     split_listen,
 )
 from felhom_controller.cycle import Controller
+from felhom_controller.events import Event
 from felhom_controller.loop import Runner
+from felhom_controller.restore import (
+    RestoreError,
+    apply_plan,
+    fetch_backup,
+    outcome_event,
+    plan_restore,
+    present_uuids,
+)
 from felhom_controller.update import Updater
 
 log = logging.getLogger("felhom_controller")
@@ -40,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     once = commands.add_parser("once", help="collect, push one report and its events, exit")
     once.add_argument("--print", action="store_true", help="print the JSON, send nothing")
     commands.add_parser("check-config", help="validate the configuration and exit")
+    restore = commands.add_parser("restore", help="bring this node back from the hub's backup")
+    restore.add_argument("--apply", action="store_true", help="do it (default: print the plan)")
     return parser
 
 
@@ -62,6 +74,37 @@ def cmd_once(settings: Settings, config_file: Path | None, print_only: bool) -> 
         f"sent {result.drained.sent}, rejected {result.drained.rejected}, {queued} queued"
     )
     return 0 if queued == 0 and result.drained.rejected == 0 else 1
+
+
+def cmd_restore(settings: Settings, config_file: Path, apply: bool) -> int:
+    """Print the restore plan; with ``apply`` carry it out and report the outcome."""
+    controller = Controller(settings, config_file)
+    try:
+        try:
+            backup = fetch_backup(controller.hub, settings.identity.customer_id)
+            plan = plan_restore(backup, present_uuids(), config_file, settings.backup.settings_json)
+        except RestoreError as exc:
+            print(f"restore failed: {exc}", file=sys.stderr)
+            if apply:
+                _report_restore(controller, outcome_event([str(exc)], None))
+            return 1
+        print(plan.describe())
+        if not apply:
+            print("dry run: nothing written, mounted or sent (add --apply)")
+            return 0
+        problems = apply_plan(plan, settings.backup.fstab)
+        for problem in problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        _report_restore(controller, outcome_event(problems, plan))
+        return 0 if not problems else 1
+    finally:
+        controller.close()
+
+
+def _report_restore(controller: Controller, event: Event) -> None:
+    controller.emit(event, datetime.now(UTC))
+    sent = controller.drain().sent
+    print(event.message, "(reported to the hub)" if sent else "(queued for the hub)")
 
 
 def cmd_run(settings: Settings, config_file: Path | None) -> int:
@@ -111,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         print(f"configuration OK: customer {settings.identity.customer_id}, hub {settings.hub.url}")
         return 0
+    if args.command == "restore":
+        return cmd_restore(settings, config_file or DEFAULT_PATH, args.apply)
     if args.command == "once":
         return cmd_once(settings, config_file, args.print)
     return cmd_run(settings, config_file)
