@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from felhom_controller.collect.layout import disk_layout, parse_fstab, parse_mountinfo
-from felhom_controller.collect.storage import block_ids, parse_lsblk
+from felhom_controller.collect.storage import block_ids, parse_blkid, parse_lsblk
 from felhom_hub.api.payloads import DiskLayoutEntry
 
 RECORDED = Path(__file__).parent / "recorded"
@@ -62,5 +62,13 @@ def test_this_machines_lsblk_answers_the_shape_we_parse() -> None:
         timeout=10,
         check=True,
     )
-    assert parse_lsblk(done.stdout) == block_ids()
-    assert all(path.startswith("/dev/") for path in block_ids())
+    found = block_ids()
+    assert set(parse_lsblk(done.stdout)) <= set(found)
+    assert all(path.startswith("/dev/") for path in found)
+
+
+def test_blkid_export_output_parses() -> None:
+    text = "DEVNAME=/dev/loop0\nLABEL=data\nUUID=3f6c\nTYPE=ext4\n\nDEVNAME=/dev/sdz1\nTYPE=swap\n"
+    ids = parse_blkid(text)
+    assert (ids["/dev/loop0"].uuid, ids["/dev/loop0"].label) == ("3f6c", "data")
+    assert ids["/dev/sdz1"].uuid is None

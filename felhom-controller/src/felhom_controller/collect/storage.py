@@ -35,20 +35,44 @@ def parse_lsblk(text: str) -> dict[str, BlockIds]:
     return ids
 
 
-def block_ids() -> dict[str, BlockIds]:
-    """UUIDs and labels of this machine's block devices; empty when lsblk is unavailable."""
-    lsblk = shutil.which("lsblk")
-    if lsblk is None:
-        return {}
-    command = [lsblk, "--json", "--list", "-o", "PATH,UUID,LABEL"]
+def parse_blkid(text: str) -> dict[str, BlockIds]:
+    """``blkid -o export`` output (blank-line separated KEY=value blocks) → ids by device."""
+    ids: dict[str, BlockIds] = {}
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        if "DEVNAME" in fields:
+            ids[fields["DEVNAME"]] = BlockIds(fields.get("UUID"), fields.get("LABEL"))
+    return ids
+
+
+def _run(command: list[str]) -> str | None:
+    if shutil.which(command[0]) is None:
+        return None
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, timeout=LSBLK_TIMEOUT, check=True
+            command, capture_output=True, text=True, timeout=LSBLK_TIMEOUT, check=False
         )
-        return parse_lsblk(done.stdout)
-    except (subprocess.SubprocessError, OSError, ValueError) as exc:
-        log.warning("lsblk failed, reporting mounts without UUID/label: %s", exc)
-        return {}
+    except (subprocess.SubprocessError, OSError) as exc:
+        log.warning("%s failed: %s", command[0], exc)
+        return None
+    return done.stdout if done.returncode in (0, 2) else None  # blkid: 2 = nothing found
+
+
+def block_ids() -> dict[str, BlockIds]:
+    """UUIDs and labels of this machine's block devices: lsblk (udev's view), completed by
+    probing with blkid where udev has no record (containers, machines without udev)."""
+    ids: dict[str, BlockIds] = {}
+    text = _run(["lsblk", "--json", "--list", "-o", "PATH,UUID,LABEL"])
+    if text:
+        try:
+            ids = parse_lsblk(text)
+        except ValueError:
+            log.warning("lsblk answered something that is not JSON")
+    probed = _run(["blkid", "-o", "export"])
+    for device, found in parse_blkid(probed or "").items():
+        if ids.get(device) is None or ids[device].uuid is None:
+            ids[device] = found
+    return ids
 
 
 def _wanted(partitions: Iterable[Any], mounts: list[str], exclude_fs_types: list[str]) -> list[Any]:
