@@ -104,6 +104,12 @@ class Podman:
         self.stop()
         raise TimeoutError("podman system service did not answer")
 
+    def push(self, image: str, target: str, creds: str = "") -> None:
+        """Push ``image`` to ``target`` (a plain-HTTP loopback registry)."""
+        self.podman("tag", image, target)
+        options = ["--creds", creds] if creds else []
+        self.podman("push", "--tls-verify=false", *options, target, timeout=120)
+
     def run(self, name: str, *options: str, command: tuple[str, ...] = ("sleep", "600")) -> None:
         self.podman("run", "-d", "--network", "none", "--name", name, *options, IMAGE, *command)
 
