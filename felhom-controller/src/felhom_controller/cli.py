@@ -35,7 +35,7 @@ from felhom_controller.restore import (
     plan_restore,
     present_uuids,
 )
-from felhom_controller.update import Updater
+from felhom_controller.update import Updater, report_finished_update
 
 log = logging.getLogger("felhom_controller")
 
@@ -117,6 +117,7 @@ def cmd_run(settings: Settings, config_file: Path | None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     controller = Controller(settings, config_file)
+    report_finished_update(controller)
     server = None
     if settings.api.listen:
         host, port = split_listen(settings.api.listen)

@@ -174,6 +174,11 @@ class BackupSettings(_Section):
 
 
 class UpdateSettings(_Section):
+    container: str = Field(default="", description="the controller's own container; empty: none")
+    registry_url: str = "https://gitea.dooplex.hu"
+    image: str = "admin/felhom-controller"
+    username: str = ""
+    token: str = ""
     command: list[str] = Field(
         default_factory=list, description="outside a container: the self-update command"
     )

@@ -62,13 +62,29 @@ class EngineClient:
         self.close()
 
     def get(self, path: str, **params: str) -> Any:
+        return self.request("GET", path, None, {}, **params)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: str,
+    ) -> Any:
+        """One Engine API call; its JSON answer (None when empty; a pull's progress stream
+        is returned as a list of its JSON lines)."""
         if not self.socket.exists():
             raise EngineError(f"engine socket {self.socket} does not exist")
         url = API + path + ("?" + urlencode(params) if params else "")
+        data = json.dumps(body).encode() if body is not None else None
+        sent = {"Host": "engine", **(headers or {})}
+        if data is not None:
+            sent["Content-Type"] = "application/json"
         try:
-            self._conn.request("GET", url, headers={"Host": "engine"})
+            self._conn.request(method, url, body=data, headers=sent)
             response = self._conn.getresponse()
-            body = response.read()
+            raw = response.read()
         except TimeoutError:
             self._conn.close()
             raise EngineError(f"engine socket {self.socket} timed out on {path}") from None
@@ -76,11 +92,28 @@ class EngineClient:
             self._conn.close()
             raise EngineError(f"engine socket {self.socket}: {exc}") from None
         if response.status >= 400:
-            raise EngineError(f"engine answered {response.status} on {path}")
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise EngineError(f"engine answered non-JSON on {path}") from None
+            raise EngineError(f"engine answered {response.status} on {path}: {_message(raw)}")
+        return _decode(raw, path)
+
+
+def _message(body: bytes) -> str:
+    try:
+        return str(json.loads(body).get("message", ""))[:300]
+    except (ValueError, AttributeError):
+        return body[:300].decode(errors="replace")
+
+
+def _decode(body: bytes, path: str) -> Any:
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        pass
+    try:  # a stream of JSON objects, one per line (image pulls)
+        return [json.loads(line) for line in body.splitlines() if line.strip()]
+    except ValueError:
+        raise EngineError(f"engine answered non-JSON on {path}") from None
 
 
 def _state(value: object) -> str:

@@ -38,8 +38,10 @@ def available() -> str | None:
 
 
 class Podman:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, insecure_registries: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.insecure_registries = insecure_registries
+        self.registries_conf = root / "registries.conf"
         self.socket = root / "podman.sock"
         self.conf = root / "containers.conf"
         self.service: subprocess.Popen[bytes] | None = None
@@ -56,7 +58,10 @@ class Podman:
         ]
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, "CONTAINERS_CONF": str(self.conf)}
+        env = {**os.environ, "CONTAINERS_CONF": str(self.conf)}
+        if self.insecure_registries:
+            env["CONTAINERS_REGISTRIES_CONF"] = str(self.registries_conf)
+        return env
 
     def podman(self, *args: str, check: bool = True, timeout: float = 60) -> str:
         done = subprocess.run(
@@ -85,6 +90,12 @@ class Podman:
     def start(self, timeout: float = 30.0) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.conf.write_text(CONTAINERS_CONF)
+        self.registries_conf.write_text(
+            "".join(
+                f'[[registry]]\nlocation = "{r}"\ninsecure = true\n'
+                for r in self.insecure_registries
+            )
+        )
         self._import_image()
         log = (self.root / "service.log").open("ab")
         command = [*self._base(), "system", "service", "--time=0", f"unix://{self.socket}"]
