@@ -83,7 +83,8 @@ def main() -> None:
     print(f"containers: {result['containers']}, cycles: {args.cycles} (first one not counted)")
     print(f"CPU per cycle (controller only): median {statistics.median(cpu) * 1000:.1f} ms,")
     print(f"  max {cpu[-1] * 1000:.1f} ms; first cycle {result['cpu'][0] * 1000:.1f} ms")
-    print(f"wall per cycle (incl. engine): median {statistics.median(result['wall']) * 1000:.0f} ms")
+    wall = statistics.median(result["wall"]) * 1000
+    print(f"wall per cycle (incl. engine): median {wall:.0f} ms")
     print(f"peak RSS: {result['peak_kib'] / 1024:.1f} MiB")
 
 
