@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 
 def child(socket: str, cycles: int, state: str) -> None:
@@ -78,9 +79,12 @@ def main() -> None:
             podman.stop()
     if args.profile:
         print(done.stderr)
-    result = json.loads(done.stdout)
+    show(json.loads(done.stdout), args.cycles)
+
+
+def show(result: dict[str, Any], cycles: int) -> None:
     cpu = sorted(result["cpu"][1:])  # the first cycle includes imports warming up
-    print(f"containers: {result['containers']}, cycles: {args.cycles} (first one not counted)")
+    print(f"containers: {result['containers']}, cycles: {cycles} (first one not counted)")
     print(f"CPU per cycle (controller only): median {statistics.median(cpu) * 1000:.1f} ms,")
     print(f"  max {cpu[-1] * 1000:.1f} ms; first cycle {result['cpu'][0] * 1000:.1f} ms")
     wall = statistics.median(result["wall"]) * 1000

@@ -4,6 +4,7 @@ through podman's Engine API, and the outcome reported."""
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def controller(tmp_path: Path, registry: Registry, podman: Podman, **update: str
     return Controller(settings)
 
 
-def events(c: Controller) -> list[dict[str, str]]:
+def events(c: Controller) -> list[dict[str, Any]]:
     return [json.loads(p.read_text()) for p in sorted(c.spool.directory.glob("*-event.json"))]
 
 
