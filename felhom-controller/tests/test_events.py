@@ -123,3 +123,28 @@ def test_a_certificate_entering_the_warning_window_is_reported_once() -> None:
     assert types(certs(30), certs(13)) == ["cert_expiring"]
     assert types(certs(13), certs(5)) == []
     assert types({}, certs(-1)) == ["cert_expiring"]
+
+
+def test_a_drive_that_disappears_is_missing_once() -> None:
+    both = observe([{**mount("/"), "uuid": "u-1"}, {**mount("/srv"), "uuid": "u-2"}], [])
+    one = observe([{**mount("/"), "uuid": "u-1"}], [])
+    assert types({}, one) == []  # the first observation is a baseline
+    (event,) = derive(both, one, RULES)
+    assert (event.event_type.value, event.details) == (
+        "drive_missing",
+        {"uuid": "u-2", "mount_point": "/srv"},
+    )
+    assert types(one, one) == []
+
+
+def test_compose_projects_deployed_updated_removed() -> None:
+    def app(name: str, image: str) -> dict[str, Any]:
+        return {**container(f"{name}-1"), "project": name, "image": image}
+
+    start = observe([], [app("shop", "shop:1")])
+    assert types({}, start) == []
+    grown = observe([], [app("shop", "shop:1"), app("blog", "blog:1")])
+    assert types(start, grown) == ["app_deployed"]
+    updated = observe([], [app("shop", "shop:2"), app("blog", "blog:1")])
+    assert types(grown, updated) == ["app_updated"]
+    assert types(updated, observe([], [app("shop", "shop:2")])) == ["app_removed"]

@@ -115,6 +115,7 @@ class Controller:
         current = observe(collection)
         if not collection.engine_ok:  # an engine outage is not every container vanishing
             current["containers"] = previous.get("containers", {})
+            current["apps"] = previous.get("apps", {})
         events = derive(previous, current, self.settings.health)
         findings = judge(collection, self.settings.health)
         spool = {"queued": len(self.spool), "dropped": self.spool.dropped}

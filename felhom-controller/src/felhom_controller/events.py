@@ -64,7 +64,18 @@ def observe(collection: Collected) -> dict[str, Any]:
         "certificates": {
             c["file"]: {"days_left": c.get("days_left")} for c in collection.certificates
         },
+        "drives": {m["uuid"]: m["mount_point"] for m in collection.storage if m.get("uuid")},
+        "apps": _app_images(collection.containers),
     }
+
+
+def _app_images(containers: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Compose project → the sorted images of its containers."""
+    apps: dict[str, set[str]] = {}
+    for container in containers:
+        if container.get("project"):
+            apps.setdefault(container["project"], set()).add(str(container.get("image")))
+    return {name: sorted(images) for name, images in apps.items()}
 
 
 _STOPPED = ("exited", "dead")
@@ -153,6 +164,40 @@ def _cert_events(path: str, old: dict[str, Any] | None, new: dict[str, Any], war
     return [Event(EventType.CERT_EXPIRING, severity, message, {"file": path, "days_left": days})]
 
 
+def _drive_events(previous: dict[str, Any], current: dict[str, Any]) -> list[Event]:
+    """A filesystem UUID seen before that is gone now (the first observation is a baseline)."""
+    if "drives" not in previous:
+        return []
+    gone = sorted(set(previous["drives"]) - set(current.get("drives", {})))
+    return [
+        Event(
+            EventType.DRIVE_MISSING,
+            Severity.ERROR,
+            f"the drive with UUID {uuid} (was {previous['drives'][uuid]}) is gone",
+            {"uuid": uuid, "mount_point": previous["drives"][uuid]},
+        )
+        for uuid in gone
+    ]
+
+
+def _app_events(previous: dict[str, Any], current: dict[str, Any]) -> list[Event]:
+    """Compose projects that appear, change images or disappear (first observation: baseline)."""
+    if "apps" not in previous:
+        return []
+    old, new = previous["apps"], current.get("apps", {})
+    events = []
+    for name in sorted(set(old) | set(new)):
+        details = {"app": name, "images": new.get(name, old.get(name))}
+        if name not in old:
+            events.append(Event(EventType.APP_DEPLOYED, Severity.INFO, f"{name} deployed", details))
+        elif name not in new:
+            events.append(Event(EventType.APP_REMOVED, Severity.INFO, f"{name} removed", details))
+        elif old[name] != new[name]:
+            message = f"{name} updated to {', '.join(new[name])}"
+            events.append(Event(EventType.APP_UPDATED, Severity.INFO, message, details))
+    return events
+
+
 def derive(previous: dict[str, Any], current: dict[str, Any], rules: HealthRules) -> list[Event]:
     """One event per transition from ``previous`` to ``current`` observations."""
     events = []
@@ -168,4 +213,4 @@ def derive(previous: dict[str, Any], current: dict[str, Any], rules: HealthRules
     old_certs = previous.get("certificates", {})
     for path, new in current.get("certificates", {}).items():
         events += _cert_events(path, old_certs.get(path), new, rules.cert_warn_days)
-    return events
+    return events + _drive_events(previous, current) + _app_events(previous, current)
