@@ -42,8 +42,8 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
 @pytest.fixture(scope="session")
 def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
     reason = available()
-    if reason and os.environ.get("FELHOM_CONTROLLER_REQUIRE_PODMAN"):
-        pytest.fail(f"FELHOM_CONTROLLER_REQUIRE_PODMAN is set but {reason}")
+    if reason and os.environ.get("METALFLEET_REQUIRE_PODMAN"):
+        pytest.fail(f"METALFLEET_REQUIRE_PODMAN is set but {reason}")
     if reason:
         pytest.skip(reason)
     service = Podman(tmp_path_factory.mktemp("podman"))

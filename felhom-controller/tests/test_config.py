@@ -74,5 +74,7 @@ def test_the_example_is_a_valid_complete_configuration() -> None:
     settings = load_settings(EXAMPLE, environ={})
     assert settings.identity.customer_id != "unconfigured"
     text = EXAMPLE.read_text()
-    for section in type(settings).model_fields:
+    for section, field in type(settings).model_fields.items():
         assert f"\n{section}:" in text, f"controller.yaml.example lacks the {section} section"
+        for key in getattr(field.annotation, "model_fields", {}):
+            assert f"\n  {key}:" in text, f"controller.yaml.example lacks {section}.{key}"
