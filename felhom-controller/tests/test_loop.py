@@ -3,6 +3,7 @@
 import random
 from pathlib import Path
 
+from felhom_controller.config import Settings
 from felhom_controller.cycle import Controller
 from felhom_controller.loop import Runner, jittered
 from tests.conftest import make_settings
@@ -45,3 +46,21 @@ def test_reports_are_due_every_interval_and_retries_in_between(tmp_path: Path) -
     clock.now += 30
     runner.step()
     assert len(runner.controller.spool) == 3  # the second report
+
+
+def test_a_shorter_interval_applied_live_takes_effect_at_once(tmp_path: Path) -> None:
+    def settings(interval: int) -> Settings:
+        return make_settings(
+            tmp_path,
+            hub={"url": "http://127.0.0.1:9", "timeout_seconds": 1},
+            report={"interval_seconds": interval, "jitter_percent": 0},
+            spool={"retry_initial_seconds": 1000, "retry_max_seconds": 1000},
+        )
+
+    clock = Clock()
+    controller = Controller(settings(3600))
+    runner = Runner(controller, clock=clock)
+    assert runner.step() == 1000  # reported; the failed send retries in 1000 s
+    controller.reconfigure(settings(10))
+    assert controller.wake.is_set()
+    assert runner.step() == 10

@@ -110,13 +110,15 @@ def _report_restore(controller: Controller, event: Event) -> None:
 def cmd_run(settings: Settings, config_file: Path | None) -> int:
     stop = threading.Event()
 
+    controller = Controller(settings, config_file)
+
     def _stop(signum: int, frame: FrameType | None) -> None:
         log.info("stopping (signal %d)", signum)
         stop.set()
+        controller.wake.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    controller = Controller(settings, config_file)
     report_finished_update(controller)
     server = None
     if settings.api.listen:

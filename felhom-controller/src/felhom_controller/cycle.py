@@ -78,6 +78,8 @@ class Controller:
 
     def __init__(self, settings: Settings, config_file: Path | None = None) -> None:
         self.config_file = config_file
+        self.generation = 0  # counts reconfigurations, so the loop can reschedule
+        self.wake = threading.Event()  # set when the loop should look again now
         self._said_no_infra_backup = False
         self.lock = threading.RLock()  # the API thread reconfigures; the loop collects
         self._configure(settings)
@@ -87,6 +89,8 @@ class Controller:
         with self.lock:
             self.hub.close()
             self._configure(settings)
+            self.generation += 1
+        self.wake.set()
 
     def _configure(self, settings: Settings) -> None:
         self.settings = settings

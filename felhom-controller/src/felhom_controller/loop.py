@@ -38,6 +38,7 @@ class Runner:
         self.rng = rng or random.Random()
         self.next_report = clock()
         self.next_retry: float | None = None
+        self.generation = controller.generation
 
     def start(self) -> None:
         settings = self.controller.settings
@@ -49,6 +50,10 @@ class Runner:
         """Do whatever is due now; return the seconds until something is due again."""
         now = self.clock()
         report = self.controller.settings.report
+        if self.controller.generation != self.generation:  # new settings: a shorter interval
+            self.generation = self.controller.generation  # applies from now on
+            interval = jittered(report.interval_seconds, report.jitter_percent, self.rng)
+            self.next_report = min(self.next_report, now + interval)
         if now >= self.next_report:
             self.next_report = now + jittered(
                 report.interval_seconds, report.jitter_percent, self.rng
@@ -66,6 +71,9 @@ class Runner:
         return max(0.0, due - self.clock())
 
     def run(self, stop: threading.Event) -> None:
+        """Until ``stop`` is set; whoever sets it also sets ``controller.wake``."""
         self.start()
+        wake = self.controller.wake
         while not stop.is_set():
-            stop.wait(min(MAX_SLEEP, self.step()))
+            wake.wait(min(MAX_SLEEP, self.step()))
+            wake.clear()
