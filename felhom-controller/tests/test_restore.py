@@ -72,7 +72,8 @@ def can_loop_mount() -> str | None:
     for tool in ("losetup", "mkfs.ext4", "mount", "umount"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
-    return None
+    probe = subprocess.run(["losetup", "-f"], capture_output=True, timeout=30, check=False)
+    return None if probe.returncode == 0 else "no free loop device (a container without /dev/loop*)"
 
 
 @pytest.fixture
