@@ -36,6 +36,7 @@ def wait_for(podman: Podman, name: str, key: str, value: object, timeout: float 
 def test_it_reports_running_and_stopped_containers_with_their_image(podman: Podman) -> None:
     podman.run("c-web", "--label", "com.docker.compose.project=shop")
     podman.run("c-db", "--label", "com.docker.compose.project=shop")
+    podman.run("c-wiki", "--label", "eu.felhom.app=wiki")
     podman.podman("stop", "--time", "0", "c-db")
     found = by_name(podman)
     assert found["c-web"]["state"] == "running"
@@ -43,8 +44,8 @@ def test_it_reports_running_and_stopped_containers_with_their_image(podman: Podm
     assert found["c-web"]["health"] == "none"
     assert found["c-db"]["state"] == "exited"
     assert found["c-web"]["project"] == "shop"
-    shop = [a for a in collect_apps(list(found.values())) if a["name"] == "shop"]
-    assert shop == [{"name": "shop", "status": "degraded"}]
+    apps = {a["name"]: a["status"] for a in collect_apps(list(found.values()))}
+    assert (apps["shop"], apps["wiki"]) == ("degraded", "running")
 
 
 def test_it_sees_a_failing_healthcheck_turn_the_container_unhealthy(podman: Podman) -> None:

@@ -1,5 +1,6 @@
 """Containers through the Docker Engine API on a unix socket (Docker, or podman's compatible
-service): name, image, state, health, restart count, and the compose project they belong to.
+service): name, image, state, health, restart count, and the app they belong to (the
+``eu.felhom.app`` label, else the compose project).
 
 One ``GET /containers/json?all=1`` lists them, one ``GET /containers/{id}/json`` per container
 adds health and restart count (the list does not carry them). Every call is bounded by the
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 log = logging.getLogger(__name__)
 API = "/v1.41"
 COMPOSE_PROJECT = "com.docker.compose.project"
+APP_LABEL = "eu.felhom.app"  # names the app of a container started without compose
 STATES = {"created", "running", "paused", "restarting", "removing", "exited", "dead"}
 HEALTH = {"healthy", "unhealthy", "starting"}
 
@@ -137,7 +139,7 @@ def summarize(listed: dict[str, Any], inspected: dict[str, Any] | None) -> dict[
         "state": _state(state.get("Status") or listed.get("State")),
         "health": health if health in HEALTH else "none",
         "restart_count": max(0, int((inspected or {}).get("RestartCount") or 0)),
-        "project": labels.get(COMPOSE_PROJECT),
+        "project": labels.get(APP_LABEL) or labels.get(COMPOSE_PROJECT),
     }
 
 
