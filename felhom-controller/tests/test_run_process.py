@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import CUSTOMER
-from tests.peers.hub import Hub, free_port
+from tests.peers.hub import Hub, free_port, prepare_hub
 
 pytestmark = pytest.mark.slow
 
@@ -65,3 +65,29 @@ def test_run_reports_applies_config_live_and_stops_on_sigterm(hub: Hub, tmp_path
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     assert key not in (tmp_path / "controller.log").read_text()
+
+
+def test_reports_queued_before_a_sigkill_reach_the_hub_after_a_restart(tmp_path: Path) -> None:
+    hub = prepare_hub(tmp_path / "hub")
+    key = hub.create_customer(CUSTOMER)  # the hub exists but is not running yet
+    path = tmp_path / "controller.yaml"
+    path.write_text(config(tmp_path, hub, key, free_port(), interval=5))
+    command = [sys.executable, "-m", "felhom_controller.cli", "--config", str(path), "run"]
+    spool = tmp_path / "state" / "spool"
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: len(list(spool.glob("*-report.json"))) >= 2, timeout=60)
+    finally:
+        first.kill()
+        first.wait(timeout=30)
+    queued = len(list(spool.glob("*-report.json")))
+    hub.start()
+    second = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: len(hub.history(CUSTOMER)) >= queued + 1, timeout=60)
+        started = [e for e in hub.events(CUSTOMER) if e["event_type"] == "controller_started"]
+        assert len(started) == 2  # one per process, the first one sent late
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0
+        hub.stop()
