@@ -3,6 +3,8 @@
 import random
 from pathlib import Path
 
+import pytest
+
 from felhom_controller.config import Settings
 from felhom_controller.cycle import Controller
 from felhom_controller.loop import Runner, jittered
@@ -64,3 +66,23 @@ def test_a_shorter_interval_applied_live_takes_effect_at_once(tmp_path: Path) ->
     controller.reconfigure(settings(10))
     assert controller.wake.is_set()
     assert runner.step() == 10
+
+
+def test_a_failing_cycle_is_logged_and_the_loop_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(
+        tmp_path,
+        hub={"url": "http://127.0.0.1:9", "timeout_seconds": 1},
+        report={"interval_seconds": 100, "jitter_percent": 0},
+    )
+    controller = Controller(settings)
+    controller.state_path.mkdir()  # the observations cannot be written: the cycle raises
+    clock = Clock()
+    runner = Runner(controller, clock=clock)
+    assert runner.step() == 100
+    assert "collection or sending failed" in caplog.text
+    controller.state_path.rmdir()
+    clock.now += 100
+    runner.step()
+    assert controller.state_path.is_file()

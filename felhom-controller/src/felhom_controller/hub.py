@@ -90,7 +90,7 @@ class HubClient:
             response = self._http.post(path, json=body)
         except httpx.TimeoutException:
             return Answer(Outcome.RETRY, f"hub {self.url} timed out")
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             return Answer(Outcome.RETRY, f"hub {self.url} unreachable: {type(exc).__name__}")
         return classify(response)
 

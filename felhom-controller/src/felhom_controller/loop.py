@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from felhom_controller.cycle import Controller
 from felhom_controller.events import Event
+from felhom_controller.sender import Drained
 from felhom_controller.vocabulary import EventType, Severity
 
 log = logging.getLogger(__name__)
@@ -58,17 +59,20 @@ class Runner:
             self.next_report = now + jittered(
                 report.interval_seconds, report.jitter_percent, self.rng
             )
-            try:
-                retry_in = self.controller.run_once(datetime.now(UTC)).drained.retry_in
-            except Exception:
-                log.exception("collection cycle failed; trying again next interval")
-                retry_in = None
-            self.next_retry = None if retry_in is None else now + retry_in
+            self._schedule_retry(now, lambda: self.controller.run_once(datetime.now(UTC)).drained)
         elif self.next_retry is not None and now >= self.next_retry:
-            retry_in = self.controller.drain().retry_in
-            self.next_retry = None if retry_in is None else now + retry_in
+            self._schedule_retry(now, self.controller.drain)
         due = min(self.next_report, self.next_retry or self.next_report)
         return max(0.0, due - self.clock())
+
+    def _schedule_retry(self, now: float, work: Callable[[], Drained]) -> None:
+        """Do ``work``; a failure is logged and retried at the next interval at the latest."""
+        try:
+            retry_in = work().retry_in
+        except Exception:
+            log.exception("collection or sending failed; trying again later")
+            retry_in = None
+        self.next_retry = None if retry_in is None else now + retry_in
 
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set; whoever sets it also sets ``controller.wake``."""
