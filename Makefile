@@ -2,7 +2,7 @@
 # defaults; `make test` runs lint, type checks and every package's tests.
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
-PY_DIRS := felhom-hub beskar7 bench tools
+PY_DIRS := felhom-hub beskar7 felhom-controller bench tools
 CHARMS := $(wildcard charms/*/Makefile)
 
 .PHONY: bootstrap run test lint typecheck unit charms bench clean image real-boot
@@ -19,15 +19,17 @@ run: bootstrap
 lint: bootstrap
 	$(UV) run --frozen ruff check $(PY_DIRS)
 	$(UV) run --frozen ruff format --check $(PY_DIRS)
-	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src bench tools charms/*/src
+	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src felhom-controller/src bench tools charms/*/src
 
 typecheck: bootstrap
 	$(UV) run --frozen mypy felhom-hub/src felhom-hub/tests bench tools
 	$(UV) run --frozen mypy beskar7/src beskar7/tests
+	MYPYPATH=felhom-hub/src $(UV) run --frozen mypy felhom-controller/src felhom-controller/tests
 
 unit: bootstrap
 	$(UV) run --frozen pytest felhom-hub/tests
 	$(UV) run --frozen pytest beskar7/tests
+	$(UV) run --frozen pytest felhom-controller/tests
 
 charms:
 	@for m in $(CHARMS); do echo "== $$(dirname $$m)"; $(MAKE) -C $$(dirname $$m) test || exit 1; done
@@ -46,6 +48,7 @@ bench: bootstrap
 	$(UV) run --frozen python bench/hub_ingest.py
 	$(UV) run --frozen python bench/beskar7_enroll.py
 	$(UV) run --frozen python bench/beskar7_provision.py
+	$(UV) run --frozen python bench/controller_cycle.py
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

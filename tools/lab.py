@@ -7,9 +7,10 @@ real inspector, and `beskar7 manager` on the embedded store ./var/beskar7.db (ca
 127.0.0.1:8082, probes :8081, metrics :8088). It enrolls one PhysicalHost per server, then
 creates a Cluster API Machine and its Beskar7Machine, and prints hosts and machines whenever
 they change: the hosts go Enrolling -> Available, the machine Pending -> Provisioned.
-Ctrl-C stops everything.
+With the hub, --controllers felhom-controllers (tools/lab_controllers.py) report to it as
+lab-node-1, lab-node-2, … (see `GET /api/v1/customers`). Ctrl-C stops everything.
 
-    uv run python tools/lab.py [--hosts 4] [--machines 1] [--no-hub]
+    uv run python tools/lab.py [--hosts 4] [--machines 1] [--controllers 2] [--no-hub]
 """
 
 import argparse
@@ -22,6 +23,8 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from lab_controllers import LabControllers
 
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST, Kind
 from beskar7.output import table
@@ -88,6 +91,10 @@ async def watch(lab: ProvisioningLab, hub: subprocess.Popen[bytes] | None) -> No
 
 async def run(args: argparse.Namespace) -> None:
     hub = None if args.no_hub else start_hub()
+    controllers = LabControllers(LAB / "controllers", HUB_CONFIG)
+    if hub is not None and args.controllers:
+        controllers.start(args.controllers)
+        print(f"{args.controllers} felhom-controller(s) reporting; logs under {controllers.root}")
     lab = ProvisioningLab(
         LAB / "beskar7",
         systems=args.hosts,
@@ -110,6 +117,7 @@ async def run(args: argparse.Namespace) -> None:
             await lab.add_machine(f"worker-{n}", {"minCPUCores": 1, "minMemoryGB": 1})
         await watcher
     finally:
+        controllers.stop()
         await lab.stop()
         if hub is not None and hub.poll() is None:
             hub.terminate()
@@ -128,6 +136,7 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=4, help="emulated servers (default 4)")
     parser.add_argument("--machines", type=int, default=1, help="machines to provision")
     parser.add_argument("--no-hub", action="store_true", help="do not start felhom-hub")
+    parser.add_argument("--controllers", type=int, default=2, help="felhom-controllers (2)")
     args = parser.parse_args()
     LAB.mkdir(parents=True, exist_ok=True)
     fresh_store()

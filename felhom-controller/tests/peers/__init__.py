@@ -1,0 +1,1 @@
+"""The real hub as a test peer (podman is in felhom_controller.testing)."""
