@@ -33,7 +33,8 @@ def types(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
 
 def test_the_vocabulary_is_exactly_the_hubs_controller_types() -> None:
     assert {t.value for t in EventType} == {t.value for t in CONTROLLER_EVENT_TYPES}
-    assert {t.value for t in HubEventType} == ALL_EVENT_TYPES
+    # notify_relay is how the hub stores a legacy /notify call, not an event anyone sends.
+    assert {t.value for t in HubEventType} - {"notify_relay"} == ALL_EVENT_TYPES
 
 
 def test_payloads_are_accepted_by_the_hubs_event_model() -> None:

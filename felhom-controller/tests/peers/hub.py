@@ -1,11 +1,9 @@
 """The real ``felhom-hub serve`` in a child process on a free loopback port, with customers
 created through its own CLI; what it stored is read back through its API and database."""
 
-import json
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -105,26 +103,24 @@ class Hub:
         return report
 
     def history(self, customer_id: str) -> list[dict[str, Any]]:
+        """The whole reports the hub stored in the last day, oldest first."""
         headers = {"Authorization": f"Bearer {GLOBAL_KEY}"}
-        url = f"{self.url}/api/v1/customers/{customer_id}/history?period=1d"
+        url = f"{self.url}/api/v1/customers/{customer_id}/reports?period=1d&limit=100"
         answer = httpx.get(url, headers=headers)
         answer.raise_for_status()
         reports: list[dict[str, Any]] = answer.json()["reports"]
-        return reports
+        return reports[::-1]
 
     def events(self, customer_id: str) -> list[dict[str, Any]]:
-        """The events the hub stored for ``customer_id``, oldest first (read from its database;
-        the hub has no event-listing endpoint yet)."""
-        uri = f"file:{self.data_dir / 'hub.db'}?mode=ro"
-        with sqlite3.connect(uri, uri=True, timeout=10) as conn:
-            rows = conn.execute(
-                "SELECT event_type, severity, message, details_json FROM events"
-                " WHERE customer_id = ? ORDER BY id",
-                (customer_id,),
-            ).fetchall()
+        """The events the hub stored for ``customer_id`` in the last day, oldest first."""
+        headers = {"Authorization": f"Bearer {GLOBAL_KEY}"}
+        url = f"{self.url}/api/v1/customers/{customer_id}/events?period=1d&limit=500"
+        answer = httpx.get(url, headers=headers)
+        answer.raise_for_status()
+        found: list[dict[str, Any]] = answer.json()["events"]
         return [
-            {"event_type": t, "severity": s, "message": m, "details": json.loads(d)}
-            for t, s, m, d in rows
+            {k: e[k] for k in ("event_type", "severity", "message", "details")}
+            for e in reversed(found)
         ]
 
 
