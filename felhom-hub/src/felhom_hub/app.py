@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from felhom_hub import __version__
-from felhom_hub.api import errors, fleet, health, history, ingest, metrics
+from felhom_hub.api import errors, fleet, health, history, ingest, maintenance, metrics
 from felhom_hub.api.limits import KeyLimiter
 from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, PreferencesIn
 from felhom_hub.api.report_schema import Report
@@ -66,8 +66,9 @@ def create_app(
     app.state.metrics.watch(database)
     errors.install(app, server=settings.server)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
-    for router in (ingest.router, fleet.router, history.router, health.router, metrics.router):
-        app.include_router(router)
+    routers = (ingest, fleet, history, maintenance, health, metrics)
+    for module in routers:
+        app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

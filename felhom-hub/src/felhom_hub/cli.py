@@ -5,6 +5,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from felhom_hub import __version__
@@ -13,7 +14,7 @@ from felhom_hub.clock import utcnow
 from felhom_hub.config import CONFIG_ENV, ConfigError, Settings, load_settings
 from felhom_hub.jobs.prune import prune
 from felhom_hub.secrets import hash_password, new_token
-from felhom_hub.store import Database, customers
+from felhom_hub.store import Database, customers, deadman, maintenance
 
 DEFAULT_CONFIG = Path("hub.yaml")
 
@@ -118,7 +119,8 @@ def cmd_hash_password(args: argparse.Namespace) -> None:
 
 
 def cmd_customer(args: argparse.Namespace) -> None:
-    db = _migrated(_settings(args))
+    settings = _settings(args)
+    db = _migrated(settings)
     try:
         if args.action == "create":
             _create_customer(db, args.customer_id)
@@ -128,11 +130,54 @@ def cmd_customer(args: argparse.Namespace) -> None:
                 found = customers.set_status(
                     conn, customer_id=args.customer_id, status=status, now=utcnow()
                 )
+                # An unblocked customer's switch is armed again from its latest report.
+                deadman.rearm_all(conn, default_threshold=settings.alerting.stale_threshold)
             if not found:
                 raise CommandError(f"no customer {args.customer_id!r}")
             print(f"customer {args.customer_id} is {status}")
     finally:
         db.dispose()
+
+
+def cmd_maintenance(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    db = _migrated(settings)
+    now = utcnow()
+    try:
+        with db.write() as conn:
+            if args.action == "add":
+                start = _when(args.start) if args.start else now
+                end = start + timedelta(hours=args.hours)
+                window_id = maintenance.add(
+                    conn,
+                    customer_id=args.customer_id,
+                    starts_at=start,
+                    ends_at=end,
+                    reason=args.reason,
+                    now=now,
+                )
+                print(f"window {window_id}: {start.isoformat()} to {end.isoformat()}")
+            elif args.action == "remove":
+                if not maintenance.remove(conn, customer_id=args.customer_id, window_id=args.id):
+                    raise CommandError(f"no window {args.id} for {args.customer_id!r}")
+                print(f"window {args.id} removed")
+            else:
+                for w in maintenance.windows(conn, customer_id=args.customer_id, ending_after=now):
+                    print(f"{w.id}\t{w.starts_at.isoformat()}\t{w.ends_at.isoformat()}\t{w.reason}")
+    finally:
+        db.dispose()
+
+
+def _when(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            f"--start {text!r} is not an ISO time (e.g. 2026-12-24T08:00+01:00)"
+        ) from None
+    if value.tzinfo is None:
+        raise CommandError("--start needs a time zone (e.g. 2026-12-24T08:00+01:00)")
+    return value
 
 
 def _create_customer(db: Database, customer_id: str) -> None:
@@ -174,6 +219,13 @@ def _parser() -> argparse.ArgumentParser:
     customer = add("customer", cmd_customer, "create, block or unblock a customer")
     customer.add_argument("action", choices=["create", "block", "unblock"])
     customer.add_argument("customer_id")
+    window = add("maintenance", cmd_maintenance, "add, list or remove maintenance windows")
+    window.add_argument("action", choices=["add", "list", "remove"])
+    window.add_argument("customer_id")
+    window.add_argument("id", nargs="?", type=int, help="the window to remove")
+    window.add_argument("--start", help="ISO time with a zone (default: now)")
+    window.add_argument("--hours", type=float, default=2.0, help="length (default 2)")
+    window.add_argument("--reason", default="", help="shown with the window")
     return parser
 
 

@@ -55,9 +55,10 @@ def split_listen(listen: str) -> tuple[str, int]:
 def hh_mm(value: Any) -> Any:
     """``"04:30"`` -> time(4, 30); other types are left to pydantic."""
     if isinstance(value, str):
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+        # HH:MM as written by people, HH:MM:SS as the settings serialize themselves.
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?", value.strip()):
             raise ValueError(f"{value!r} is not a time of day; use HH:MM, e.g. '04:30'")
-        hours, minutes = value.strip().split(":")
+        hours, minutes = value.strip().split(":")[:2]
         return time(int(hours), int(minutes))
     return value
 
@@ -187,7 +188,7 @@ class AlertingSettings(_Section):
     @field_validator("stale_threshold")
     @classmethod
     def _sane_threshold(cls, value: timedelta) -> timedelta:
-        return within(value, timedelta(minutes=1), timedelta(days=7))
+        return within(value, timedelta(seconds=5), timedelta(days=7))
 
     @field_validator("check_interval", "heartbeat_interval")
     @classmethod

@@ -45,6 +45,16 @@ def newest_version(tags: list[str]) -> str | None:
     return None if best is None else best[1]
 
 
+def update_available(current: str | None, newest: str | None) -> bool | None:
+    """Whether ``newest`` is a later release than ``current``; None when either is unknown."""
+    if current is None or newest is None:
+        return None
+    try:
+        return Version(newest) > Version(current)
+    except InvalidVersion:
+        return None
+
+
 async def _token(client: httpx.AsyncClient, challenge: str, auth: httpx.BasicAuth | None) -> str:
     params = dict(_CHALLENGE.findall(challenge))
     realm = params.pop("realm", "")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Path, Query, status
 from sqlalchemy import Connection
 
+from felhom_hub.alerting.registry_client import update_available
 from felhom_hub.api.auth import Caller
 from felhom_hub.api.deps import AppSettings, Db, Now
 from felhom_hub.api.fields import CUSTOMER_ID_PATTERN
@@ -21,7 +22,7 @@ from felhom_hub.config import Settings
 from felhom_hub.secrets import same, token_hash
 from felhom_hub.status import CustomerStatus, Health, compute_status
 from felhom_hub.status import LatestReport as StatusInput
-from felhom_hub.store import customers, fleet, infra_backups, reports
+from felhom_hub.store import customers, fleet, infra_backups, registry, reports
 
 router = APIRouter(prefix="/api/v1", tags=["fleet"])
 
@@ -47,8 +48,11 @@ def _status(settings: Settings, now: datetime, row: fleet.FleetRow) -> CustomerS
     )
 
 
-def _summary(row: fleet.FleetRow, status: CustomerStatus) -> CustomerSummary:
+def _summary(
+    row: fleet.FleetRow, status: CustomerStatus, newest: str | None = None
+) -> CustomerSummary:
     return CustomerSummary(
+        update_available=update_available(row.controller_version, newest),
         customer_id=row.customer_id,
         status=status,
         managed=row.managed,
@@ -67,6 +71,8 @@ def _fleet_page(
     id-ordered fleet are read until the page is full or the fleet ends."""
     listed: list[CustomerSummary] = []
     after, more = query.after, True
+    found = registry.state(conn, image=settings.registry.image)
+    newest = found.newest if found else None
     while more and len(listed) < query.limit:
         rows = fleet.page(conn, after=after, limit=SCAN_CHUNK, only=query.only)
         more = len(rows) == SCAN_CHUNK
@@ -74,7 +80,7 @@ def _fleet_page(
             after = row.customer_id
             status = _status(settings, now, row)
             if query.status is None or status is query.status:
-                listed.append(_summary(row, status))
+                listed.append(_summary(row, status, newest))
                 if len(listed) == query.limit:
                     break
     more = more or (after is not None and bool(fleet.customer_ids(conn, after=after, limit=1)))

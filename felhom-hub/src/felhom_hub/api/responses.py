@@ -35,6 +35,9 @@ class CustomerSummary(BaseModel):
     hostname: str | None
     controller_version: str | None
     controller_url: str | None
+    update_available: bool | None = Field(
+        None, description="a newer controller release is in the registry (null: unknown)"
+    )
 
 
 class CustomerList(BaseModel):
