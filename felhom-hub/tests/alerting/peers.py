@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,7 +31,7 @@ class Mailbox:
         if self.answers:
             return self.answers.pop(0)
         content = envelope.original_content or b""
-        self.messages.append(message_from_bytes(content))
+        self.messages.append(message_from_bytes(content, policy=policy.default))
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
