@@ -227,7 +227,7 @@ class ServerSettings(_Section):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # Bounds on what clients can make the hub hold at once (see docs/felhom-hub.md, "Limits").
     max_connections: int = Field(default=256, ge=8, le=100_000)
-    max_inflight_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024 * 1024, le=1 << 34)
+    max_inflight_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024, le=1 << 34)
     body_timeout: Duration = timedelta(seconds=30)
     keep_alive_timeout: Duration = timedelta(seconds=5)
 

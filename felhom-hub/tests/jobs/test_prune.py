@@ -110,7 +110,7 @@ def test_old_compression_dictionaries_go_but_kept_reports_stay_readable(db: Data
     prune_job.prune(db, now=START, retention=RetentionSettings(raw_days=7))
     with db.read() as conn:
         dictionaries = conn.exec_driver_sql("SELECT count(*) FROM report_dicts").scalar_one()
-        page = reports.raw_page(
+        page, _ = reports.raw_page(
             conn, customer_id="a", before_id=None, since=START - timedelta(days=30), limit=10
         )
     assert dictionaries == 3  # one per remaining day: the 10- and 9-day-old ones are gone

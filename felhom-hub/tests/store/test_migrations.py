@@ -59,7 +59,7 @@ def test_old_reports_move_into_the_fleet_model_without_loss(tmp_path: Path) -> N
         tables = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
         listed = [r.customer_id for r in fleet.page(conn, after=None, limit=100)]
         latest = reports.latest(conn, customer_id="acme")
-        raw = reports.raw_page(
+        raw, _ = reports.raw_page(
             conn, customer_id="acme", before_id=None, since=from_micros(0), limit=10
         )
         hourly = series.points(conn, customer_id="acme", resolution=Resolution.HOUR, since=START)

@@ -27,11 +27,16 @@ def test_raw_reports_compress_against_the_customers_own_dictionary(db: Database)
     with db.read() as conn:
         sizes = conn.exec_driver_sql("SELECT length(body) FROM raw_reports").scalars().all()
         dictionaries = conn.exec_driver_sql("SELECT count(*) FROM report_dicts").scalar_one()
-        page = reports.raw_page(conn, customer_id="a", before_id=None, since=START, limit=50)
+        page, more = reports.raw_page(conn, customer_id="a", before_id=None, since=START, limit=50)
+        capped, cut = reports.raw_page(
+            conn, customer_id="a", before_id=None, since=START, limit=50, max_bytes=5000
+        )
     plain = len(zlib.compress(body % (5, b"x" * 2000)))
     assert dictionaries == 1  # 20 reports within a day share one
     assert max(sizes[1:]) < plain / 2  # against the dictionary each costs much less
     assert [r.report["system"]["cpu_percent"] for r in page] == list(range(19, -1, -1))
+    assert not more
+    assert len(capped) == 2 and cut  # ~2 KB each: a third would pass 5,000 bytes
 
 
 def test_a_new_dictionary_after_a_day(db: Database) -> None:

@@ -4,7 +4,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy import Connection
 
 from felhom_hub.api.auth import Caller
 from felhom_hub.api.deps import AppSettings, Db, Now
@@ -14,6 +15,7 @@ from felhom_hub.api.responses import (
     History,
     RawReportItem,
     RawReportList,
+    serialized,
 )
 from felhom_hub.events import EventType, Severity
 from felhom_hub.history import Resolution, choose
@@ -23,6 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["history"])
 
 MAX_PERIOD = timedelta(days=3660)
 MAX_ID = 2**63 - 1  # SQLite's largest integer
+PAGE_BYTES = 4 * 1024 * 1024  # raw reports per page are bounded by size too
 _PERIOD = re.compile(r"([1-9][0-9]{0,5})([hd])")
 Period = Annotated[str, Query(description="'<N>h' or '<N>d', at most 3660 days")]
 
@@ -46,7 +49,7 @@ def _since(now: datetime, period: str) -> datetime:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
 
 
-@router.get("/customers/{customer_id}/history", responses=_READ_ERRORS)
+@router.get("/customers/{customer_id}/history", responses=_READ_ERRORS, response_model=History)
 async def metric_history(
     customer_id: CustomerPath,
     caller: Caller,
@@ -57,7 +60,7 @@ async def metric_history(
     resolution: Annotated[
         str, Query(pattern="^(auto|15m|1h|1d)$", description="bucket width; auto fits the period")
     ] = "auto",
-) -> History:
+) -> Response:
     """The customer's metric series over the period, one point per bucket, oldest first."""
     caller.require(customer_id)
     since = _since(now, period)
@@ -66,19 +69,24 @@ async def metric_history(
         if resolution == "auto"
         else Resolution.parse(resolution)
     )
-    found = await db.reading(
-        lambda conn: series.points(conn, customer_id=customer_id, resolution=chosen, since=since)
-    )
-    return History(
-        customer_id=customer_id,
-        period=period,
-        resolution=chosen.label,
-        since=since,
-        points=found,
-    )
+
+    def read(conn: Connection) -> Response:
+        found = series.points(conn, customer_id=customer_id, resolution=chosen, since=since)
+        history = History(
+            customer_id=customer_id,
+            period=period,
+            resolution=chosen.label,
+            since=since,
+            points=found,
+        )
+        return serialized(history, 200)
+
+    return await db.reading(read)
 
 
-@router.get("/customers/{customer_id}/reports", responses=_READ_ERRORS)
+@router.get(
+    "/customers/{customer_id}/reports", responses=_READ_ERRORS, response_model=RawReportList
+)
 async def raw_reports(
     customer_id: CustomerPath,
     caller: Caller,
@@ -89,21 +97,29 @@ async def raw_reports(
         int | None, Query(ge=1, le=MAX_ID, description="the previous page's 'next'")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> RawReportList:
-    """Whole reports still in the raw window (``retention.raw_days``), newest first."""
+) -> Response:
+    """Whole reports still in the raw window (``retention.raw_days``), newest first; a page
+    holds at most ``limit`` reports and about 4 MB (then ``next`` continues)."""
     caller.require(customer_id)
     since = _since(now, period)
-    page = await db.reading(
-        lambda conn: reports.raw_page(
-            conn, customer_id=customer_id, before_id=before, since=since, limit=limit
+
+    def read(conn: Connection) -> Response:
+        page, more = reports.raw_page(
+            conn,
+            customer_id=customer_id,
+            before_id=before,
+            since=since,
+            limit=limit,
+            max_bytes=PAGE_BYTES,
         )
-    )
-    items = [RawReportItem(id=r.id, received_at=r.received_at, report=r.report) for r in page]
-    nxt = items[-1].id if len(items) == limit else None
-    return RawReportList(customer_id=customer_id, reports=items, next=nxt)
+        items = [RawReportItem(id=r.id, received_at=r.received_at, report=r.report) for r in page]
+        nxt = items[-1].id if more and items else None
+        return serialized(RawReportList(customer_id=customer_id, reports=items, next=nxt), 200)
+
+    return await db.reading(read)
 
 
-@router.get("/customers/{customer_id}/events", responses=_READ_ERRORS)
+@router.get("/customers/{customer_id}/events", responses=_READ_ERRORS, response_model=EventList)
 async def customer_events(
     customer_id: CustomerPath,
     caller: Caller,
@@ -116,7 +132,7 @@ async def customer_events(
         int | None, Query(ge=1, le=MAX_ID, description="the previous page's 'next'")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> EventList:
+) -> Response:
     """The customer's events received within the period, newest first."""
     caller.require(customer_id)
     query = events.Query(
@@ -127,7 +143,10 @@ async def customer_events(
         before_id=before,
         limit=limit,
     )
-    found = await db.reading(lambda conn: events.page(conn, query))
-    items = found
-    nxt = items[-1].id if len(items) == limit else None
-    return EventList(customer_id=customer_id, events=items, next=nxt)
+
+    def read(conn: Connection) -> Response:
+        found = events.page(conn, query)
+        nxt = found[-1].id if len(found) == limit else None
+        return serialized(EventList(customer_id=customer_id, events=found, next=nxt), 200)
+
+    return await db.reading(read)

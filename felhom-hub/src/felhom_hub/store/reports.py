@@ -150,9 +150,17 @@ def latest(conn: Connection, *, customer_id: str) -> tuple[ReportSummary, dict[s
 
 
 def raw_page(
-    conn: Connection, *, customer_id: str, before_id: int | None, since: datetime, limit: int
-) -> list[RawReport]:
-    """Whole reports still in the raw window, newest first, older than ``before_id``."""
+    conn: Connection,
+    *,
+    customer_id: str,
+    before_id: int | None,
+    since: datetime,
+    limit: int,
+    max_bytes: int = 1 << 62,
+) -> tuple[list[RawReport], bool]:
+    """Whole reports still in the raw window, newest first, older than ``before_id``: at most
+    ``limit`` of them and, past the first, about ``max_bytes`` of JSON; and whether more may
+    follow."""
     query = (
         select(raw_reports.c.id, raw_reports.c.received_at, raw_reports.c.body, report_dicts.c.body)
         .join(report_dicts, report_dicts.c.id == raw_reports.c.dict_id)
@@ -163,12 +171,16 @@ def raw_page(
     )
     if before_id is not None:
         query = query.where(raw_reports.c.id < before_id)
-    page = []
+    page: list[RawReport] = []
+    size = 0
     for report_id, received_us, packed, packed_dict in conn.execute(query):
         unpacker = zlib.decompressobj(zdict=zlib.decompress(packed_dict))
         body = unpacker.decompress(packed) + unpacker.flush()
+        if page and size + len(body) > max_bytes:
+            return page, True
+        size += len(body)
         page.append(RawReport(report_id, customer_id, from_micros(received_us), json.loads(body)))
-    return page
+    return page, len(page) == limit
 
 
 def prune(conn: Connection, *, older_than: datetime, batch: int) -> int:
