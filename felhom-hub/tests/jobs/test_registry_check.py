@@ -102,7 +102,7 @@ def gitea() -> Iterator[tuple[str, list[str]]]:
             elif auth == "Bearer registry-token":
                 self._json(200, {"name": REPO, "tags": ["v1.2.0", "v1.10.0", "latest"]})
             else:
-                realm = f"http://127.0.0.1:{self.server.server_address[1]}/v2/token"
+                realm = f"http://{self.headers['Host']}/v2/token"
                 challenge = f'Bearer realm="{realm}",service="gitea",scope="repository:{REPO}:pull"'
                 self._json(401, {}, {"WWW-Authenticate": challenge})
 
