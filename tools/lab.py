@@ -16,6 +16,7 @@ lab-node-1, lab-node-2, … (see `GET /api/v1/customers`). Ctrl-C stops everythi
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -55,10 +56,19 @@ def port_or_free(port: int) -> int:
     return port
 
 
+# The lab's controllers report every minute, so its dead man's switch is set to match: a
+# stopped lab controller shows node_stale after 3 minutes and node_down after 6.
+LAB_ALERTING = {
+    "FELHOM_HUB_ALERTING_STALE_THRESHOLD": "3m",
+    "FELHOM_HUB_ALERTING_CHECK_INTERVAL": "10s",
+}
+
+
 def start_hub() -> subprocess.Popen[bytes]:
     log = (LAB / "felhom-hub.log").open("ab")
     command = ["felhom-hub", "serve", "--config", str(HUB_CONFIG)]
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, **LAB_ALERTING}
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
 async def snapshot(lab: ProvisioningLab) -> str:
