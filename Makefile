@@ -46,6 +46,8 @@ real-boot: image
 
 bench: bootstrap
 	$(UV) run --frozen python bench/hub_ingest.py
+	$(UV) run --frozen python bench/hub_store.py
+	$(UV) run --frozen python bench/hub_alerting.py
 	$(UV) run --frozen python bench/beskar7_enroll.py
 	$(UV) run --frozen python bench/beskar7_provision.py
 	$(UV) run --frozen python bench/controller_cycle.py
