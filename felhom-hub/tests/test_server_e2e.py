@@ -1,6 +1,7 @@
 """End to end: the real server (uvicorn in a child process) driven over loopback HTTP."""
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,6 +77,10 @@ def test_healthz_is_503_when_the_database_cannot_answer(hub: HubProcess, tmp_pat
     with (tmp_path / "hub.db").open("r+b") as damaged:  # overwrite the header and first pages
         damaged.write(b"not a database" * 1000)
     (tmp_path / "hub.db-wal").unlink(missing_ok=True)
+    deadline = time.monotonic() + 5  # the background probe opens the file every second
     response = httpx.get(f"{hub.url}/healthz")
+    while response.status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        response = httpx.get(f"{hub.url}/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "database unavailable"

@@ -61,6 +61,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print(f"API calls: 'Authorization: Bearer <key>' with the global key ({where})")
     print("per-customer keys: 'felhom-hub customer create <id>'", flush=True)
     app = create_app(settings)
+    # Database work runs on threads; a shorter GIL switch interval (5 ms by default) lets the
+    # event loop answer between their steps (measured: /healthz p99 under a busy fleet list).
+    sys.setswitchinterval(0.001)
     uvicorn.run(
         app,
         host=server.host,

@@ -1,5 +1,7 @@
-"""The unauthenticated health check, and a background probe that keeps the storage state fresh
-for the metrics. Both open the database file afresh on a worker thread (never on the loop)."""
+"""The unauthenticated health check, answered on the event loop from what the hub knows: one
+stat() of the database file (a deleted or replaced file is seen at once), the last fault any
+query met, and the background probe's verdict (the file opened afresh on a worker thread every
+second). So /healthz stays fast however busy the database threads are."""
 
 import asyncio
 import contextlib
@@ -12,10 +14,11 @@ from felhom_hub import __version__
 from felhom_hub.api.deps import Db
 from felhom_hub.api.responses import Health
 from felhom_hub.store import Database
+from felhom_hub.store.faults import StorageFault
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
-PROBE_SECONDS = 5.0
+PROBE_SECONDS = 1.0
 
 
 @router.api_route(
@@ -23,7 +26,11 @@ PROBE_SECONDS = 5.0
 )
 async def healthz(response: Response, db: Db) -> Health:
     """200 when the database is usable; 503 with the reason otherwise. No authentication."""
-    fault = await anyio.to_thread.run_sync(db.ping)
+    try:
+        db.check_file()
+        fault = db.fault
+    except StorageFault as exc:
+        fault = exc
     if fault is not None:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return Health(status="database unavailable", version=__version__, reason=fault.kind.value)
