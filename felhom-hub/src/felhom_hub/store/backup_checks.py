@@ -2,13 +2,13 @@
 of a kind, and whether a completion event of that kind arrived since a moment."""
 
 import json
-import zlib
 from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from felhom_hub.store.schema import customer_configs, events, fleet
+from felhom_hub.store.reports import unpack
+from felhom_hub.store.schema import customer_configs, events, fleet, report_dicts
 
 
 def reporting_customers(conn: Connection, *, batch: int = 500) -> Iterator[tuple[str, set[str]]]:
@@ -17,7 +17,8 @@ def reporting_customers(conn: Connection, *, batch: int = 500) -> Iterator[tuple
     after = ""
     while True:
         query = (
-            select(fleet.c.customer_id, fleet.c.body)
+            select(fleet.c.customer_id, fleet.c.body, report_dicts.c.body)
+            .join(report_dicts, report_dicts.c.id == fleet.c.dict_id)
             .outerjoin(customer_configs, customer_configs.c.customer_id == fleet.c.customer_id)
             .where(fleet.c.customer_id > after, fleet.c.report_id.is_not(None))
             .where(fleet.c.monitoring_paused == 0)
@@ -26,8 +27,8 @@ def reporting_customers(conn: Connection, *, batch: int = 500) -> Iterator[tuple
             .limit(batch)
         )
         rows = conn.execute(query).all()
-        for customer_id, body in rows:
-            report = json.loads(zlib.decompress(body))
+        for customer_id, body, dictionary in rows:
+            report = json.loads(unpack(body, dictionary))
             kinds = {b.get("kind") for b in report.get("backups") or [] if isinstance(b, dict)}
             yield customer_id, {k for k in kinds if isinstance(k, str)}
         if len(rows) < batch:

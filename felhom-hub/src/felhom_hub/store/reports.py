@@ -105,7 +105,7 @@ def add(conn: Connection, summary: ReportSummary, body: bytes) -> int:
         summary.hostname,
         summary.controller_url,
         int(summary.monitoring_paused),
-        zlib.compress(body, LEVEL),
+        packed,  # the latest body shares the raw copy's bytes; fleet.dict_id keeps its dictionary
         dict_id,
         dict_at,
     )
@@ -131,9 +131,12 @@ def _lifetime_us() -> int:
 
 def latest(conn: Connection, *, customer_id: str) -> tuple[ReportSummary, dict[str, Any]] | None:
     """The customer's newest report: its summary and the report as sent."""
-    row = conn.execute(
-        select(fleet).where(fleet.c.customer_id == customer_id, fleet.c.report_id.is_not(None))
-    ).first()
+    query = (
+        select(fleet, report_dicts.c.body.label("dictionary"))
+        .join(report_dicts, report_dicts.c.id == fleet.c.dict_id)
+        .where(fleet.c.customer_id == customer_id, fleet.c.report_id.is_not(None))
+    )
+    row = conn.execute(query).first()
     if row is None:
         return None
     summary = ReportSummary(
@@ -146,7 +149,13 @@ def latest(conn: Connection, *, customer_id: str) -> tuple[ReportSummary, dict[s
         row.controller_url,
         bool(row.monitoring_paused),
     )
-    return summary, json.loads(zlib.decompress(row.body))
+    return summary, json.loads(unpack(row.body, row.dictionary))
+
+
+def unpack(packed: bytes, packed_dictionary: bytes) -> bytes:
+    """A body compressed against a dictionary (itself stored zlib-compressed)."""
+    unpacker = zlib.decompressobj(zdict=zlib.decompress(packed_dictionary))
+    return unpacker.decompress(packed) + unpacker.flush()
 
 
 def raw_page(
@@ -174,8 +183,7 @@ def raw_page(
     page: list[RawReport] = []
     size = 0
     for report_id, received_us, packed, packed_dict in conn.execute(query):
-        unpacker = zlib.decompressobj(zdict=zlib.decompress(packed_dict))
-        body = unpacker.decompress(packed) + unpacker.flush()
+        body = unpack(packed, packed_dict)
         if page and size + len(body) > max_bytes:
             return page, True
         size += len(body)

@@ -2,7 +2,8 @@
 -- Integer times are UTC epoch microseconds (raw reports) or epoch seconds (series buckets).
 
 -- One row per known customer: created with its config or by its first report; holds the
--- latest report whole (zlib-compressed JSON) and the summary columns the fleet list reads.
+-- latest report whole (compressed against dict_id's dictionary, the same bytes as its raw copy)
+-- and the summary columns the fleet list reads.
 CREATE TABLE fleet (
     customer_id        TEXT PRIMARY KEY,
     report_id          INTEGER,
