@@ -3,10 +3,10 @@
 import copy
 from dataclasses import dataclass
 
+from beskar7.api.errors import FieldIssue, InvalidError, NotFoundError
 from beskar7.api.kinds import Kind, Obj, UnknownKindError, kind_of
 from beskar7.api.validation import validate
-from beskar7.runtime.errors import FieldIssue, InvalidError, NotFoundError
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 DEFAULT_NAMESPACE = "default"
 SERVER_FIELDS = ("uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp")

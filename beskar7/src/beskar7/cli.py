@@ -10,11 +10,11 @@ from pathlib import Path
 
 from beskar7 import __version__, flags, output
 from beskar7.api import components, crds
+from beskar7.api.errors import NotFoundError, StoreError
 from beskar7.api.kinds import UnknownKindError, find_kind
 from beskar7.apply import DEFAULT_NAMESPACE, ApplyError, apply
 from beskar7.manifests import ManifestError, load
-from beskar7.runtime.errors import NotFoundError, StoreError
-from beskar7.runtime.open import open_store
+from beskar7.store.open import open_store
 from beskar7.wiring import ManagerOptions, run_manager
 
 

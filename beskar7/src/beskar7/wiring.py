@@ -8,10 +8,10 @@ from pathlib import Path
 from beskar7.api.kinds import BESKAR7_CLUSTER, BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST
 from beskar7.callback import CallbackSettings, create_app, serve
 from beskar7.controllers import cluster, machine, physicalhost
-from beskar7.metrics import Metrics
 from beskar7.runtime.manager import Manager
-from beskar7.runtime.open import open_store
-from beskar7.runtime.store import Store
+from beskar7.runtime.metrics import Metrics
+from beskar7.store.open import open_store
+from beskar7.store.protocol import Store
 
 
 @dataclass

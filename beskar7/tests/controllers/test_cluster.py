@@ -13,6 +13,7 @@ from beskar7.api.cluster import (
     EVENT_READY,
     FINALIZER,
 )
+from beskar7.api.errors import NotFoundError
 from beskar7.api.kinds import (
     BESKAR7_CLUSTER,
     BESKAR7_MACHINE,
@@ -29,12 +30,11 @@ from beskar7.controllers.cluster import (
     WAITING_REQUEUE,
     Beskar7ClusterReconciler,
 )
-from beskar7.metrics import Metrics
 from beskar7.runtime.controller import Request, Result
-from beskar7.runtime.embedded import EmbeddedStore
-from beskar7.runtime.errors import NotFoundError
 from beskar7.runtime.events import EventRecorder
-from beskar7.runtime.store import Store
+from beskar7.runtime.metrics import Metrics
+from beskar7.store.embedded.store import EmbeddedStore
+from beskar7.store.protocol import Store
 
 NS = "lab"
 INFRA = "infrastructure.cluster.x-k8s.io/v1beta1"

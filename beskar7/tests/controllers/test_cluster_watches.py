@@ -14,9 +14,9 @@ from beskar7.api.kinds import BESKAR7_CLUSTER, CLUSTER, MACHINE, PHYSICAL_HOST, 
 from beskar7.api.validation import validate
 from beskar7.controllers import cluster
 from beskar7.runtime.controller import Request
-from beskar7.runtime.embedded import EmbeddedStore
 from beskar7.runtime.informer import Informer
 from beskar7.runtime.manager import Manager
+from beskar7.store.embedded.store import EmbeddedStore
 from tests.controllers.test_cluster import (
     NS,
     beskar7_cluster,

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from beskar7.api import capi
+from beskar7.api.errors import ConflictError
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST
 from beskar7.api.machine import FINALIZER, Beskar7Machine
 from beskar7.controllers import machine_hosts
 from beskar7.runtime.controller import Request
-from beskar7.runtime.errors import ConflictError
 from beskar7.testing.emulator import POWER_CHANGE_MAX_DELAY, SushyEmulator
 from tests.fixtures.hosts import NAMESPACE
 from tests.fixtures.machines import MachineLab

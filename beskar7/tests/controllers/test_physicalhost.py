@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from beskar7.api.capi import PAUSED_ANNOTATION
+from beskar7.api.errors import NotFoundError
 from beskar7.api.kinds import PHYSICAL_HOST
 from beskar7.api.physicalhost import FINALIZER
-from beskar7.runtime.errors import NotFoundError
 from beskar7.testing.emulator import SushyEmulator
 from tests.fixtures.hosts import NAMESPACE, HostLab, physical_host
 from tests.fixtures.redfish import BMC_PASSWORD, BMC_USERNAME

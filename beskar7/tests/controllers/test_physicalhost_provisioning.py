@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from beskar7.api import capi
+from beskar7.api.errors import ConflictError
 from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, Kind, Obj
 from beskar7.api.validation import validate
 from beskar7.runtime.controller import Request
-from beskar7.runtime.embedded import EmbeddedStore
-from beskar7.runtime.errors import ConflictError
+from beskar7.store.embedded.store import EmbeddedStore
 from tests.fixtures.hosts import NAMESPACE, HostLab, physical_host
 from tests.fixtures.machines import GOLDEN_REPORT
 from tests.fixtures.redfish import BMC_PASSWORD, BMC_USERNAME

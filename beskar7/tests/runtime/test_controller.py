@@ -6,8 +6,8 @@ import logging
 import pytest
 
 from beskar7.api.kinds import CONFIG_MAP
-from beskar7.metrics import Metrics
 from beskar7.runtime.controller import Controller, ControllerSpec, Request, Result
+from beskar7.runtime.metrics import Metrics
 from beskar7.runtime.workqueue import ExponentialBackoff, WorkQueue
 from tests.fixtures.controller_runtime import eventually
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from beskar7.metrics import Metrics
+from beskar7.runtime.metrics import Metrics
 from beskar7.runtime.probes import (
     AddressError,
     HttpServer,

@@ -14,12 +14,12 @@ from pydantic import BaseModel, ValidationError
 
 from beskar7.api import capi
 from beskar7.api.capi import ConfigMap, Machine, Secret
+from beskar7.api.errors import AlreadyExistsError, ConflictError, NotFoundError
 from beskar7.api.kinds import BESKAR7_MACHINE, CONFIG_MAP, MACHINE, PHYSICAL_HOST, SECRET, Kind, Obj
 from beskar7.api.machine import Beskar7Machine, MachinePhase
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHost
 from beskar7.callback.boot import normalize_mac
-from beskar7.runtime.errors import AlreadyExistsError, ConflictError, NotFoundError
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from beskar7.api.physicalhost import HostState, PhysicalHost
 from beskar7.callback import boot, hosts, reports, tokens
 from beskar7.callback.ratelimit import RateLimiter
 from beskar7.callback.settings import CallbackSettings, Clock
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 

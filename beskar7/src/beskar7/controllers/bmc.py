@@ -6,6 +6,7 @@ show (no credential ever appears in it).
 """
 
 from beskar7.api.capi import Secret
+from beskar7.api.errors import NotFoundError, StoreError
 from beskar7.api.kinds import SECRET
 from beskar7.api.physicalhost import (
     MISSING_CREDENTIALS,
@@ -27,8 +28,7 @@ from beskar7.controllers.hostdata import (
     Plan,
 )
 from beskar7.redfish import Credentials, RedfishClient, RedfishConnect, RedfishError
-from beskar7.runtime.errors import NotFoundError, StoreError
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 CONNECTION_ERROR_TYPES = frozenset({"auth", "connection", "timeout"})
 

@@ -34,6 +34,7 @@ from beskar7.api.cluster import (
     Beskar7Cluster,
     Beskar7ClusterStatus,
 )
+from beskar7.api.errors import ConflictError, NotFoundError
 from beskar7.api.kinds import (
     BESKAR7_CLUSTER,
     BESKAR7_MACHINE,
@@ -53,13 +54,12 @@ from beskar7.controllers.clusterstatus import (
     machine_reports_ready,
     next_status,
 )
-from beskar7.metrics import Metrics
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
-from beskar7.runtime.errors import ConflictError, NotFoundError
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
-from beskar7.runtime.merge_patch import merge_diff
-from beskar7.runtime.store import Store, object_key
+from beskar7.runtime.metrics import Metrics
+from beskar7.store.merge_patch import merge_diff
+from beskar7.store.protocol import Store, object_key
 
 log = logging.getLogger(__name__)
 

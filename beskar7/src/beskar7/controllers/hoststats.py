@@ -8,7 +8,7 @@ from datetime import datetime
 
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHostStatus
 from beskar7.controllers.hostdata import Action, ActionResult, Observation
-from beskar7.metrics import Metrics
+from beskar7.runtime.metrics import Metrics
 
 OUTCOME_SUCCESS = "success"
 OUTCOME_ERROR = "error"

@@ -29,6 +29,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from beskar7.api.capi import CLUSTER_NAME_LABEL, Cluster, Machine, has_paused_annotation
+from beskar7.api.errors import ConflictError, NotFoundError
 from beskar7.api.kinds import (
     BESKAR7_MACHINE,
     CAPI_GROUP,
@@ -61,13 +62,12 @@ from beskar7.controllers.machine_core import (
     decide,
 )
 from beskar7.controllers.machine_stats import MachineStats
-from beskar7.metrics import Metrics
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
-from beskar7.runtime.errors import ConflictError, NotFoundError
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
-from beskar7.runtime.merge_patch import merge_diff
-from beskar7.runtime.store import Store
+from beskar7.runtime.metrics import Metrics
+from beskar7.store.merge_patch import merge_diff
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from beskar7.api.machine import (
     parse_provider_id,
 )
 from beskar7.api.physicalhost import HostState, PhysicalHost
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 
 def consumer_ref(machine: Beskar7Machine) -> Obj:

@@ -3,7 +3,7 @@
 from collections import Counter
 
 from beskar7.api.machine import MachinePhase
-from beskar7.metrics import Metrics
+from beskar7.runtime.metrics import Metrics
 
 OUTCOME_SUCCESS = "success"
 OUTCOME_ERROR = "error"

@@ -23,6 +23,7 @@ from beskar7.api.capi import (
     ConfigMap,
     has_paused_annotation,
 )
+from beskar7.api.errors import ConflictError, NotFoundError
 from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, SECRET, Obj
 from beskar7.api.physicalhost import (
     EVENT_DELETED_WHILE_CLAIMED,
@@ -44,14 +45,13 @@ from beskar7.controllers.hostdata import (
 )
 from beskar7.controllers.hoststats import HostStats
 from beskar7.controllers.hoststatus import decide, enrolling, plan
-from beskar7.metrics import Metrics
 from beskar7.redfish import RedfishClient, RedfishConnect, RedfishError
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
-from beskar7.runtime.errors import ConflictError, NotFoundError
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
-from beskar7.runtime.merge_patch import merge_diff
-from beskar7.runtime.store import Store
+from beskar7.runtime.metrics import Metrics
+from beskar7.store.merge_patch import merge_diff
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from beskar7.api.kinds import Kind, Obj
-from beskar7.metrics import OUTCOME_ERROR, OUTCOME_REQUEUE, OUTCOME_SUCCESS, Metrics
-from beskar7.runtime.store import WatchEvent, object_key
+from beskar7.runtime.metrics import OUTCOME_ERROR, OUTCOME_REQUEUE, OUTCOME_SUCCESS, Metrics
 from beskar7.runtime.workqueue import QueueShutDownError, WorkQueue
+from beskar7.store.protocol import WatchEvent, object_key
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ What it emulates, as a real API server does:
   `application/merge-patch+json`, DELETE (202 and the object while finalizers hold it, else 200:
   the object for custom resources, a Success Status for built-in kinds), and the `/status`
   subresource (GET, PUT, PATCH) of kinds that have one (404 for the others);
-- the store's semantics (runtime/store.py): resourceVersion conflicts, status only through
+- the store's semantics (store/protocol.py): resourceVersion conflicts, status only through
   `/status`, generation, finalizers and deletionTimestamp;
 - `?watch=true` from a resourceVersion, newline-delimited JSON events, `timeoutSeconds`, and a
   too old version answered with 200 then an ERROR event carrying a 410 Expired Status; unset,
@@ -54,8 +54,8 @@ from typing import Any
 import uvicorn
 
 from beskar7.api.kinds import ALL_KINDS, Kind, Obj
-from beskar7.runtime.embedded import EmbeddedStore, Validator
-from beskar7.runtime.store import Store
+from beskar7.store.embedded.store import EmbeddedStore, Validator
+from beskar7.store.protocol import Store
 from beskar7.testing.kube_emulator_app import EmulatorApi, RecordedRequest
 
 START_SECONDS = 10.0

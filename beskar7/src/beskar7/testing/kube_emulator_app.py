@@ -17,11 +17,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from beskar7.api.errors import StoreError
 from beskar7.api.kinds import Kind, Obj
-from beskar7.runtime import selectors
-from beskar7.runtime.errors import StoreError
-from beskar7.runtime.merge_patch import merge_diff
-from beskar7.runtime.store import Store
+from beskar7.store import selectors
+from beskar7.store.merge_patch import merge_diff
+from beskar7.store.protocol import Store
 from beskar7.testing.kube_emulator_status import (
     UNKNOWN_FORMAT,
     ApiStatusError,

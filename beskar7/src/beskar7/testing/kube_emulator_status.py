@@ -3,8 +3,7 @@ real API server sends, built from store errors or raised directly as `ApiStatusE
 
 from typing import Any
 
-from beskar7.api.kinds import Kind, Obj
-from beskar7.runtime.errors import (
+from beskar7.api.errors import (
     AlreadyExistsError,
     ConflictError,
     GoneError,
@@ -13,6 +12,7 @@ from beskar7.runtime.errors import (
     StoreError,
     UnavailableError,
 )
+from beskar7.api.kinds import Kind, Obj
 
 UNKNOWN_FORMAT = (
     "the body of the request was in an unknown format - accepted media types include:"

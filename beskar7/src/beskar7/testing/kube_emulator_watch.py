@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from starlette.responses import Response, StreamingResponse
 
+from beskar7.api.errors import GoneError, StoreError
 from beskar7.api.kinds import Kind, Obj
-from beskar7.runtime.errors import GoneError, StoreError
-from beskar7.runtime.selectors import Selector
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
+from beskar7.store.selectors import Selector
 from beskar7.testing.kube_emulator_status import from_store_error
 
 

@@ -16,10 +16,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from beskar7.api.errors import AlreadyExistsError
 from beskar7.api.kinds import BESKAR7_MACHINE, MACHINE, PHYSICAL_HOST, Obj
 from beskar7.api.validation import validate
-from beskar7.runtime.embedded import EmbeddedStore
-from beskar7.runtime.errors import AlreadyExistsError
+from beskar7.store.embedded.store import EmbeddedStore
 from beskar7.testing import objects
 from beskar7.testing.emulator import SushyEmulator, fake_systems, free_port
 from beskar7.testing.fleet import SimulatedFleet, target_archive

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, Kind, Obj
-from beskar7.runtime.embedded import EmbeddedStore
-from beskar7.runtime.errors import (
+from beskar7.api.errors import (
     FieldIssue,
     GoneError,
     InvalidError,
     UnavailableError,
 )
+from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, Kind, Obj
+from beskar7.store.embedded.store import EmbeddedStore
 from tests.fixtures.stores import assert_quiet, host, next_events, summary, watching
-from tests.runtime.embedded_worker import config_map
+from tests.store.embedded_worker import config_map
 
 
 def require_address(kind: Kind, obj: Obj) -> Obj:

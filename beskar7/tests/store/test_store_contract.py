@@ -5,14 +5,14 @@ import re
 
 import pytest
 
-from beskar7.api.kinds import PHYSICAL_HOST, SECRET
-from beskar7.runtime.errors import (
+from beskar7.api.errors import (
     AlreadyExistsError,
     ConflictError,
     InvalidError,
     NotFoundError,
 )
-from beskar7.runtime.store import Store
+from beskar7.api.kinds import PHYSICAL_HOST, SECRET
+from beskar7.store.protocol import Store
 from tests.fixtures.stores import (
     FINALIZER,
     RFC3339_UTC,

@@ -12,9 +12,9 @@ import pytest
 
 import tests
 from beskar7.api.kinds import CONFIG_MAP
-from beskar7.runtime.embedded import EmbeddedStore
+from beskar7.store.embedded.store import EmbeddedStore
 from tests.fixtures.stores import next_events, watching
-from tests.runtime.embedded_worker import config_map
+from tests.store.embedded_worker import config_map
 
 PROJECT = Path(tests.__file__).resolve().parent.parent  # where `python -m tests...` resolves
 
@@ -26,7 +26,7 @@ async def worker(*args: str) -> AsyncIterator[asyncio.subprocess.Process]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.runtime.embedded_worker",
+        "tests.store.embedded_worker",
         *args,
         cwd=PROJECT,
         stdin=asyncio.subprocess.PIPE,

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from beskar7.api.validation import validate
-from beskar7.runtime import kube
-from beskar7.runtime.embedded import EmbeddedStore
-from beskar7.runtime.store import Store
+from beskar7.store.embedded.store import EmbeddedStore
+from beskar7.store.kube import store as kube
+from beskar7.store.protocol import Store
 
 DEFAULT_STORE = Path("var/beskar7.db")
 

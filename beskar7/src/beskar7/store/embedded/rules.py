@@ -9,8 +9,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from beskar7.api.errors import ConflictError, FieldIssue, InvalidError
 from beskar7.api.kinds import Kind, Obj
-from beskar7.runtime.errors import ConflictError, FieldIssue, InvalidError
 
 SERVER_FIELDS = (
     "uid",

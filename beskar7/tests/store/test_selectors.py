@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from beskar7.runtime.selectors import Requirement, Selector, matches, parse, to_string
+from beskar7.store.selectors import Requirement, Selector, matches, parse, to_string
 
 LABELS = {"zone": "a", "role": "worker", "example.com/rack": "r1", "empty": ""}
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from beskar7.runtime.store import LabelSelector
+from beskar7.store.protocol import LabelSelector
 
 Operator = Literal["=", "!=", "in", "notin", "exists", "!"]
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from beskar7.api.errors import GoneError, NotFoundError
 from beskar7.api.kinds import Obj
-from beskar7.runtime.errors import GoneError, NotFoundError
-from beskar7.runtime.store import EventType
+from beskar7.store.protocol import EventType
 
 T = TypeVar("T")
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from beskar7.api.errors import NotFoundError, StoreError, UnavailableError
 from beskar7.api.kinds import PHYSICAL_HOST, SECRET, Kind
-from beskar7.runtime.errors import NotFoundError, StoreError, UnavailableError
-from beskar7.runtime.kube import KubernetesStore, connect
-from beskar7.runtime.store import WatchEvent
+from beskar7.store.kube.store import KubernetesStore, connect
+from beskar7.store.protocol import WatchEvent
 from tests.fixtures.stores import host, secret, watching
 
 NAMESPACE = os.environ.get("BESKAR7_TEST_NAMESPACE", "default")

@@ -1,6 +1,6 @@
 """The embedded object store: the Store protocol on one SQLite file, no cluster needed.
 
-Several processes may share the file (see embedded_schema for locking, ordering and
+Several processes may share the file (see embedded/schema.py for locking, ordering and
 durability). Each store runs every sqlite call on its own worker thread, one at a time and in
 submission order, so the async API never blocks the event loop. Watchers poll the change log
 (for other processes' writes) and are woken at once by writes made through the same store.
@@ -15,18 +15,18 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TypeVar
 
-from beskar7.api.kinds import ALL_KINDS, Kind, Obj
-from beskar7.runtime import embedded_rules as rules
-from beskar7.runtime import embedded_schema as db
-from beskar7.runtime import selectors
-from beskar7.runtime.errors import (
+from beskar7.api.errors import (
     AlreadyExistsError,
     FieldIssue,
     InvalidError,
     UnavailableError,
 )
-from beskar7.runtime.merge_patch import merge_patch
-from beskar7.runtime.store import EventType, LabelSelector, ObjectList, WatchEvent
+from beskar7.api.kinds import ALL_KINDS, Kind, Obj
+from beskar7.store import selectors
+from beskar7.store.embedded import rules
+from beskar7.store.embedded import schema as db
+from beskar7.store.merge_patch import merge_patch
+from beskar7.store.protocol import EventType, LabelSelector, ObjectList, WatchEvent
 
 T = TypeVar("T")
 Validator = Callable[[Kind, Obj], Obj]
@@ -37,7 +37,7 @@ _WATCH_BATCH = 500
 
 
 class EmbeddedStore:
-    """The Store protocol (see runtime/store.py) on a SQLite file at `path`.
+    """The Store protocol (see store/protocol.py) on a SQLite file at `path`.
 
     `validate(kind, obj)` sees every object about to be written and returns it normalized or
     raises InvalidError, in which case nothing is written. `retention` is how many change-log

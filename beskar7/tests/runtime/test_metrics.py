@@ -2,7 +2,7 @@
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from beskar7.metrics import PROVISIONING_BUCKETS, Metrics
+from beskar7.runtime.metrics import PROVISIONING_BUCKETS, Metrics
 
 UPSTREAM: dict[str, tuple[str, str, set[str]]] = {
     # attribute: (family as exposed, type, labels)

@@ -1,4 +1,4 @@
-"""Kubernetes API answers mapped to the store errors of runtime/errors.py.
+"""Kubernetes API answers mapped to the store errors of api/errors.py.
 
 Messages come from the server's `Status` (or from the status code alone); request and response
 bodies are never quoted, since either may carry Secret data.
@@ -7,7 +7,7 @@ bodies are never quoted, since either may carry Secret data.
 import json
 from typing import Any
 
-from beskar7.runtime.errors import (
+from beskar7.api.errors import (
     AlreadyExistsError,
     ConflictError,
     FieldIssue,

@@ -1,4 +1,8 @@
-"""Errors every store raises, whatever its backend (mirroring the Kubernetes API's reasons)."""
+"""Errors every store raises, whatever its backend (mirroring the Kubernetes API's reasons).
+
+They live in api/ because validation (api/validation.py) raises `InvalidError` itself and api
+imports nothing above it; the stores (store/) raise the rest.
+"""
 
 from dataclasses import dataclass
 

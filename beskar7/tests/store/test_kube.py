@@ -14,9 +14,7 @@ import pytest
 from lightkube.config.kubeconfig import KubeConfig
 from lightkube.config.models import Cluster, User
 
-from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, SECRET, Kind, Obj
-from beskar7.runtime import kube
-from beskar7.runtime.errors import (
+from beskar7.api.errors import (
     AlreadyExistsError,
     ConflictError,
     FieldIssue,
@@ -26,8 +24,10 @@ from beskar7.runtime.errors import (
     StoreError,
     UnavailableError,
 )
-from beskar7.runtime.kube import KubernetesStore, connect, in_cluster
-from beskar7.runtime.kube_errors import error_from_response
+from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, SECRET, Kind, Obj
+from beskar7.store.kube import store as kube
+from beskar7.store.kube.errors import error_from_response
+from beskar7.store.kube.store import KubernetesStore, connect, in_cluster
 from beskar7.testing.kube_emulator import KubeEmulator
 from tests.fixtures.stores import assert_quiet, host, next_events, secret, summary, watching
 

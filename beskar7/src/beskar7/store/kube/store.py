@@ -25,11 +25,11 @@ import lightkube
 from lightkube.config.kubeconfig import SERVICE_ACCOUNT, KubeConfig
 from lightkube.core.exceptions import ConfigError
 
+from beskar7.api.errors import ConflictError, UnavailableError
 from beskar7.api.kinds import Kind, Obj, kind_of
-from beskar7.runtime.errors import ConflictError, UnavailableError
-from beskar7.runtime.kube_errors import error_from_response, error_from_status
-from beskar7.runtime.selectors import to_string
-from beskar7.runtime.store import EventType, LabelSelector, ObjectList, WatchEvent
+from beskar7.store.kube.errors import error_from_response, error_from_status
+from beskar7.store.protocol import EventType, LabelSelector, ObjectList, WatchEvent
+from beskar7.store.selectors import to_string
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"

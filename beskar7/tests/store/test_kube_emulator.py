@@ -16,8 +16,8 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Secret
 from lightkube.types import PatchType
 
+from beskar7.api.errors import FieldIssue, InvalidError
 from beskar7.api.kinds import GROUP, PHYSICAL_HOST, VERSION, Kind, Obj
-from beskar7.runtime.errors import FieldIssue, InvalidError
 from beskar7.testing.kube_emulator import KubeEmulator
 from tests.fixtures.stores import host, secret
 

@@ -1,6 +1,6 @@
 """A second OS process writing through its own EmbeddedStore, for the multi-process tests.
 
-Run from the beskar7 project directory: `python -m tests.runtime.embedded_worker COMMAND ...`.
+Run from the beskar7 project directory: `python -m tests.store.embedded_worker COMMAND ...`.
 Once its store is open it prints `ready` and waits for a line on stdin before starting, so a
 test can make several workers begin together.
   create DB PREFIX COUNT   create ConfigMaps PREFIX-0..COUNT-1 (COUNT 0: until killed),
@@ -13,9 +13,9 @@ import asyncio
 import itertools
 import sys
 
+from beskar7.api.errors import ConflictError
 from beskar7.api.kinds import CONFIG_MAP, Obj
-from beskar7.runtime.embedded import EmbeddedStore
-from beskar7.runtime.errors import ConflictError
+from beskar7.store.embedded.store import EmbeddedStore
 
 
 def config_map(name: str, **data: str) -> Obj:

@@ -1,0 +1,83 @@
+"""beskar7's packages import downwards only: api at the bottom, the command line at the top.
+
+Each package of the wheel has a declared place; a module importing a package its own may not
+(an upward import, or a new package nobody placed) fails here with the offending line.
+"""
+
+import ast
+from pathlib import Path
+
+import beskar7
+
+SOURCE = Path(beskar7.__file__).parent
+
+# What each package may import from the others (its own modules are always allowed).
+ALLOWED: dict[str, frozenset[str]] = {
+    "api": frozenset(),
+    "redfish": frozenset(),
+    "inspector": frozenset(),  # runs in the inspection image: standard library only
+    "image": frozenset(),
+    "store": frozenset({"api"}),
+    "runtime": frozenset({"api", "store"}),
+    "callback": frozenset({"api", "store"}),
+    "controllers": frozenset({"api", "store", "runtime", "redfish"}),
+    "testing": frozenset({"api", "store", "inspector"}),
+}
+# Modules at the package root wire everything together (the command line and the manager).
+TOP = frozenset(ALLOWED) | {"(root)"}
+
+
+def _package(path: Path) -> str:
+    parts = path.relative_to(SOURCE).with_suffix("").parts
+    return parts[0] if len(parts) > 1 else "(root)"
+
+
+def _imported_packages(path: Path) -> list[tuple[int, str]]:
+    """(line, package) for each `beskar7.<package>` this module imports."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names: list[str] = []
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+            if node.module == "beskar7":
+                names = [f"beskar7.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "beskar7" and len(parts) > 1:
+                target = parts[1] if (SOURCE / parts[1]).is_dir() else "(root)"
+                found.append((node.lineno, target))
+    return found
+
+
+def violations() -> list[str]:
+    out: list[str] = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        package = _package(path)
+        allowed = TOP if package == "(root)" else ALLOWED.get(package)
+        if allowed is None:
+            out.append(f"{path.relative_to(SOURCE)}: package {package!r} has no declared place")
+            continue
+        for line, target in _imported_packages(path):
+            if target != package and target not in allowed:
+                out.append(f"{path.relative_to(SOURCE)}:{line}: {package} imports {target}")
+    return out
+
+
+def test_packages_import_downwards_only() -> None:
+    assert violations() == []
+
+
+def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
+    """The parser finds `from beskar7.runtime...` and `from beskar7 import store` forms."""
+    module = tmp_path / "probe.py"
+    module.write_text("from beskar7.runtime.controller import Result\nfrom beskar7 import store\n")
+    assert _imported_packages(module) == [(1, "runtime"), (2, "store")]
+
+
+def test_every_package_is_placed() -> None:
+    packages = {p.name for p in SOURCE.iterdir() if (p / "__init__.py").is_file()}
+    assert packages <= set(ALLOWED), sorted(packages - set(ALLOWED))
