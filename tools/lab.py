@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST, Kind
-from beskar7.output import table
+from beskar7.cli.get import table
 from beskar7.testing.emulator import free_port
 from beskar7.testing.lab import ProvisioningLab
 

@@ -8,14 +8,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from beskar7 import __version__, flags, output
+from beskar7 import __version__
 from beskar7.api import components, crds
 from beskar7.api.errors import NotFoundError, StoreError
 from beskar7.api.kinds import UnknownKindError, find_kind
-from beskar7.apply import DEFAULT_NAMESPACE, ApplyError, apply
-from beskar7.manifests import ManifestError, load
+from beskar7.cli import flags, get
+from beskar7.cli.apply import DEFAULT_NAMESPACE, ApplyError, apply
+from beskar7.cli.manager import ManagerOptions, run_manager
+from beskar7.cli.manifests import ManifestError, load
 from beskar7.store.open import open_store
-from beskar7.wiring import ManagerOptions, run_manager
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE)
     p.add_argument("-A", "--all-namespaces", action="store_true")
     p.add_argument("-l", "--selector", help="label selector, e.g. zone=a,tier!=db")
-    p.add_argument("-o", "--output", choices=output.FORMATS, default="table")
+    p.add_argument("-o", "--output", choices=get.FORMATS, default="table")
     p.set_defaults(run=_get)
     p = commands.add_parser("delete", help="delete an object (finalizers run first)")
     _store_flags(p)
@@ -139,7 +140,7 @@ def _get(args: argparse.Namespace) -> int:
             where = "any namespace" if namespace is None else f"namespace {namespace}"
             return f"No {kind.plural} found in {where}.\n"
         single, every = bool(args.name), namespace is None
-        return output.render(kind, items, args.output, now, single=single, all_namespaces=every)
+        return get.render(kind, items, args.output, now, single=single, all_namespaces=every)
 
     sys.stdout.write(asyncio.run(run()))
     return 0
@@ -184,7 +185,3 @@ def _crds(args: argparse.Namespace) -> int:
         return 0
     sys.stdout.write("---\n".join(crds.generate()[name] for name in sorted(crds.generate())))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

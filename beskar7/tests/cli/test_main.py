@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from beskar7.api import crds
-from beskar7.cli import main
+from beskar7.cli.main import main
 
-EXAMPLES = Path(__file__).parents[1] / "examples"
-CRD_DIR = Path(__file__).parents[1] / "config" / "crd" / "bases"
+EXAMPLES = Path(__file__).parents[2] / "examples"
+CRD_DIR = Path(__file__).parents[2] / "config" / "crd" / "bases"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -141,6 +141,6 @@ def test_crds_prints_every_definition_and_writes_the_committed_files(
 
 
 def test_components_prints_the_committed_release_file(capsys: pytest.CaptureFixture[str]) -> None:
-    release = Path(__file__).parents[1] / "config" / "release" / "infrastructure-components.yaml"
+    release = Path(__file__).parents[2] / "config" / "release" / "infrastructure-components.yaml"
     code, out, _ = run(capsys, "components")
     assert code == 0 and out == release.read_text()
