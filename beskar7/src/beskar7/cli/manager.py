@@ -7,7 +7,9 @@ from pathlib import Path
 
 from beskar7.api.kinds import BESKAR7_CLUSTER, BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST
 from beskar7.callback import CallbackSettings, create_app, serve
-from beskar7.controllers import cluster, machine, physicalhost
+from beskar7.controllers.cluster import reconciler as cluster
+from beskar7.controllers.host import reconciler as physicalhost
+from beskar7.controllers.machine import reconciler as machine
 from beskar7.runtime.manager import Manager
 from beskar7.runtime.metrics import Metrics
 from beskar7.store.open import open_store

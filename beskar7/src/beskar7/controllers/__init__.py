@@ -1,1 +1,1 @@
-"""One reconciler per kind."""
+"""One folder per kind (machine/, host/, cluster/): a thin reconciler over a pure core."""

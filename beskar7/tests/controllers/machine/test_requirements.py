@@ -4,7 +4,7 @@ import pytest
 
 from beskar7.api.machine import HardwareRequirements
 from beskar7.api.physicalhost import InspectionReport
-from beskar7.controllers.requirements import (
+from beskar7.controllers.machine.requirements import (
     CapacityError,
     Totals,
     check,

@@ -66,7 +66,7 @@ from beskar7.api.physicalhost import (
     PhysicalHost,
     PhysicalHostStatus,
 )
-from beskar7.controllers.hostdata import (
+from beskar7.controllers.host.data import (
     CLAIMED_STATES,
     DEPLOY_FAILURE_PREFIX,
     FAILED_PHASES,

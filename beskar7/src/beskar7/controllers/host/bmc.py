@@ -19,7 +19,7 @@ from beskar7.api.physicalhost import (
     USERNAME_KEY,
     PhysicalHost,
 )
-from beskar7.controllers.hostdata import (
+from beskar7.controllers.host.data import (
     FAILURE_REASONS,
     Action,
     ActionResult,

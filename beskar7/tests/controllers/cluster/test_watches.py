@@ -12,12 +12,12 @@ import pytest
 from beskar7.api.capi import ZONE_LABEL
 from beskar7.api.kinds import BESKAR7_CLUSTER, CLUSTER, MACHINE, PHYSICAL_HOST, Obj
 from beskar7.api.validation import validate
-from beskar7.controllers import cluster
+from beskar7.controllers.cluster import reconciler as cluster
 from beskar7.runtime.controller import Request
 from beskar7.runtime.informer import Informer
 from beskar7.runtime.manager import Manager
 from beskar7.store.embedded.store import EmbeddedStore
-from tests.controllers.test_cluster import (
+from tests.controllers.cluster.test_reconciler import (
     NS,
     beskar7_cluster,
     beskar7_machine,

@@ -35,7 +35,7 @@ from beskar7.api.meta import (
     get_condition,
 )
 from beskar7.api.physicalhost import PhysicalHost
-from beskar7.controllers.machine_core import (
+from beskar7.controllers.machine.core import (
     OVERDUE_REQUEUE,
     WAIT_REQUEUE,
     Action,

@@ -1,4 +1,4 @@
-"""The plain data the PhysicalHost decision core (hoststatus.py) works on: the Redfish actions a
+"""The plain data the PhysicalHost decision core (core.py) works on: the Redfish actions a
 host's annotations call for, what the shell observed, and what the core decided."""
 
 from dataclasses import dataclass, field

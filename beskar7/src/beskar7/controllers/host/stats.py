@@ -7,7 +7,7 @@ from contextlib import suppress
 from datetime import datetime
 
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHostStatus
-from beskar7.controllers.hostdata import Action, ActionResult, Observation
+from beskar7.controllers.host.data import Action, ActionResult, Observation
 from beskar7.runtime.metrics import Metrics
 
 OUTCOME_SUCCESS = "success"

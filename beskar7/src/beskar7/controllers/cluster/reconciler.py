@@ -1,6 +1,6 @@
 """The Beskar7Cluster reconciler: the infrastructure side of a Cluster API Cluster.
 
-The shell around `clusterstatus`: it reads the Beskar7Cluster, its owner Cluster, the cluster's
+The shell around `core` (core.py): it reads the Beskar7Cluster, its owner Cluster, the cluster's
 control-plane Machines and the namespace's PhysicalHosts, writes a discovered endpoint to the
 spec (once, with a resourceVersion precondition) and the status the core computed (once, only
 when it changed), then emits events and metrics.
@@ -47,7 +47,7 @@ from beskar7.api.kinds import (
     Obj,
 )
 from beskar7.api.machine import Beskar7Machine
-from beskar7.controllers.clusterstatus import (
+from beskar7.controllers.cluster.core import (
     ControlPlaneMachine,
     Decision,
     Observation,

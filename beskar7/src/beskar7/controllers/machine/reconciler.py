@@ -1,6 +1,6 @@
 """The Beskar7Machine reconciler: a Cluster API Machine's bare-metal infrastructure.
 
-The shell around `machine_core`, following the infrastructure-machine contract: no owner
+The shell around `core` (core.py), following the infrastructure-machine contract: no owner
 Machine, nothing to do yet; the Cluster from the `cluster.x-k8s.io/cluster-name` label; paused
 (annotation, or Cluster.spec.paused) means untouched; the finalizer first. Then it reads the
 owner Machine's bootstrap data Secret and the namespace's PhysicalHosts, asks the core for the
@@ -50,8 +50,8 @@ from beskar7.api.machine import (
 )
 from beskar7.api.meta import OwnerReference
 from beskar7.api.physicalhost import HostState, PhysicalHost
-from beskar7.controllers import machine_hosts as hosts
-from beskar7.controllers.machine_core import (
+from beskar7.controllers.machine import hosts
+from beskar7.controllers.machine.core import (
     DEFAULT_DEPLOYMENT_TIMEOUT,
     DEFAULT_INSPECTION_TIMEOUT,
     REQUEST_VALUES,
@@ -61,7 +61,7 @@ from beskar7.controllers.machine_core import (
     Step,
     decide,
 )
-from beskar7.controllers.machine_stats import MachineStats
+from beskar7.controllers.machine.stats import MachineStats
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer

@@ -63,7 +63,7 @@ from beskar7.api.meta import (
     set_condition,
 )
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHost
-from beskar7.controllers.requirements import check
+from beskar7.controllers.machine.requirements import check
 
 WAIT_REQUEUE = 30.0
 """Seconds between looks while waiting for bootstrap data, a host or an inspection."""

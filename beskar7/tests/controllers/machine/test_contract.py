@@ -11,7 +11,7 @@ import pytest
 from beskar7.api import capi
 from beskar7.api.kinds import BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST, SECRET, Kind, Obj
 from beskar7.api.machine import FINALIZER
-from beskar7.controllers.machine import (
+from beskar7.controllers.machine.reconciler import (
     NO_OWNER_REQUEUE,
     controller,
     machine_of_host,

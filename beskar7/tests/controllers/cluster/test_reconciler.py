@@ -25,7 +25,7 @@ from beskar7.api.kinds import (
     Obj,
 )
 from beskar7.api.validation import validate
-from beskar7.controllers.cluster import (
+from beskar7.controllers.cluster.reconciler import (
     NO_OWNER_REQUEUE,
     WAITING_REQUEUE,
     Beskar7ClusterReconciler,

@@ -14,8 +14,8 @@ from beskar7.api.physicalhost import (
     HostState,
     PhysicalHost,
 )
-from beskar7.controllers.hostdata import Failure, Observation
-from beskar7.controllers.hoststatus import enrolling, next_status
+from beskar7.controllers.host.core import enrolling, next_status
+from beskar7.controllers.host.data import Failure, Observation
 from beskar7.redfish import NetworkAddress, SystemInfo
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

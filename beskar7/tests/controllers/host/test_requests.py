@@ -31,7 +31,8 @@ from beskar7.api.physicalhost import (
     InspectionReport,
     PhysicalHost,
 )
-from beskar7.controllers.hostdata import (
+from beskar7.controllers.host.core import decide, plan
+from beskar7.controllers.host.data import (
     INSPECT_ACTIONS,
     RELEASE_ACTIONS,
     WARNING,
@@ -43,7 +44,6 @@ from beskar7.controllers.hostdata import (
     Plan,
     ReportRead,
 )
-from beskar7.controllers.hoststatus import decide, plan
 from beskar7.redfish import SystemInfo
 from tests.fixtures.machines import GOLDEN_REPORT
 

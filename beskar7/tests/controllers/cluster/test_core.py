@@ -19,7 +19,7 @@ from beskar7.api.meta import (
     MachineAddress,
     get_condition,
 )
-from beskar7.controllers.clusterstatus import (
+from beskar7.controllers.cluster.core import (
     ControlPlaneMachine,
     Observation,
     discover_endpoint,

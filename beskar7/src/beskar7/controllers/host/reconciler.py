@@ -1,7 +1,7 @@
 """The PhysicalHost reconciler: enroll a host through its BMC, keep its status true, and carry
 out the provisioning protocol's requests (annotations) on it.
 
-The shell around `hoststatus`: it reads the host, its credentials and the inspection report the
+The shell around `core` (core.py): it reads the host, its credentials and the inspection report the
 annotations point at, asks the core for a plan, visits the BMC once (a look at the system, then
 the plan's Redfish actions), writes the status the core computed (once, only when it changed),
 removes the annotations that status consumed (a metadata patch with the resourceVersion the
@@ -34,8 +34,9 @@ from beskar7.api.physicalhost import (
     PhysicalHost,
     PhysicalHostStatus,
 )
-from beskar7.controllers import bmc
-from beskar7.controllers.hostdata import (
+from beskar7.controllers.host import bmc
+from beskar7.controllers.host.core import decide, enrolling, plan
+from beskar7.controllers.host.data import (
     ActionResult,
     Decision,
     HostInputs,
@@ -43,8 +44,7 @@ from beskar7.controllers.hostdata import (
     Plan,
     ReportRead,
 )
-from beskar7.controllers.hoststats import HostStats
-from beskar7.controllers.hoststatus import decide, enrolling, plan
+from beskar7.controllers.host.stats import HostStats
 from beskar7.redfish import RedfishClient, RedfishConnect, RedfishError
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
