@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from beskar7.testing.emulator import SushyEmulator, free_port
+from beskar7_testing.emulator import SushyEmulator, free_port
 from tests.fixtures.redfish import BMC_PASSWORD, BMC_USERNAME
 
 pytestmark = pytest.mark.slow

@@ -28,7 +28,7 @@ from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, SECRET, Kind, Obj
 from beskar7.store.kube import store as kube
 from beskar7.store.kube.errors import error_from_response
 from beskar7.store.kube.store import KubernetesStore, connect, in_cluster
-from beskar7.testing.kube_emulator import KubeEmulator
+from beskar7_testing.kube_emulator import KubeEmulator
 from tests.fixtures.stores import assert_quiet, host, next_events, secret, summary, watching
 
 PASSWORD = "hunter2-s3cr3t"

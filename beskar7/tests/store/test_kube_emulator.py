@@ -18,7 +18,7 @@ from lightkube.types import PatchType
 
 from beskar7.api.errors import FieldIssue, InvalidError
 from beskar7.api.kinds import GROUP, PHYSICAL_HOST, VERSION, Kind, Obj
-from beskar7.testing.kube_emulator import KubeEmulator
+from beskar7_testing.kube_emulator import KubeEmulator
 from tests.fixtures.stores import host, secret
 
 HOSTS = f"/apis/{GROUP}/{VERSION}"

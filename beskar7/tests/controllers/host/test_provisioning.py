@@ -14,10 +14,10 @@ from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, Kind, Obj
 from beskar7.api.validation import validate
 from beskar7.runtime.controller import Request
 from beskar7.store.embedded.store import EmbeddedStore
+from beskar7_testing.redfish_stub import RedfishStub
 from tests.fixtures.hosts import NAMESPACE, HostLab, physical_host
 from tests.fixtures.machines import GOLDEN_REPORT
 from tests.fixtures.redfish import BMC_PASSWORD, BMC_USERNAME
-from tests.redfish.stub import RedfishStub
 
 CONSUMER = {
     "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta1",

@@ -10,10 +10,10 @@ from beskar7.api.capi import PAUSED_ANNOTATION
 from beskar7.api.errors import NotFoundError
 from beskar7.api.kinds import PHYSICAL_HOST
 from beskar7.api.physicalhost import FINALIZER
-from beskar7.testing.emulator import SushyEmulator
+from beskar7_testing.emulator import SushyEmulator
+from beskar7_testing.peers import HttpPeer, SilentPeer
 from tests.fixtures.hosts import NAMESPACE, HostLab, physical_host
 from tests.fixtures.redfish import BMC_PASSWORD, BMC_USERNAME
-from tests.redfish.peers import HttpPeer, SilentPeer
 
 
 def conditions(status: dict[str, object]) -> dict[str, tuple[object, object]]:

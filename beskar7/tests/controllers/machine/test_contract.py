@@ -21,9 +21,9 @@ from beskar7.controllers.machine.reconciler import (
 )
 from beskar7.runtime.controller import Request
 from beskar7.runtime.informer import Informer
+from beskar7_testing.redfish_stub import RedfishStub
 from tests.fixtures.hosts import NAMESPACE
 from tests.fixtures.machines import CLUSTER_NAME, MachineLab, bootstrap_secret_obj
-from tests.redfish.stub import RedfishStub
 
 
 def conditions(status: dict[str, Any]) -> dict[str, tuple[str, str | None]]:

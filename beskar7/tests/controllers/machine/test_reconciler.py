@@ -18,7 +18,7 @@ from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST
 from beskar7.api.machine import FINALIZER, Beskar7Machine
 from beskar7.controllers.machine import hosts as machine_hosts
 from beskar7.runtime.controller import Request
-from beskar7.testing.emulator import POWER_CHANGE_MAX_DELAY, SushyEmulator
+from beskar7_testing.emulator import POWER_CHANGE_MAX_DELAY, SushyEmulator
 from tests.fixtures.hosts import NAMESPACE
 from tests.fixtures.machines import MachineLab
 

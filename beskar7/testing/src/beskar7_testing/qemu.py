@@ -16,9 +16,9 @@ import subprocess
 import threading
 from pathlib import Path
 
-from beskar7.testing.emulator import SushyEmulator
-from beskar7.testing.fleet import SimulatedFleet
-from beskar7.testing.fleet_server import FleetServer
+from beskar7_testing.emulator import SushyEmulator
+from beskar7_testing.fleet import SimulatedFleet
+from beskar7_testing.fleet_server import FleetServer
 
 log = logging.getLogger(__name__)
 

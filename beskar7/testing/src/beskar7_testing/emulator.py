@@ -33,7 +33,7 @@ from typing import IO, Any
 
 import httpx
 
-from beskar7.testing.emulator_files import (
+from beskar7_testing.emulator_files import (
     EmulatorError,
     FakeSystem,
     fake_systems,

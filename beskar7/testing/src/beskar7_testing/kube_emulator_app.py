@@ -22,14 +22,14 @@ from beskar7.api.kinds import Kind, Obj
 from beskar7.store import selectors
 from beskar7.store.merge_patch import merge_diff
 from beskar7.store.protocol import Store
-from beskar7.testing.kube_emulator_status import (
+from beskar7_testing.kube_emulator_status import (
     UNKNOWN_FORMAT,
     ApiStatusError,
     bad_request,
     from_store_error,
     not_found_path,
 )
-from beskar7.testing.kube_emulator_watch import WatchStreams
+from beskar7_testing.kube_emulator_watch import WatchStreams
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"

@@ -75,6 +75,6 @@ def write_self_signed_cert(directory: Path, host: str) -> tuple[Path, Path]:
 
 def write_config(path: Path, settings: dict[str, Any]) -> None:
     """The emulator's config: a Python file of UPPER_CASE assignments (Flask from_pyfile)."""
-    lines = ['"""sushy-emulator config written by beskar7.testing.emulator."""']
+    lines = ['"""sushy-emulator config written by beskar7_testing.emulator."""']
     lines += [f"{key} = {value!r}" for key, value in settings.items()]
     path.write_text("\n".join(lines) + "\n")

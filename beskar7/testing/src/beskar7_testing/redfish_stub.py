@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.redfish.peers import HttpPeer, Reply, Request
+from beskar7_testing.peers import HttpPeer, Reply, Request
 
 SYSTEMS = "/redfish/v1/Systems"
 

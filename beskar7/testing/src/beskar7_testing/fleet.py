@@ -33,9 +33,9 @@ import httpx
 
 from beskar7.inspector.flow import run as run_inspector
 from beskar7.inspector.settings import parse_cmdline
-from beskar7.testing.emulator import SushyEmulator
-from beskar7.testing.fleet_server import FleetServer
-from beskar7.testing.hardware import Hardware, Nic, write_tree
+from beskar7_testing.emulator import SushyEmulator
+from beskar7_testing.fleet_server import FleetServer
+from beskar7_testing.hardware import Hardware, Nic, write_tree
 
 log = logging.getLogger(__name__)
 

@@ -56,7 +56,7 @@ import uvicorn
 from beskar7.api.kinds import ALL_KINDS, Kind, Obj
 from beskar7.store.embedded.store import EmbeddedStore, Validator
 from beskar7.store.protocol import Store
-from beskar7.testing.kube_emulator_app import EmulatorApi, RecordedRequest
+from beskar7_testing.kube_emulator_app import EmulatorApi, RecordedRequest
 
 START_SECONDS = 10.0
 CONTEXT = "beskar7-emulator"

@@ -12,7 +12,7 @@ from beskar7.api.errors import GoneError, StoreError
 from beskar7.api.kinds import Kind, Obj
 from beskar7.store.protocol import Store
 from beskar7.store.selectors import Selector
-from beskar7.testing.kube_emulator_status import from_store_error
+from beskar7_testing.kube_emulator_status import from_store_error
 
 
 def _line(event_type: str, obj: Obj) -> bytes:

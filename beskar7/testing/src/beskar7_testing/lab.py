@@ -20,12 +20,12 @@ from beskar7.api.errors import AlreadyExistsError
 from beskar7.api.kinds import BESKAR7_MACHINE, MACHINE, PHYSICAL_HOST, Obj
 from beskar7.api.validation import validate
 from beskar7.store.embedded.store import EmbeddedStore
-from beskar7.testing import objects
-from beskar7.testing.emulator import SushyEmulator, fake_systems, free_port
-from beskar7.testing.fleet import SimulatedFleet, target_archive
-from beskar7.testing.fleet_server import FleetServer
-from beskar7.testing.hardware import Hardware
-from beskar7.testing.qemu import GUEST_HOST, VirtualFleet, image_server
+from beskar7_testing import objects
+from beskar7_testing.emulator import SushyEmulator, fake_systems, free_port
+from beskar7_testing.fleet import SimulatedFleet, target_archive
+from beskar7_testing.fleet_server import FleetServer
+from beskar7_testing.hardware import Hardware
+from beskar7_testing.qemu import GUEST_HOST, VirtualFleet, image_server
 
 BMC_USER, BMC_PASSWORD = "lab-admin", "lab-password"  # the emulated BMCs' throwaway credential
 BMC_SECRET = "lab-bmc"
