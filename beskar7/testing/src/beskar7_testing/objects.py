@@ -5,7 +5,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from beskar7.api.capi import BOOT_MAC_ANNOTATION, CLUSTER_NAME_LABEL, MACHINE_NAME_LABEL
+from beskar7.api.capi import CLUSTER_NAME_LABEL, MACHINE_NAME_LABEL
 from beskar7.api.kinds import (
     BESKAR7_CLUSTER,
     BESKAR7_MACHINE,
@@ -15,6 +15,7 @@ from beskar7.api.kinds import (
     SECRET,
     Obj,
 )
+from beskar7.api.protocol import Annotation
 
 
 def _meta(name: str, namespace: str, **extra: Any) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def physical_host(
     name: str, namespace: str, address: str, secret_name: str, mac: str | None = None
 ) -> Obj:
     """A PhysicalHost; with `mac`, annotated with its boot NIC's MAC for DHCP boots."""
-    annotations = {BOOT_MAC_ANNOTATION: mac} if mac else {}
+    annotations = {Annotation.BOOT_MAC: mac} if mac else {}
     return {
         "apiVersion": PHYSICAL_HOST.api_version,
         "kind": PHYSICAL_HOST.kind,

@@ -8,9 +8,15 @@ from typing import Any
 
 import pytest
 
-from beskar7.api import capi
 from beskar7.api.errors import ConflictError
 from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, Kind, Obj
+from beskar7.api.protocol import (
+    INSPECTION_RESULT_CONFIGMAP_SUFFIX,
+    REPORT_KEY,
+    Annotation,
+    InspectionRequest,
+    Label,
+)
 from beskar7.api.validation import validate
 from beskar7.runtime.controller import Request
 from beskar7.store.embedded.store import EmbeddedStore
@@ -25,7 +31,7 @@ CONSUMER = {
     "name": "m0",
     "namespace": NAMESPACE,
 }
-INSPECT = {capi.INSPECTION_REQUEST_ANNOTATION: capi.INSPECT}
+INSPECT: dict[str, str] = {Annotation.INSPECTION_REQUEST: InspectionRequest.INSPECT}
 
 
 def conditions(status: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
@@ -53,16 +59,16 @@ async def set_spec(lab: HostLab, name: str, spec: Obj) -> None:
 
 
 async def put_report(lab: HostLab, host: str) -> None:
-    name = host + capi.INSPECTION_RESULT_CONFIGMAP_SUFFIX
+    name = host + INSPECTION_RESULT_CONFIGMAP_SUFFIX
     await lab.store.create(
         {
             "apiVersion": CONFIG_MAP.api_version,
             "kind": CONFIG_MAP.kind,
-            "metadata": {"name": name, "namespace": NAMESPACE, "labels": {capi.HOST_LABEL: host}},
-            "data": {capi.REPORT_KEY: json.dumps(GOLDEN_REPORT)},
+            "metadata": {"name": name, "namespace": NAMESPACE, "labels": {Label.HOST: host}},
+            "data": {REPORT_KEY: json.dumps(GOLDEN_REPORT)},
         }
     )
-    await lab.annotate(host, {capi.INSPECTION_RESULT_REF_ANNOTATION: name})
+    await lab.annotate(host, {Annotation.INSPECTION_RESULT_REF: name})
 
 
 async def test_inspect_clears_the_override_sets_pxe_once_and_powers_on(
@@ -146,7 +152,7 @@ async def test_reports_and_results_are_applied_while_the_bmc_is_unreachable(
     assert conditions(status)["RedfishConnectionReady"] == ("False", "RedfishConnectionFailed")
     assert conditions(status)["HostInspected"] == ("True", None)
 
-    await host_lab.annotate("h", {capi.PROVISIONED_REQUEST_ANNOTATION: "2026-11-22T09:00:00Z"})
+    await host_lab.annotate("h", {Annotation.PROVISIONED_REQUEST: "2026-11-22T09:00:00Z"})
     await host_lab.settle("h")
     host = await host_lab.host("h")
     assert host["status"]["state"] == "Ready"
@@ -159,7 +165,7 @@ async def test_release_powers_off_and_clears_every_trace_of_the_consumer(
     await claimed(host_lab, "h", redfish_stub.url)
     await host_lab.annotate("h", INSPECT)
     await host_lab.settle("h")
-    await host_lab.annotate("h", {capi.BOOTSTRAP_TOKEN_ANNOTATION: '{"hash": "x"}'})
+    await host_lab.annotate("h", {Annotation.BOOTSTRAP_TOKEN: '{"hash": "x"}'})
     redfish_stub.system.power_state = "On"
     before = len(writes(redfish_stub))
 

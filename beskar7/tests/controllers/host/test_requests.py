@@ -8,15 +8,6 @@ from typing import Any
 
 import pytest
 
-from beskar7.api.capi import (
-    BOOTSTRAP_TOKEN_ANNOTATION,
-    FORCE_RELEASE_ANNOTATION,
-    INSPECT,
-    INSPECTION_REQUEST_ANNOTATION,
-    INSPECTION_RESULT_REF_ANNOTATION,
-    PROVISION_FAILED_REQUEST_ANNOTATION,
-    PROVISIONED_REQUEST_ANNOTATION,
-)
 from beskar7.api.meta import ConditionStatus, format_time, get_condition
 from beskar7.api.physicalhost import (
     HOST_INSPECTED,
@@ -31,6 +22,7 @@ from beskar7.api.physicalhost import (
     InspectionReport,
     PhysicalHost,
 )
+from beskar7.api.protocol import Annotation, InspectionRequest
 from beskar7.controllers.host.core import decide, plan
 from beskar7.controllers.host.data import (
     INSPECT_ACTIONS,
@@ -111,14 +103,18 @@ def inputs(**kwargs: object) -> HostInputs:
         ("nothing asked", provisioning_host(), (), False),
         (
             "inspect",
-            provisioning_host(annotations={INSPECTION_REQUEST_ANNOTATION: INSPECT}),
+            provisioning_host(
+                annotations={Annotation.INSPECTION_REQUEST: InspectionRequest.INSPECT}
+            ),
             INSPECT_ACTIONS,
             True,
         ),
         (
             "inspect again while booting",
             provisioning_host(
-                "Inspecting", phase="Booting", annotations={INSPECTION_REQUEST_ANNOTATION: INSPECT}
+                "Inspecting",
+                phase="Booting",
+                annotations={Annotation.INSPECTION_REQUEST: InspectionRequest.INSPECT},
             ),
             (),
             False,
@@ -128,7 +124,7 @@ def inputs(**kwargs: object) -> HostInputs:
             provisioning_host(
                 "Inspecting",
                 phase="Booting",
-                annotations={INSPECTION_REQUEST_ANNOTATION: "timeout"},
+                annotations={Annotation.INSPECTION_REQUEST: "timeout"},
             ),
             (Action.POWER_OFF,),
             False,
@@ -142,7 +138,7 @@ def inputs(**kwargs: object) -> HostInputs:
         (
             "force-released",
             provisioning_host(
-                "Ready", claimed=False, annotations={FORCE_RELEASE_ANNOTATION: "true"}
+                "Ready", claimed=False, annotations={Annotation.FORCE_RELEASE: "true"}
             ),
             (),
             False,
@@ -161,13 +157,13 @@ def test_plan(scenario: str, host: PhysicalHost, actions: tuple[Action, ...], st
 
 
 def test_inspect_boots_pxe_and_starts_the_clock() -> None:
-    host = provisioning_host(annotations={INSPECTION_REQUEST_ANNOTATION: INSPECT})
+    host = provisioning_host(annotations={Annotation.INSPECTION_REQUEST: InspectionRequest.INSPECT})
     host.status.inspection_report = REPORT  # a previous run's: cleared
     decision = decide(host, inputs(plan=plan(host), results=ALL_OK))
     status = decision.status
     assert (status.state, status.inspection_phase) == (HostState.INSPECTING, PHASE_BOOTING)
     assert status.inspection_timestamp == NOW and status.inspection_report is None
-    assert decision.remove == (INSPECTION_REQUEST_ANNOTATION,) and not decision.retry
+    assert decision.remove == (Annotation.INSPECTION_REQUEST,) and not decision.retry
 
 
 @pytest.mark.parametrize(
@@ -181,7 +177,7 @@ def test_inspect_boots_pxe_and_starts_the_clock() -> None:
 def test_a_failed_inspect_action_keeps_the_request_and_says_why(
     failed: Action, reason: str
 ) -> None:
-    host = provisioning_host(annotations={INSPECTION_REQUEST_ANNOTATION: INSPECT})
+    host = provisioning_host(annotations={Annotation.INSPECTION_REQUEST: InspectionRequest.INSPECT})
     done = INSPECT_ACTIONS[: INSPECT_ACTIONS.index(failed)]
     results = (*(ActionResult(a) for a in done), ActionResult(failed, Failure(reason, "no")))
     decision = decide(host, inputs(plan=plan(host), results=results))
@@ -192,7 +188,7 @@ def test_a_failed_inspect_action_keeps_the_request_and_says_why(
 
 
 def test_inspect_waits_for_an_unreachable_bmc() -> None:
-    host = provisioning_host(annotations={INSPECTION_REQUEST_ANNOTATION: INSPECT})
+    host = provisioning_host(annotations={Annotation.INSPECTION_REQUEST: InspectionRequest.INSPECT})
     decision = decide(host, inputs(seen=DOWN, plan=plan(host)))
     assert decision.status.state == HostState.ERROR
     assert decision.status.inspection_phase is None
@@ -212,7 +208,7 @@ def test_a_token_issued_for_this_run_means_in_progress(issued: datetime, phase: 
         "Inspecting",
         phase="Booting",
         started=STARTED.replace(microsecond=500_000),
-        annotations={BOOTSTRAP_TOKEN_ANNOTATION: token(issued)},
+        annotations={Annotation.BOOTSTRAP_TOKEN: token(issued)},
     )
     decision = decide(host, inputs())
     assert decision.status.inspection_phase == phase
@@ -221,24 +217,24 @@ def test_a_token_issued_for_this_run_means_in_progress(issued: datetime, phase: 
 
 @pytest.mark.parametrize("seen", [SEEN, DOWN], ids=["bmc-up", "bmc-down"])
 def test_a_report_completes_the_inspection_even_without_the_bmc(seen: Observation) -> None:
-    ref = {INSPECTION_RESULT_REF_ANNOTATION: "h-inspection-result"}
+    ref: dict[str, str] = {Annotation.INSPECTION_RESULT_REF: "h-inspection-result"}
     host = provisioning_host("Inspecting", phase="InProgress", started=STARTED, annotations=ref)
     decision = decide(host, inputs(seen=seen, report=ReportRead(REPORT)))
     status = decision.status
     assert (status.state, status.inspection_phase) == (HostState.INSPECTING, "Complete")
     assert status.inspection_report is not None and status.inspection_report.timestamp == NOW
     assert status.inspection_report.cpus[0].cores == 32
-    assert decision.remove == (INSPECTION_RESULT_REF_ANNOTATION,)
+    assert decision.remove == (Annotation.INSPECTION_RESULT_REF,)
     cond = get_condition(status.conditions, HOST_INSPECTED)
     assert cond is not None and cond.status == ConditionStatus.TRUE
 
 
 def test_an_unreadable_report_is_dropped_with_a_reason() -> None:
-    ref = {INSPECTION_RESULT_REF_ANNOTATION: "h-inspection-result"}
+    ref: dict[str, str] = {Annotation.INSPECTION_RESULT_REF: "h-inspection-result"}
     host = provisioning_host("Inspecting", phase="Booting", started=STARTED, annotations=ref)
     decision = decide(host, inputs(report=ReportRead(problem="ConfigMap not found")))
     assert decision.status.inspection_phase == PHASE_BOOTING
-    assert decision.remove == (INSPECTION_RESULT_REF_ANNOTATION,)
+    assert decision.remove == (Annotation.INSPECTION_RESULT_REF,)
     cond = get_condition(decision.status.conditions, HOST_INSPECTED)
     assert cond is not None and (cond.reason, cond.message) == (
         INSPECTION_FAILED,
@@ -251,10 +247,10 @@ def test_an_unreadable_report_is_dropped_with_a_reason() -> None:
     [
         (
             "a report with no inspection running is stale",
-            provisioning_host(annotations={INSPECTION_RESULT_REF_ANNOTATION: "x"}),
+            provisioning_host(annotations={Annotation.INSPECTION_RESULT_REF: "x"}),
             HostState.IN_USE,
             None,
-            (INSPECTION_RESULT_REF_ANNOTATION,),
+            (Annotation.INSPECTION_RESULT_REF,),
         ),
         (
             "inspect-complete is acknowledged",
@@ -263,11 +259,11 @@ def test_an_unreadable_report_is_dropped_with_a_reason() -> None:
                 phase="Complete",
                 started=STARTED,
                 report=True,
-                annotations={INSPECTION_REQUEST_ANNOTATION: "inspect-complete"},
+                annotations={Annotation.INSPECTION_REQUEST: "inspect-complete"},
             ),
             HostState.INSPECTING,
             InspectionPhase.COMPLETE,
-            (INSPECTION_REQUEST_ANNOTATION,),
+            (Annotation.INSPECTION_REQUEST,),
         ),
         (
             "provisioned",
@@ -276,11 +272,11 @@ def test_an_unreadable_report_is_dropped_with_a_reason() -> None:
                 phase="Complete",
                 started=STARTED,
                 report=True,
-                annotations={PROVISIONED_REQUEST_ANNOTATION: "2026-11-22T09:00:00Z"},
+                annotations={Annotation.PROVISIONED_REQUEST: "2026-11-22T09:00:00Z"},
             ),
             HostState.READY,
             InspectionPhase.COMPLETE,
-            (PROVISIONED_REQUEST_ANNOTATION,),
+            (Annotation.PROVISIONED_REQUEST,),
         ),
         (
             "provision failed",
@@ -289,11 +285,11 @@ def test_an_unreadable_report_is_dropped_with_a_reason() -> None:
                 phase="Complete",
                 started=STARTED,
                 report=True,
-                annotations={PROVISION_FAILED_REQUEST_ANNOTATION: "disk not found"},
+                annotations={Annotation.PROVISION_FAILED_REQUEST: "disk not found"},
             ),
             HostState.ERROR,
             InspectionPhase.FAILED,
-            (PROVISION_FAILED_REQUEST_ANNOTATION,),
+            (Annotation.PROVISION_FAILED_REQUEST,),
         ),
         (
             "timeout",
@@ -301,11 +297,11 @@ def test_an_unreadable_report_is_dropped_with_a_reason() -> None:
                 "Inspecting",
                 phase="InProgress",
                 started=STARTED,
-                annotations={INSPECTION_REQUEST_ANNOTATION: "timeout"},
+                annotations={Annotation.INSPECTION_REQUEST: "timeout"},
             ),
             HostState.ERROR,
             InspectionPhase.TIMEOUT,
-            (INSPECTION_REQUEST_ANNOTATION,),
+            (Annotation.INSPECTION_REQUEST,),
         ),
         (
             "a ready host stays ready when its BMC comes back",
@@ -340,7 +336,7 @@ def test_provision_failure_and_timeout_say_why_and_keep_saying_it() -> None:
         "Inspecting",
         phase="Complete",
         started=STARTED,
-        annotations={PROVISION_FAILED_REQUEST_ANNOTATION: "no disk matched"},
+        annotations={Annotation.PROVISION_FAILED_REQUEST: "no disk matched"},
     )
     status = decide(failed, inputs()).status
     assert status.error_message == "inspector reported deploy failure: no disk matched"
@@ -352,7 +348,7 @@ def test_provision_failure_and_timeout_say_why_and_keep_saying_it() -> None:
         "Inspecting",
         phase="Booting",
         started=STARTED,
-        annotations={INSPECTION_REQUEST_ANNOTATION: "timeout"},
+        annotations={Annotation.INSPECTION_REQUEST: "timeout"},
     )
     status = decide(timed_out, inputs()).status
     cond = get_condition(status.conditions, HOST_INSPECTED)
@@ -360,10 +356,10 @@ def test_provision_failure_and_timeout_say_why_and_keep_saying_it() -> None:
     assert status.error_message
 
 
-STALE = {
-    BOOTSTRAP_TOKEN_ANNOTATION: token(STARTED),
-    INSPECTION_REQUEST_ANNOTATION: INSPECT,
-    FORCE_RELEASE_ANNOTATION: "true",
+STALE: dict[str, str] = {
+    Annotation.BOOTSTRAP_TOKEN: token(STARTED),
+    Annotation.INSPECTION_REQUEST: InspectionRequest.INSPECT,
+    Annotation.FORCE_RELEASE: "true",
 }
 
 

@@ -7,12 +7,6 @@ from typing import Any
 
 import pytest
 
-from beskar7.api.capi import (
-    INSPECT,
-    INSPECT_COMPLETE,
-    INSPECT_TIMEOUT,
-    INSPECTION_REQUEST_ANNOTATION,
-)
 from beskar7.api.machine import (
     BOOTSTRAP_DATA_READY,
     DEPLOYMENT_FAILED,
@@ -35,6 +29,7 @@ from beskar7.api.meta import (
     get_condition,
 )
 from beskar7.api.physicalhost import PhysicalHost
+from beskar7.api.protocol import Annotation, InspectionRequest
 from beskar7.controllers.machine.core import (
     OVERDUE_REQUEUE,
     WAIT_REQUEUE,
@@ -97,7 +92,7 @@ def a_host(
     }
     if claimed:
         spec["consumerRef"] = {"kind": "Beskar7Machine", "name": "m0", "namespace": "lab"}
-    annotations = {INSPECTION_REQUEST_ANNOTATION: request} if request else {}
+    annotations = {Annotation.INSPECTION_REQUEST: request} if request else {}
     meta = {"name": "h0", "namespace": "lab", "annotations": annotations}
     return PhysicalHost.model_validate(
         {"metadata": meta, "spec": spec, "status": {k: v for k, v in status.items() if v}}
@@ -164,7 +159,7 @@ DEPLOYMENT_CASES = [
     Case(
         "past the deadline, inspect-complete not yet applied: release later",
         machine=a_machine("Provisioning"),
-        host=deploying(DEPLOY + 1, request=INSPECT_COMPLETE),
+        host=deploying(DEPLOY + 1, request=InspectionRequest.INSPECT_COMPLETE),
         phase=MachinePhase.FAILED,
         failure=DEPLOYMENT_TIMED_OUT,
     ),
@@ -236,7 +231,7 @@ DEPLOYMENT_CASES = [
     Case(
         "Failed stays Failed past the deadline",
         machine=a_machine("Failed", failure=HARDWARE_REQUIREMENTS_NOT_MET),
-        host=deploying(DEPLOY * 2, request=INSPECT_COMPLETE),
+        host=deploying(DEPLOY * 2, request=InspectionRequest.INSPECT_COMPLETE),
         phase=MachinePhase.FAILED,
         failure=HARDWARE_REQUIREMENTS_NOT_MET,
     ),
@@ -276,7 +271,7 @@ CASES = [
     ),
     Case(
         "inspection asked, not yet applied",
-        host=a_host("InUse", request=INSPECT),
+        host=a_host("InUse", request=InspectionRequest.INSPECT),
         phase=MachinePhase.INSPECTING,
     ),
     Case(
@@ -365,7 +360,7 @@ CASES = [
     Case(
         "timeout not yet acknowledged: wait",
         machine=a_machine("Failed", failure=INSPECTION_TIMED_OUT),
-        host=a_host("Inspecting", "Booting", started=NOW, request=INSPECT_TIMEOUT),
+        host=a_host("Inspecting", "Booting", started=NOW, request=InspectionRequest.TIMEOUT),
         phase=MachinePhase.FAILED,
         failure=INSPECTION_TIMED_OUT,
     ),
@@ -388,7 +383,7 @@ CASES = [
     Case(
         "host BMC in error before the inspection",
         machine=a_machine("Inspecting"),
-        host=a_host("Error", request=INSPECT, error="BMC refused"),
+        host=a_host("Error", request=InspectionRequest.INSPECT, error="BMC refused"),
         phase=MachinePhase.INSPECTING,
         infra_reason=PHYSICAL_HOST_ERROR,
     ),

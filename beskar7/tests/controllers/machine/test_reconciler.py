@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from beskar7.api import capi
 from beskar7.api.errors import ConflictError
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST
 from beskar7.api.machine import FINALIZER, Beskar7Machine
+from beskar7.api.protocol import Annotation
 from beskar7.controllers.machine import hosts as machine_hosts
 from beskar7.runtime.controller import Request
 from beskar7_testing.emulator import POWER_CHANGE_MAX_DELAY, SushyEmulator
@@ -77,7 +77,7 @@ async def test_a_machine_claims_inspects_and_provisions_a_host(
     assert host["status"]["inspectionPhase"] == "Complete"
     assert host["status"]["inspectionReport"]["cpus"][0]["cores"] == 32
     assert "timestamp" in host["status"]["inspectionReport"]
-    assert host["metadata"].get("annotations", {}).keys() == {capi.BOOTSTRAP_TOKEN_ANNOTATION}
+    assert host["metadata"].get("annotations", {}).keys() == {Annotation.BOOTSTRAP_TOKEN}
     assert (await lab.machine_status("m0"))["phase"] == "Provisioning"
 
     await lab.provisioned("h0")
@@ -92,7 +92,7 @@ async def claimed_and_booting(lab: MachineLab, emulator: SushyEmulator, system: 
     ref = host["spec"]["consumerRef"]
     uid = machine["metadata"]["uid"]
     assert (ref["kind"], ref["name"], ref["uid"]) == ("Beskar7Machine", "m0", uid)
-    assert capi.INSPECTION_REQUEST_ANNOTATION not in host["metadata"].get("annotations", {})
+    assert Annotation.INSPECTION_REQUEST not in host["metadata"].get("annotations", {})
     assert machine["metadata"]["finalizers"] == [FINALIZER]
     assert machine["status"]["phase"] == "Inspecting"
     assert lab.hosts.redfish.of(system) == INSPECT_CALLS
@@ -173,7 +173,7 @@ async def test_an_inspection_that_never_reports_times_out(
 
     await lab.reconcile("m2")  # -> inspection-request: timeout, machine Failed
     host = await lab.hosts.host("h2")
-    assert host["metadata"]["annotations"][capi.INSPECTION_REQUEST_ANNOTATION] == "timeout"
+    assert host["metadata"]["annotations"][Annotation.INSPECTION_REQUEST] == "timeout"
     status = await lab.machine_status("m2")
     assert (status["phase"], status["failureReason"]) == ("Failed", "InspectionTimedOut")
 
@@ -266,7 +266,7 @@ async def test_force_release_skips_the_redfish_clean_up(
     machine_lab: MachineLab, sushy_emulator: SushyEmulator
 ) -> None:
     lab = machine_lab
-    force = {capi.FORCE_RELEASE_ANNOTATION: "true"}
+    force = {Annotation.FORCE_RELEASE: "true"}
     system = await inspecting(lab, sushy_emulator, 5, annotations=force)
     calls = list(lab.hosts.redfish.of(system))
 

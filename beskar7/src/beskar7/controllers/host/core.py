@@ -18,23 +18,14 @@ test. States, one paragraph each:
 
 A reconcile is two calls: `plan` says which Redfish actions the annotations call for; the shell
 runs them (with one look at the BMC) and `decide` turns what happened into the next status and
-the annotations that status has consumed (removed only after the status is written).
+the annotations that status has consumed (removed only after the status is written). The
+requests and who writes and clears each are the provisioning protocol's, in api/protocol.py.
 """
 
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from beskar7.api.capi import (
-    BOOTSTRAP_TOKEN_ANNOTATION,
-    FORCE_RELEASE_ANNOTATION,
-    INSPECT,
-    INSPECT_TIMEOUT,
-    INSPECTION_REQUEST_ANNOTATION,
-    INSPECTION_RESULT_REF_ANNOTATION,
-    PROVISION_FAILED_REQUEST_ANNOTATION,
-    PROVISIONED_REQUEST_ANNOTATION,
-)
 from beskar7.api.meta import (
     READY_CONDITION,
     AddressType,
@@ -66,6 +57,7 @@ from beskar7.api.physicalhost import (
     PhysicalHost,
     PhysicalHostStatus,
 )
+from beskar7.api.protocol import CLEARED_ON_RELEASE, Annotation, InspectionRequest
 from beskar7.controllers.host.data import (
     CLAIMED_STATES,
     DEPLOY_FAILURE_PREFIX,
@@ -74,7 +66,6 @@ from beskar7.controllers.host.data import (
     NORMAL,
     PROVISIONING_STATES,
     RELEASE_ACTIONS,
-    RELEASE_ANNOTATIONS,
     RUNNING_PHASES,
     TIMEOUT_ACTIONS,
     TIMEOUT_MESSAGE,
@@ -132,13 +123,13 @@ def plan(host: PhysicalHost) -> Plan:
     """The Redfish actions the host's claim and annotations call for."""
     status, annotations = host.status, host.metadata.annotations
     if host.spec.consumer_ref is None:
-        if _was_in_use(status) and FORCE_RELEASE_ANNOTATION not in annotations:
+        if _was_in_use(status) and Annotation.FORCE_RELEASE not in annotations:
             return Plan(RELEASE_ACTIONS)
         return Plan()
-    request = annotations.get(INSPECTION_REQUEST_ANNOTATION)
-    if request == INSPECT and status.inspection_phase not in RUNNING_PHASES:
+    request = annotations.get(Annotation.INSPECTION_REQUEST)
+    if request == InspectionRequest.INSPECT and status.inspection_phase not in RUNNING_PHASES:
         return Plan(INSPECT_ACTIONS, strict=True)
-    if request == INSPECT_TIMEOUT and status.inspection_phase != InspectionPhase.TIMEOUT:
+    if request == InspectionRequest.TIMEOUT and status.inspection_phase != InspectionPhase.TIMEOUT:
         return Plan(TIMEOUT_ACTIONS)
     return Plan()
 
@@ -190,30 +181,30 @@ def _apply_requests(
 ) -> None:
     """Apply the consumer's and the callback server's annotations, in protocol order."""
     annotations = host.metadata.annotations
-    request = annotations.get(INSPECTION_REQUEST_ANNOTATION)
-    if request == INSPECT:
+    request = annotations.get(Annotation.INSPECTION_REQUEST)
+    if request == InspectionRequest.INSPECT:
         _inspect(status, inputs, done)
-    _token_progress(status, annotations.get(BOOTSTRAP_TOKEN_ANNOTATION))
-    if INSPECTION_RESULT_REF_ANNOTATION in annotations:
+    _token_progress(status, annotations.get(Annotation.BOOTSTRAP_TOKEN))
+    if Annotation.INSPECTION_RESULT_REF in annotations:
         _report(status, inputs.report, done)
-    if PROVISIONED_REQUEST_ANNOTATION in annotations:
-        done.remove.append(PROVISIONED_REQUEST_ANNOTATION)
+    if Annotation.PROVISIONED_REQUEST in annotations:
+        done.remove.append(Annotation.PROVISIONED_REQUEST)
         if status.state == HostState.INSPECTING and (
             status.inspection_phase == InspectionPhase.COMPLETE
         ):
             status.state = HostState.READY
-    if PROVISION_FAILED_REQUEST_ANNOTATION in annotations:
-        _provision_failed(status, annotations[PROVISION_FAILED_REQUEST_ANNOTATION], done)
-    if request == INSPECT_TIMEOUT:
+    if Annotation.PROVISION_FAILED_REQUEST in annotations:
+        _provision_failed(status, annotations[Annotation.PROVISION_FAILED_REQUEST], done)
+    if request == InspectionRequest.TIMEOUT:
         _timeout(status, done)
-    elif request is not None and request != INSPECT:
+    elif request is not None and request != InspectionRequest.INSPECT:
         # inspect-complete: the inspector installs now, nothing to do; or an unknown value
-        done.remove.append(INSPECTION_REQUEST_ANNOTATION)
+        done.remove.append(Annotation.INSPECTION_REQUEST)
 
 
 def _inspect(status: PhysicalHostStatus, inputs: HostInputs, done: _Applied) -> None:
     if status.inspection_phase in RUNNING_PHASES:
-        done.remove.append(INSPECTION_REQUEST_ANNOTATION)  # already applied
+        done.remove.append(Annotation.INSPECTION_REQUEST)  # already applied
         return
     if inputs.seen.failure is not None:
         done.retry = True  # the observation's conditions say why
@@ -232,7 +223,7 @@ def _inspect(status: PhysicalHostStatus, inputs: HostInputs, done: _Applied) -> 
     status.inspection_timestamp = done.now
     status.inspection_report = None
     status.conditions = [c for c in status.conditions if c.type != HOST_INSPECTED]
-    done.remove.append(INSPECTION_REQUEST_ANNOTATION)
+    done.remove.append(Annotation.INSPECTION_REQUEST)
     done.note(NORMAL, EVENT_INSPECTION_STARTED, "set to boot PXE once and powered on")
 
 
@@ -257,7 +248,7 @@ def _token_progress(status: PhysicalHostStatus, token: str | None) -> None:
 
 
 def _report(status: PhysicalHostStatus, read: ReportRead | None, done: _Applied) -> None:
-    done.remove.append(INSPECTION_RESULT_REF_ANNOTATION)
+    done.remove.append(Annotation.INSPECTION_RESULT_REF)
     if status.inspection_phase not in RUNNING_PHASES:
         return  # no inspection is running: a stale report
     if read is None or read.report is None:
@@ -281,7 +272,7 @@ def _report(status: PhysicalHostStatus, read: ReportRead | None, done: _Applied)
 
 
 def _provision_failed(status: PhysicalHostStatus, reason: str, done: _Applied) -> None:
-    done.remove.append(PROVISION_FAILED_REQUEST_ANNOTATION)
+    done.remove.append(Annotation.PROVISION_FAILED_REQUEST)
     if status.state not in PROVISIONING_STATES or status.inspection_phase in FAILED_PHASES:
         return
     status.inspection_phase = InspectionPhase.FAILED
@@ -290,7 +281,7 @@ def _provision_failed(status: PhysicalHostStatus, reason: str, done: _Applied) -
 
 
 def _timeout(status: PhysicalHostStatus, done: _Applied) -> None:
-    done.remove.append(INSPECTION_REQUEST_ANNOTATION)
+    done.remove.append(Annotation.INSPECTION_REQUEST)
     if status.inspection_phase == InspectionPhase.TIMEOUT:
         return
     status.inspection_phase = InspectionPhase.TIMEOUT
@@ -318,7 +309,7 @@ def _release(
 ) -> None:
     """No consumer: clear every trace of the last one (upstream bug #155)."""
     annotations = host.metadata.annotations
-    done.remove.extend(key for key in RELEASE_ANNOTATIONS if key in annotations)
+    done.remove.extend(key for key in CLEARED_ON_RELEASE if key in annotations)
     if not _was_in_use(host.status):
         return
     status.inspection_phase = None
@@ -327,7 +318,7 @@ def _release(
     failure = inputs.seen.failure
     status.error_message = failure.message if failure is not None else None
     status.conditions = [c for c in status.conditions if c.type != HOST_INSPECTED]
-    forced = FORCE_RELEASE_ANNOTATION in annotations
+    forced = Annotation.FORCE_RELEASE in annotations
     how = "left as it is (force-release)" if forced else "boot override cleared, powered off"
     done.note(NORMAL, EVENT_RELEASED, f"released by its consumer; {how}")
 

@@ -5,14 +5,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from beskar7.api.capi import (
-    BOOTSTRAP_TOKEN_ANNOTATION,
-    FORCE_RELEASE_ANNOTATION,
-    INSPECTION_REQUEST_ANNOTATION,
-    INSPECTION_RESULT_REF_ANNOTATION,
-    PROVISION_FAILED_REQUEST_ANNOTATION,
-    PROVISIONED_REQUEST_ANNOTATION,
-)
 from beskar7.api.physicalhost import (
     POWER_OFF_FAILED,
     POWER_ON_FAILED,
@@ -28,15 +20,6 @@ CLAIMED_STATES = frozenset({HostState.IN_USE, HostState.INSPECTING, HostState.RE
 PROVISIONING_STATES = frozenset({HostState.INSPECTING, HostState.READY})
 FAILED_PHASES = frozenset({InspectionPhase.FAILED, InspectionPhase.TIMEOUT})
 RUNNING_PHASES = frozenset(InspectionPhase) - FAILED_PHASES
-RELEASE_ANNOTATIONS = (
-    INSPECTION_REQUEST_ANNOTATION,
-    BOOTSTRAP_TOKEN_ANNOTATION,
-    INSPECTION_RESULT_REF_ANNOTATION,
-    PROVISIONED_REQUEST_ANNOTATION,
-    PROVISION_FAILED_REQUEST_ANNOTATION,
-    FORCE_RELEASE_ANNOTATION,
-)
-"""What a host without a consumer must not keep."""
 DEPLOY_FAILURE_PREFIX = "inspector reported deploy failure: "
 TIMEOUT_MESSAGE = "no inspection report arrived within the inspection timeout"
 NORMAL = "Normal"

@@ -16,13 +16,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from beskar7.api.capi import (
-    HOST_LABEL,
-    INSPECTION_RESULT_REF_ANNOTATION,
-    REPORT_KEY,
-    ConfigMap,
-    has_paused_annotation,
-)
+from beskar7.api.capi import ConfigMap, has_paused_annotation
 from beskar7.api.errors import ConflictError, NotFoundError
 from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, SECRET, Obj
 from beskar7.api.physicalhost import (
@@ -34,6 +28,7 @@ from beskar7.api.physicalhost import (
     PhysicalHost,
     PhysicalHostStatus,
 )
+from beskar7.api.protocol import REPORT_KEY, Annotation, Label
 from beskar7.controllers.host import bmc
 from beskar7.controllers.host.core import decide, enrolling, plan
 from beskar7.controllers.host.data import (
@@ -142,7 +137,7 @@ class PhysicalHostReconciler:
 
     async def _read_report(self, host: PhysicalHost) -> ReportRead | None:
         """The report the `inspection-result-ref` annotation names (only a consumer's host)."""
-        name = host.metadata.annotations.get(INSPECTION_RESULT_REF_ANNOTATION)
+        name = host.metadata.annotations.get(Annotation.INSPECTION_RESULT_REF)
         if name is None or host.spec.consumer_ref is None:
             return None
         try:
@@ -151,7 +146,7 @@ class PhysicalHostReconciler:
             )
         except NotFoundError:
             return ReportRead(problem=f'inspection result ConfigMap "{name}" not found')
-        if found.metadata.labels.get(HOST_LABEL) != host.metadata.name:
+        if found.metadata.labels.get(Label.HOST) != host.metadata.name:
             return ReportRead(problem=f'ConfigMap "{name}" is not labelled for this host')
         try:
             data = json.loads(found.data[REPORT_KEY])

@@ -19,18 +19,14 @@ test. Phases:
 - **Provisioned**: the host is Ready; `spec.providerID` is `b7://<namespace>/<host>`. Sticky.
 - **Failed**: terminal (`failureReason`/`failureMessage`, never cleared); the host is released
   once it has acknowledged the machine's last request.
+
+The requests to the host are the provisioning protocol's steps 1, 2, 5, 8 and 9 (api/protocol.py).
 """
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from beskar7.api.capi import (
-    INSPECT,
-    INSPECT_COMPLETE,
-    INSPECT_TIMEOUT,
-    INSPECTION_REQUEST_ANNOTATION,
-)
 from beskar7.api.machine import (
     BOOTSTRAP_DATA_AVAILABLE,
     BOOTSTRAP_DATA_READY,
@@ -63,6 +59,7 @@ from beskar7.api.meta import (
     set_condition,
 )
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHost
+from beskar7.api.protocol import Annotation, InspectionRequest
 from beskar7.controllers.machine.requirements import check
 
 WAIT_REQUEUE = 30.0
@@ -94,9 +91,9 @@ class Action(StrEnum):
 
 
 REQUEST_VALUES = {
-    Action.REQUEST_INSPECT: INSPECT,
-    Action.REQUEST_INSPECT_COMPLETE: INSPECT_COMPLETE,
-    Action.REQUEST_TIMEOUT: INSPECT_TIMEOUT,
+    Action.REQUEST_INSPECT: InspectionRequest.INSPECT,
+    Action.REQUEST_INSPECT_COMPLETE: InspectionRequest.INSPECT_COMPLETE,
+    Action.REQUEST_TIMEOUT: InspectionRequest.TIMEOUT,
 }
 """The `inspection-request` annotation value each request action writes on the host."""
 
@@ -143,7 +140,7 @@ def is_terminal(status: Beskar7MachineStatus) -> bool:
 
 def awaits_host(host: PhysicalHost) -> bool:
     """The host has yet to apply this machine's last request."""
-    return INSPECTION_REQUEST_ANNOTATION in host.metadata.annotations
+    return Annotation.INSPECTION_REQUEST in host.metadata.annotations
 
 
 def _after_failure(facts: MachineFacts, step: Step) -> Step:
@@ -218,7 +215,7 @@ def _progress(facts: MachineFacts, status: Beskar7MachineStatus, host: PhysicalH
 def _in_use(facts: MachineFacts, status: Beskar7MachineStatus, host: PhysicalHost) -> Step:
     name = host.metadata.name
     _set(status, facts.now, _associated(name))
-    if host.metadata.annotations.get(INSPECTION_REQUEST_ANNOTATION) == INSPECT:
+    if host.metadata.annotations.get(Annotation.INSPECTION_REQUEST) == InspectionRequest.INSPECT:
         message = f"waiting for PhysicalHost {name} to start the inspection"
         status.phase = MachinePhase.INSPECTING
         _set(status, facts.now, _not_ready(PHYSICAL_HOST_NOT_READY, message))

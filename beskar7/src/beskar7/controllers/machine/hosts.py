@@ -4,19 +4,11 @@ for the next step and lets it go. Every write is a merge patch carrying the host
 ConflictError and looks again). Only the PhysicalHost controller writes host status.
 """
 
-from beskar7.api.capi import (
-    FORCE_RELEASE_ANNOTATION,
-    INSPECTION_REQUEST_ANNOTATION,
-    has_paused_annotation,
-)
+from beskar7.api.capi import has_paused_annotation
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST, Obj
-from beskar7.api.machine import (
-    FORCE_RELEASE_VALUE,
-    Beskar7Machine,
-    ProviderIDError,
-    parse_provider_id,
-)
+from beskar7.api.machine import Beskar7Machine, ProviderIDError, parse_provider_id
 from beskar7.api.physicalhost import HostState, PhysicalHost
+from beskar7.api.protocol import FORCE_RELEASE_VALUE, Annotation
 from beskar7.store.protocol import Store
 
 
@@ -53,7 +45,7 @@ def is_free(host: PhysicalHost) -> bool:
 
 
 def force_release(machine: Beskar7Machine) -> bool:
-    value = machine.metadata.annotations.get(FORCE_RELEASE_ANNOTATION)
+    value = machine.metadata.annotations.get(Annotation.FORCE_RELEASE)
     return value is not None and value.strip().lower() != "false"
 
 
@@ -98,14 +90,14 @@ async def claim(store: Store, machine: Beskar7Machine, host: PhysicalHost) -> No
 
 async def request(store: Store, host: PhysicalHost, value: str) -> None:
     """Ask the host's controller for the next step (`inspection-request: <value>`)."""
-    await _patch(store, host, {"metadata": {"annotations": {INSPECTION_REQUEST_ANNOTATION: value}}})
+    await _patch(store, host, {"metadata": {"annotations": {Annotation.INSPECTION_REQUEST: value}}})
 
 
 async def release(store: Store, host: PhysicalHost, *, force: bool) -> None:
     """Let the host go: no consumer, no pending request; force-release skips the power off."""
-    annotations: dict[str, str | None] = {INSPECTION_REQUEST_ANNOTATION: None}
+    annotations: dict[str, str | None] = {Annotation.INSPECTION_REQUEST: None}
     if force:
-        annotations[FORCE_RELEASE_ANNOTATION] = FORCE_RELEASE_VALUE
+        annotations[Annotation.FORCE_RELEASE] = FORCE_RELEASE_VALUE
     await _patch(
         store, host, {"metadata": {"annotations": annotations}, "spec": {"consumerRef": None}}
     )
