@@ -27,10 +27,16 @@ from beskar7.controllers.host.data import (
     Observation,
     Plan,
 )
-from beskar7.redfish import Credentials, RedfishClient, RedfishConnect, RedfishError
+from beskar7.redfish import (
+    REACHING_THE_BMC,
+    Credentials,
+    PowerOperation,
+    PowerState,
+    RedfishClient,
+    RedfishConnect,
+    RedfishError,
+)
 from beskar7.store.protocol import Store
-
-CONNECTION_ERROR_TYPES = frozenset({"auth", "connection", "timeout"})
 
 
 class CredentialsError(Exception):
@@ -62,7 +68,7 @@ async def read_credentials(store: Store, namespace: str, secret_name: str) -> Cr
 
 def failure_of(exc: RedfishError) -> Failure:
     """The condition reason for a Redfish failure: connecting vs. querying."""
-    if exc.error_type in CONNECTION_ERROR_TYPES:
+    if exc.error_type in REACHING_THE_BMC:
         return Failure(REDFISH_CONNECTION_FAILED, str(exc))
     return Failure(REDFISH_QUERY_FAILED, str(exc))
 
@@ -146,12 +152,12 @@ async def _run(client: RedfishClient, action: Action, power_state: str | None) -
     elif action == Action.SET_PXE_ONCE:
         await client.set_pxe_once()
     elif action == Action.POWER_ON:
-        if power_state == "On":
+        if power_state == PowerState.ON:
             await client.reset()
-            return "ForceRestart"
+            return PowerOperation.FORCE_RESTART
         await client.power_on()
-        return "PowerOn"
-    elif await client.power_state() != "Off":
+        return PowerOperation.POWER_ON
+    elif await client.power_state() != PowerState.OFF:
         await client.force_off()
-        return "PowerOff"
+        return PowerOperation.POWER_OFF
     return None

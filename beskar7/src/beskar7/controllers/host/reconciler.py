@@ -40,7 +40,13 @@ from beskar7.controllers.host.data import (
     ReportRead,
 )
 from beskar7.controllers.host.stats import HostStats
-from beskar7.redfish import RedfishClient, RedfishConnect, RedfishError
+from beskar7.redfish import (
+    PowerOperation,
+    PowerState,
+    RedfishClient,
+    RedfishConnect,
+    RedfishError,
+)
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
@@ -240,11 +246,11 @@ class PhysicalHostReconciler:
             log.info("host %s/%s: not powered off: %s", namespace, host.metadata.name, exc)
             return
         try:
-            if await client.power_state() != "Off":
+            if await client.power_state() != PowerState.OFF:
                 await client.force_off()
-            self.stats.power(namespace, "PowerOff", ok=True)
+            self.stats.power(namespace, PowerOperation.POWER_OFF, ok=True)
         except RedfishError as exc:
-            self.stats.power(namespace, "PowerOff", ok=False)
+            self.stats.power(namespace, PowerOperation.POWER_OFF, ok=False)
             log.info("host %s/%s: power off failed: %s", namespace, host.metadata.name, exc)
         finally:
             await client.close()
