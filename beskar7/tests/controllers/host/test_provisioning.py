@@ -18,6 +18,7 @@ from beskar7.api.protocol import (
     Label,
 )
 from beskar7.api.validation import validate
+from beskar7.controllers.shell import BACK_OFF
 from beskar7.runtime.controller import Request
 from beskar7.store.embedded.store import EmbeddedStore
 from beskar7_testing.redfish_stub import RedfishStub
@@ -122,7 +123,7 @@ async def test_a_refused_boot_action_keeps_the_request_and_backs_off(
     result = await host_lab.settle("h")
 
     host = await host_lab.host("h")
-    assert result.requeue_after == 0  # the work queue's backoff
+    assert result == BACK_OFF  # the work queue's backoff
     assert host["metadata"]["annotations"] == INSPECT
     assert host["status"]["state"] == "InUse"
     assert conditions(host["status"])["HostInspected"] == ("False", reason)

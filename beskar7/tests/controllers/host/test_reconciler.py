@@ -10,6 +10,7 @@ from beskar7.api.capi import PAUSED_ANNOTATION
 from beskar7.api.errors import NotFoundError
 from beskar7.api.kinds import PHYSICAL_HOST
 from beskar7.api.physicalhost import FINALIZER
+from beskar7.controllers.shell import BACK_OFF
 from beskar7_testing.emulator import SushyEmulator
 from beskar7_testing.peers import HttpPeer, SilentPeer
 from tests.fixtures.hosts import NAMESPACE, HostLab, physical_host
@@ -67,7 +68,7 @@ async def test_a_missing_secret_is_an_error_until_it_appears(
     assert status["state"] == "Error"
     assert conditions(status)["RedfishConnectionReady"] == ("False", "SecretNotFound")
     assert 'Secret "bmc" not found' in str(status["errorMessage"])
-    assert result.requeue_after == 0  # backoff, not a busy loop
+    assert result == BACK_OFF  # backoff, not a busy loop
 
     await host_lab.put_secret("bmc", BMC_USERNAME, BMC_PASSWORD)
     await host_lab.settle("h2")
@@ -119,7 +120,7 @@ async def test_an_unreachable_bmc_is_an_error(host_lab: HostLab, refused_bmc_url
 
     status = await host_lab.status("gone")
     assert conditions(status)["RedfishConnectionReady"] == ("False", "RedfishConnectionFailed")
-    assert result.requeue_after == 0
+    assert result == BACK_OFF
 
 
 async def test_a_hung_bmc_times_out(host_lab: HostLab, silent_bmc: SilentPeer) -> None:

@@ -32,7 +32,6 @@ from beskar7.api.cluster import (
     EVENT_READY,
     FINALIZER,
     Beskar7Cluster,
-    Beskar7ClusterStatus,
 )
 from beskar7.api.errors import ConflictError, NotFoundError
 from beskar7.api.kinds import (
@@ -47,6 +46,7 @@ from beskar7.api.kinds import (
     Obj,
 )
 from beskar7.api.machine import Beskar7Machine
+from beskar7.controllers import shell
 from beskar7.controllers.cluster.core import (
     ControlPlaneMachine,
     Decision,
@@ -54,11 +54,12 @@ from beskar7.controllers.cluster.core import (
     machine_reports_ready,
     next_status,
 )
+from beskar7.controllers.cluster.stats import ClusterStats
+from beskar7.controllers.shell import CONFLICT, DONE
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
 from beskar7.runtime.metrics import Metrics
-from beskar7.store.merge_patch import merge_diff
 from beskar7.store.protocol import Store, object_key
 
 log = logging.getLogger(__name__)
@@ -67,34 +68,6 @@ NO_OWNER_REQUEUE = 10.0
 """Seconds before looking again at a Beskar7Cluster no Cluster owns yet."""
 WAITING_REQUEUE = 30.0
 """Seconds between looks while the control-plane endpoint is unknown."""
-CONFLICT_REQUEUE = 1.0
-
-
-class ClusterStats:
-    """Keeps the cluster gauges true as clusters change or go away."""
-
-    def __init__(self, metrics: Metrics) -> None:
-        self.metrics = metrics
-        self._ready: dict[tuple[str, str], bool] = {}
-
-    def state(self, namespace: str, name: str, ready: bool, domains: int) -> None:
-        self._ready[(namespace, name)] = ready
-        self.metrics.beskar7cluster_failure_domains_total.labels(name, namespace).set(domains)
-        self._publish(namespace)
-
-    def forget(self, namespace: str, name: str) -> None:
-        if self._ready.pop((namespace, name), None) is not None:
-            self.metrics.beskar7cluster_failure_domains_total.remove(name, namespace)
-            self._publish(namespace)
-
-    def discovery(self, namespace: str, outcome: str) -> None:
-        self.metrics.beskar7cluster_failure_domain_discovery_total.labels(outcome, namespace).inc()
-
-    def _publish(self, namespace: str) -> None:
-        ready = [r for (ns, _), r in self._ready.items() if ns == namespace]
-        for value in (True, False):
-            gauge = self.metrics.beskar7cluster_states_total.labels(str(value).lower(), namespace)
-            gauge.set(sum(1 for r in ready if r == value))
 
 
 class Beskar7ClusterReconciler:
@@ -122,24 +95,23 @@ class Beskar7ClusterReconciler:
             obj = await self.store.get(BESKAR7_CLUSTER, request.namespace, request.name)
         except NotFoundError:
             self.stats.forget(request.namespace, request.name)
-            return Result()
+            return DONE
         cluster = Beskar7Cluster.from_obj(obj)
         if has_paused_annotation(cluster.metadata):
-            return Result()
+            return DONE
         owner = await self._owner(cluster)
         if owner is not None and owner.spec.paused:
-            return Result()
+            return DONE
         try:
             if cluster.metadata.deletion_timestamp is not None:
                 return await self._delete(cluster)
             if owner is None:
-                return Result(requeue_after=NO_OWNER_REQUEUE)
-            if FINALIZER not in cluster.metadata.finalizers:
-                await self._set_finalizers(cluster, [*cluster.metadata.finalizers, FINALIZER])
-                return Result()
+                return Result.after(NO_OWNER_REQUEUE)
+            if await shell.add_finalizer(self.store, BESKAR7_CLUSTER, cluster.metadata, FINALIZER):
+                return DONE
             return await self._reconcile_normal(obj, cluster, owner)
         except ConflictError:
-            return Result(requeue_after=CONFLICT_REQUEUE)
+            return CONFLICT
 
     async def _reconcile_normal(self, obj: Obj, cluster: Beskar7Cluster, owner: Cluster) -> Result:
         meta = cluster.metadata
@@ -162,8 +134,8 @@ class Beskar7ClusterReconciler:
         await self._write_status(obj, cluster, decision)
         if decision.waiting_for:
             log.debug("cluster %s/%s: %s", meta.namespace, meta.name, decision.waiting_for)
-            return Result(requeue_after=WAITING_REQUEUE)
-        return Result()
+            return Result.after(WAITING_REQUEUE)
+        return DONE
 
     async def _owner(self, cluster: Beskar7Cluster) -> Cluster | None:
         """The owning CAPI Cluster; None when there is no owner reference or it is gone."""
@@ -233,14 +205,11 @@ class Beskar7ClusterReconciler:
             return None
 
     async def _write_status(self, obj: Obj, cluster: Beskar7Cluster, decision: Decision) -> None:
-        """The one place the status is written: a merge patch of what changed, if anything."""
+        """The status the core computed (written only when it changed), and events for what
+        changed in it."""
         meta, old_status, status = cluster.metadata, cluster.status, decision.status
         self.stats.state(meta.namespace, meta.name, bool(status.ready), len(status.failure_domains))
-        old, new = _dump(old_status), _dump(status)
-        if old == new:
-            return
-        patch = {"status": merge_diff(old, new)}
-        await self.store.patch_status(BESKAR7_CLUSTER, meta.namespace, meta.name, patch)
+        await shell.write_status(self.store, BESKAR7_CLUSTER, meta, old_status, status)
         if status.ready and not old_status.ready:
             where = status.control_plane_endpoint
             message = f"control-plane endpoint {where.host}:{where.port}" if where else ""
@@ -249,23 +218,12 @@ class Beskar7ClusterReconciler:
             zones = ", ".join(status.failure_domains) or "none"
             await self.recorder.event(obj, "Normal", EVENT_FAILURE_DOMAINS_CHANGED, zones)
 
-    async def _set_finalizers(self, cluster: Beskar7Cluster, finalizers: list[str]) -> None:
-        meta = cluster.metadata
-        patch = {"metadata": {"finalizers": finalizers, "resourceVersion": meta.resource_version}}
-        await self.store.patch(BESKAR7_CLUSTER, meta.namespace, meta.name, patch)
-
     async def _delete(self, cluster: Beskar7Cluster) -> Result:
         """Nothing to tear down on bare metal: the hosts belong to their machines."""
         meta = cluster.metadata
-        if FINALIZER in meta.finalizers:
-            await self._set_finalizers(cluster, [f for f in meta.finalizers if f != FINALIZER])
+        await shell.remove_finalizer(self.store, BESKAR7_CLUSTER, meta, FINALIZER)
         self.stats.forget(meta.namespace, meta.name)
-        return Result()
-
-
-def _dump(status: Beskar7ClusterStatus) -> Obj:
-    dumped: Obj = status.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return dumped
+        return DONE
 
 
 # -- watches ---------------------------------------------------------------------------------

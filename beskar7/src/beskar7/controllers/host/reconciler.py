@@ -29,6 +29,7 @@ from beskar7.api.physicalhost import (
     PhysicalHostStatus,
 )
 from beskar7.api.protocol import REPORT_KEY, Annotation, Label
+from beskar7.controllers import shell
 from beskar7.controllers.host import bmc
 from beskar7.controllers.host.core import decide, enrolling, plan
 from beskar7.controllers.host.data import (
@@ -40,6 +41,7 @@ from beskar7.controllers.host.data import (
     ReportRead,
 )
 from beskar7.controllers.host.stats import HostStats
+from beskar7.controllers.shell import BACK_OFF, CONFLICT, DONE
 from beskar7.redfish import (
     PowerOperation,
     PowerState,
@@ -51,15 +53,14 @@ from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
 from beskar7.runtime.metrics import Metrics
-from beskar7.store.merge_patch import merge_diff
 from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 
 HEALTHY_RECHECK = 300.0
 """Seconds between looks at a healthy host's BMC."""
-BACKOFF = Result(requeue_after=0)
-"""Ask the work queue for its per-key exponential backoff (5 s doubling to 30 min)."""
+ENROLLED_REQUEUE = 0.01
+"""Seconds before the first look at the BMC of a host just marked Enrolling."""
 
 
 @dataclass
@@ -92,40 +93,42 @@ class PhysicalHostReconciler:
             obj = await self.store.get(PHYSICAL_HOST, request.namespace, request.name)
         except NotFoundError:
             self.stats.forget(request.namespace, request.name)
-            return Result()
+            return DONE
         host = PhysicalHost.from_obj(obj)
         if has_paused_annotation(host.metadata):
-            return Result()
+            return DONE
         try:
             if host.metadata.deletion_timestamp is not None:
                 return await self._delete(obj, host)
-            if FINALIZER not in host.metadata.finalizers:
-                await self._set_finalizers(host, [*host.metadata.finalizers, FINALIZER])
-                return Result()
+            if await shell.add_finalizer(self.store, PHYSICAL_HOST, host.metadata, FINALIZER):
+                return DONE
             return await self._manage(obj, host)
         except ConflictError:
-            return Result(requeue_after=1.0)  # someone wrote first; look again at the new version
+            return CONFLICT
 
     async def _manage(self, obj: Obj, host: PhysicalHost) -> Result:
         now = self.clock()
         if not host.status.state:
             status = enrolling(host, now)
-            await self._write_status(host, status)
+            await shell.write_status(self.store, PHYSICAL_HOST, host.metadata, host.status, status)
             self.stats.state(host.metadata.namespace, host.metadata.name, status.state)
             await self._state_event(obj, host.status, status)
-            return Result(requeue_after=0.01)
+            return Result.after(ENROLLED_REQUEUE)
         report = await self._read_report(host)
         planned = plan(host)
         seen, results = await self._visit(host, planned)
         decision = decide(host, HostInputs(seen, now, planned, results, report))
-        version = await self._write_status(host, decision.status)
+        meta = host.metadata
+        version = await shell.write_status(
+            self.store, PHYSICAL_HOST, meta, host.status, decision.status
+        )
         await self._after_save(obj, host, decision, results, now)
         await self._remove_annotations(host, version, decision.remove)
         if seen.failure is not None or decision.retry:
             why = seen.failure or "a Redfish action failed"
             log.info("host %s/%s: %s", host.metadata.namespace, host.metadata.name, why)
-            return BACKOFF
-        return Result(requeue_after=self.settings.healthy_recheck)
+            return BACK_OFF
+        return Result.after(self.settings.healthy_recheck)
 
     async def _visit(
         self, host: PhysicalHost, planned: Plan
@@ -162,20 +165,6 @@ class PhysicalHostReconciler:
         except (ValueError, ValidationError) as exc:
             problem = str(exc).splitlines()[0]
             return ReportRead(problem=f'ConfigMap "{name}" holds no valid report: {problem}')
-
-    async def _write_status(self, host: PhysicalHost, status: PhysicalHostStatus) -> str | None:
-        """The one place host status is written: a merge patch of what changed, if anything.
-        Returns the host's resourceVersion after the write."""
-        old = host.status.model_dump(mode="json", by_alias=True, exclude_none=True)
-        new = status.model_dump(mode="json", by_alias=True, exclude_none=True)
-        meta = host.metadata
-        if old == new:
-            return meta.resource_version
-        written = await self.store.patch_status(
-            PHYSICAL_HOST, meta.namespace, meta.name, {"status": merge_diff(old, new)}
-        )
-        version: str | None = written.get("metadata", {}).get("resourceVersion")
-        return version
 
     async def _remove_annotations(
         self, host: PhysicalHost, version: str | None, keys: tuple[str, ...]
@@ -214,23 +203,18 @@ class PhysicalHostReconciler:
         kind = "Warning" if new.state == HostState.ERROR else "Normal"
         await self.recorder.event(obj, kind, EVENT_STATE_CHANGED, message)
 
-    async def _set_finalizers(self, host: PhysicalHost, finalizers: list[str]) -> None:
-        meta = host.metadata
-        patch = {"metadata": {"finalizers": finalizers, "resourceVersion": meta.resource_version}}
-        await self.store.patch(PHYSICAL_HOST, meta.namespace, meta.name, patch)
-
     async def _delete(self, obj: Obj, host: PhysicalHost) -> Result:
         meta = host.metadata
         if FINALIZER not in meta.finalizers:
-            return Result()
+            return DONE
         if host.spec.consumer_ref is not None:
             claimer = host.spec.consumer_ref.name
             message = f"deleted while claimed by Beskar7Machine {claimer}"
             await self.recorder.event(obj, "Warning", EVENT_DELETED_WHILE_CLAIMED, message)
         await self._power_off(host)
-        await self._set_finalizers(host, [f for f in meta.finalizers if f != FINALIZER])
+        await shell.remove_finalizer(self.store, PHYSICAL_HOST, meta, FINALIZER)
         self.stats.forget(meta.namespace, meta.name)
-        return Result()
+        return DONE
 
     async def _power_off(self, host: PhysicalHost) -> None:
         """Best effort: a host leaving management is switched off if its BMC lets us."""

@@ -24,9 +24,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
-
-from pydantic import ValidationError
 
 from beskar7.api.capi import CLUSTER_NAME_LABEL, Cluster, Machine, has_paused_annotation
 from beskar7.api.errors import ConflictError, NotFoundError
@@ -37,7 +34,6 @@ from beskar7.api.kinds import (
     MACHINE,
     PHYSICAL_HOST,
     SECRET,
-    Kind,
     Obj,
 )
 from beskar7.api.machine import (
@@ -45,11 +41,11 @@ from beskar7.api.machine import (
     EVENT_PHASE_CHANGED,
     FINALIZER,
     Beskar7Machine,
-    Beskar7MachineStatus,
     MachinePhase,
 )
 from beskar7.api.meta import OwnerReference
 from beskar7.api.physicalhost import HostState, PhysicalHost
+from beskar7.controllers import shell
 from beskar7.controllers.machine import hosts
 from beskar7.controllers.machine.core import (
     DEFAULT_DEPLOYMENT_TIMEOUT,
@@ -62,20 +58,17 @@ from beskar7.controllers.machine.core import (
     decide,
 )
 from beskar7.controllers.machine.stats import MachineStats
+from beskar7.controllers.shell import CONFLICT, DONE
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
 from beskar7.runtime.metrics import Metrics
-from beskar7.store.merge_patch import merge_diff
 from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 
 NO_OWNER_REQUEUE = 10.0
 """Seconds before looking again at a machine without its owner Machine or Cluster."""
-CONFLICT_REQUEUE = 1.0
-
-M = TypeVar("M", Machine, Cluster)
 
 
 @dataclass
@@ -121,14 +114,14 @@ class Beskar7MachineReconciler:
             obj = await self.store.get(BESKAR7_MACHINE, request.namespace, request.name)
         except NotFoundError:
             self.stats.forget(request.namespace, request.name)
-            return Result()
+            return DONE
         machine = Beskar7Machine.from_obj(obj)
         try:
             if machine.metadata.deletion_timestamp is not None:
                 return await self._delete(obj, machine)
             return await self._reconcile(obj, machine)
         except ConflictError:
-            return Result(requeue_after=CONFLICT_REQUEUE)  # someone wrote first: look again
+            return CONFLICT
 
     async def _reconcile(self, obj: Obj, machine: Beskar7Machine) -> Result:
         meta = machine.metadata
@@ -138,15 +131,14 @@ class Beskar7MachineReconciler:
             log.debug(
                 "machine %s/%s: waiting for its owner Machine/Cluster", meta.namespace, meta.name
             )
-            return Result(requeue_after=NO_OWNER_REQUEUE)
+            return Result.after(NO_OWNER_REQUEUE)
         if _paused(machine, cluster):
-            return Result()
-        if FINALIZER not in meta.finalizers:
-            await self._set_finalizers(machine, [*meta.finalizers, FINALIZER])
-            return Result()
-        capi = await self._read(MACHINE, meta.namespace, owner.name, Machine)
+            return DONE
+        if await shell.add_finalizer(self.store, BESKAR7_MACHINE, meta, FINALIZER):
+            return DONE
+        capi = await shell.read_model(self.store, MACHINE, meta.namespace, owner.name, Machine)
         if capi is None:
-            return Result(requeue_after=NO_OWNER_REQUEUE)
+            return Result.after(NO_OWNER_REQUEUE)
         bootstrap = await self._bootstrap(capi)
         ours, candidate = hosts.find(machine, await hosts.list_hosts(self.store, meta.namespace))
         facts = MachineFacts(
@@ -168,16 +160,17 @@ class Beskar7MachineReconciler:
         action = step.action
         if action == Action.CLAIM and host is not None:
             if not await self._claim(machine, host):
-                return Result(requeue_after=CONFLICT_REQUEUE)
+                return CONFLICT
         elif action in REQUEST_VALUES and host is not None:
             await hosts.request(self.store, host, REQUEST_VALUES[action])
         elif action == Action.SET_PROVIDER_ID and step.provider_id is not None:
             await self._set_provider_id(machine, step.provider_id)
-        await self._write_status(machine, step.status)
+        meta = machine.metadata
+        await shell.write_status(self.store, BESKAR7_MACHINE, meta, machine.status, step.status)
         if action == Action.RELEASE and host is not None:
             await self._release(obj, machine, host)
         await self._after_save(obj, machine, step)
-        return Result(requeue_after=step.requeue_after)
+        return DONE if step.requeue_after is None else Result.after(step.requeue_after)
 
     async def _claim(self, machine: Beskar7Machine, host: PhysicalHost) -> bool:
         started = time.monotonic()
@@ -201,20 +194,22 @@ class Beskar7MachineReconciler:
     async def _delete(self, obj: Obj, machine: Beskar7Machine) -> Result:
         meta = machine.metadata
         if FINALIZER not in meta.finalizers:
-            return Result()
+            return DONE
         if _paused(machine, await self._cluster(machine)):
-            return Result()
+            return DONE
         for host in hosts.owned_hosts(machine, await hosts.list_hosts(self.store, meta.namespace)):
             await self._release(obj, machine, host)
-        await self._set_finalizers(machine, [f for f in meta.finalizers if f != FINALIZER])
+        await shell.remove_finalizer(self.store, BESKAR7_MACHINE, meta, FINALIZER)
         self.stats.forget(meta.namespace, meta.name)
-        return Result()
+        return DONE
 
     async def _cluster(self, machine: Beskar7Machine) -> Cluster | None:
         name = machine.metadata.labels.get(CLUSTER_NAME_LABEL)
         if not name:
             return None
-        return await self._read(CLUSTER, machine.metadata.namespace, name, Cluster)
+        return await shell.read_model(
+            self.store, CLUSTER, machine.metadata.namespace, name, Cluster
+        )
 
     async def _bootstrap(self, capi: Machine) -> Bootstrap:
         name = capi.spec.bootstrap.data_secret_name
@@ -226,20 +221,6 @@ class Beskar7MachineReconciler:
             return Bootstrap.SECRET_MISSING
         return Bootstrap.READY
 
-    async def _read(self, kind: Kind, namespace: str, name: str, model: type[M]) -> M | None:
-        try:
-            return model.from_obj(await self.store.get(kind, namespace, name))
-        except NotFoundError:
-            return None
-        except ValidationError:
-            log.warning("%s %s/%s does not parse; ignoring it", kind.kind, namespace, name)
-            return None
-
-    async def _set_finalizers(self, machine: Beskar7Machine, finalizers: list[str]) -> None:
-        meta = machine.metadata
-        patch = {"metadata": {"finalizers": finalizers, "resourceVersion": meta.resource_version}}
-        await self.store.patch(BESKAR7_MACHINE, meta.namespace, meta.name, patch)
-
     async def _set_provider_id(self, machine: Beskar7Machine, provider_id: str) -> None:
         meta = machine.metadata
         patch = {
@@ -247,17 +228,6 @@ class Beskar7MachineReconciler:
             "spec": {"providerID": provider_id},
         }
         await self.store.patch(BESKAR7_MACHINE, meta.namespace, meta.name, patch)
-
-    async def _write_status(self, machine: Beskar7Machine, status: Beskar7MachineStatus) -> None:
-        """The one place machine status is written: a merge patch of what changed, if anything."""
-        old = machine.status.model_dump(mode="json", by_alias=True, exclude_none=True)
-        new = status.model_dump(mode="json", by_alias=True, exclude_none=True)
-        if old == new:
-            return
-        meta = machine.metadata
-        await self.store.patch_status(
-            BESKAR7_MACHINE, meta.namespace, meta.name, {"status": merge_diff(old, new)}
-        )
 
     async def _after_save(self, obj: Obj, machine: Beskar7Machine, step: Step) -> None:
         meta, old, new = machine.metadata, machine.status.phase, step.status.phase
