@@ -22,11 +22,11 @@ from beskar7.api.meta import (
 from beskar7.controllers.cluster.core import (
     ControlPlaneMachine,
     Observation,
+    decide,
     discover_endpoint,
     endpoint_from,
     failure_domains,
     machine_reports_ready,
-    next_status,
 )
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -82,7 +82,7 @@ def test_the_endpoint(
     port: int,
     written: bool,
 ) -> None:
-    decision = next_status(a_cluster(spec), seen(*machines), NOW)
+    decision = decide(a_cluster(spec), seen(*machines), NOW)
 
     expected = APIEndpoint(host=host, port=port)
     assert decision.status.control_plane_endpoint == expected, scenario
@@ -106,7 +106,7 @@ def test_the_endpoint(
     ],
 )
 def test_waiting_for_the_endpoint(scenario: str, machines: list[ControlPlaneMachine]) -> None:
-    decision = next_status(a_cluster(), seen(*machines), NOW)
+    decision = decide(a_cluster(), seen(*machines), NOW)
 
     assert decision.spec_endpoint is None
     assert decision.status.control_plane_endpoint is None
@@ -123,7 +123,7 @@ def test_waiting_for_the_endpoint(scenario: str, machines: list[ControlPlaneMach
 
 
 def test_zones_become_control_plane_failure_domains() -> None:
-    decision = next_status(a_cluster(), seen(zones=("rack-b", "rack-a", "rack-b")), NOW)
+    decision = decide(a_cluster(), seen(zones=("rack-b", "rack-a", "rack-b")), NOW)
 
     domains = decision.status.model_dump(mode="json", by_alias=True)["failureDomains"]
     assert domains == {
@@ -135,19 +135,19 @@ def test_zones_become_control_plane_failure_domains() -> None:
 def test_failure_domains_follow_the_hosts() -> None:
     domains = {"gone": {"controlPlane": True}, "rack-a": {"controlPlane": True}}
     before: dict[str, object] = {"failureDomains": domains}
-    decision = next_status(a_cluster(status=before), seen(zones=("rack-a",)), NOW)
+    decision = decide(a_cluster(status=before), seen(zones=("rack-a",)), NOW)
     assert list(decision.status.failure_domains) == ["rack-a"]
     assert failure_domains(["", "z"]) == failure_domains(["z"])
     assert failure_domains([]) == {}
 
 
 def test_a_condition_keeps_its_transition_time_while_unchanged() -> None:
-    first = next_status(a_cluster(), seen(), NOW)
+    first = decide(a_cluster(), seen(), NOW)
     later = NOW + timedelta(minutes=5)
     cluster = a_cluster(status=first.status.model_dump(mode="json", by_alias=True))
 
-    again = next_status(cluster, seen(), later)
-    ready = next_status(cluster, seen(cp("m", INTERNAL)), later)
+    again = decide(cluster, seen(), later)
+    ready = decide(cluster, seen(cp("m", INTERNAL)), later)
 
     def stamp(status: Beskar7ClusterStatus, type_: str) -> datetime | None:
         found = get_condition(status.conditions, type_)
@@ -159,7 +159,7 @@ def test_a_condition_keeps_its_transition_time_while_unchanged() -> None:
 
 def test_known_endpoint_in_spec_is_not_rewritten() -> None:
     spec = {"host": "10.0.0.5", "port": 6443}
-    decision = next_status(a_cluster(spec), seen(cp("m", EXTERNAL)), NOW)
+    decision = decide(a_cluster(spec), seen(cp("m", EXTERNAL)), NOW)
     assert decision.spec_endpoint is None
     assert decision.status.control_plane_endpoint == APIEndpoint(host="10.0.0.5", port=6443)
 

@@ -28,12 +28,12 @@ from beskar7.controllers.host.data import (
     INSPECT_ACTIONS,
     RELEASE_ACTIONS,
     WARNING,
-    Action,
     ActionResult,
     Failure,
     HostInputs,
     Observation,
     Plan,
+    RedfishAction,
     ReportRead,
 )
 from beskar7.redfish import SystemInfo
@@ -126,7 +126,7 @@ def inputs(**kwargs: object) -> HostInputs:
                 phase="Booting",
                 annotations={Annotation.INSPECTION_REQUEST: "timeout"},
             ),
-            (Action.POWER_OFF,),
+            (RedfishAction.POWER_OFF,),
             False,
         ),
         (
@@ -152,7 +152,9 @@ def inputs(**kwargs: object) -> HostInputs:
         ),
     ],
 )
-def test_plan(scenario: str, host: PhysicalHost, actions: tuple[Action, ...], strict: bool) -> None:
+def test_plan(
+    scenario: str, host: PhysicalHost, actions: tuple[RedfishAction, ...], strict: bool
+) -> None:
     assert plan(host) == Plan(actions, strict=strict), scenario
 
 
@@ -169,13 +171,13 @@ def test_inspect_boots_pxe_and_starts_the_clock() -> None:
 @pytest.mark.parametrize(
     ("failed", "reason"),
     [
-        (Action.CLEAR_BOOT_OVERRIDE, SET_BOOT_PXE_FAILED),
-        (Action.SET_PXE_ONCE, SET_BOOT_PXE_FAILED),
-        (Action.POWER_ON, POWER_ON_FAILED),
+        (RedfishAction.CLEAR_BOOT_OVERRIDE, SET_BOOT_PXE_FAILED),
+        (RedfishAction.SET_PXE_ONCE, SET_BOOT_PXE_FAILED),
+        (RedfishAction.POWER_ON, POWER_ON_FAILED),
     ],
 )
 def test_a_failed_inspect_action_keeps_the_request_and_says_why(
-    failed: Action, reason: str
+    failed: RedfishAction, reason: str
 ) -> None:
     host = provisioning_host(annotations={Annotation.INSPECTION_REQUEST: InspectionRequest.INSPECT})
     done = INSPECT_ACTIONS[: INSPECT_ACTIONS.index(failed)]
@@ -425,8 +427,8 @@ def test_a_host_without_consumer_keeps_nothing_of_the_last_one(
 def test_a_failed_power_off_on_release_is_reported_but_does_not_hold_the_host() -> None:
     host = provisioning_host("Inspecting", claimed=False, phase="Booting", started=STARTED)
     results = (
-        ActionResult(Action.CLEAR_BOOT_OVERRIDE),
-        ActionResult(Action.POWER_OFF, Failure(POWER_OFF_FAILED, "BMC said no")),
+        ActionResult(RedfishAction.CLEAR_BOOT_OVERRIDE),
+        ActionResult(RedfishAction.POWER_OFF, Failure(POWER_OFF_FAILED, "BMC said no")),
     )
     decision = decide(host, inputs(plan=plan(host), results=results))
     assert decision.status.state == HostState.AVAILABLE

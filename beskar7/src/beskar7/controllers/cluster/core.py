@@ -67,7 +67,7 @@ class Observation:
 
 
 @dataclass(frozen=True)
-class Decision:
+class Step:
     status: Beskar7ClusterStatus
     spec_endpoint: APIEndpoint | None = None
     """An endpoint to write to `spec.controlPlaneEndpoint` (discovered; the spec had none)."""
@@ -121,7 +121,7 @@ def failure_domains(zones: Iterable[str]) -> dict[str, FailureDomain]:
     return {zone: FailureDomain(control_plane=True) for zone in sorted(set(zones)) if zone}
 
 
-def next_status(cluster: Beskar7Cluster, seen: Observation, now: datetime) -> Decision:
+def decide(cluster: Beskar7Cluster, seen: Observation, now: datetime) -> Step:
     """The spec endpoint to write (if any) and the status after one look at the world."""
     spec_endpoint = cluster.spec.control_plane_endpoint
     status = cluster.status.model_copy(deep=True)
@@ -139,14 +139,14 @@ def next_status(cluster: Beskar7Cluster, seen: Observation, now: datetime) -> De
         waiting = f"waiting for a ready control-plane Machine of Cluster {seen.cluster_name}"
         status.ready = False
         status.conditions = _conditions(status.conditions, waiting, now)
-        return Decision(status=status, waiting_for=waiting)
+        return Step(status=status, waiting_for=waiting)
     status.ready = True
     status.control_plane_endpoint = endpoint
     status.initialization = (status.initialization or Initialization()).model_copy(
         update={"provisioned": True}
     )
     status.conditions = _conditions(status.conditions, "", now)
-    return Decision(status=status, spec_endpoint=discovered, source_machine=source)
+    return Step(status=status, spec_endpoint=discovered, source_machine=source)
 
 
 def _conditions(conditions: list[Condition], waiting: str, now: datetime) -> list[Condition]:

@@ -49,10 +49,10 @@ from beskar7.api.machine import Beskar7Machine
 from beskar7.controllers import shell
 from beskar7.controllers.cluster.core import (
     ControlPlaneMachine,
-    Decision,
     Observation,
+    Step,
+    decide,
     machine_reports_ready,
-    next_status,
 )
 from beskar7.controllers.cluster.stats import ClusterStats
 from beskar7.controllers.shell import CONFLICT, DONE
@@ -120,20 +120,20 @@ class Beskar7ClusterReconciler:
             control_plane=await self._control_plane(meta.namespace, owner.metadata.name),
             zones=await self._zones(meta.namespace),
         )
-        decision = next_status(cluster, seen, self.clock())
-        if decision.spec_endpoint is not None:
-            endpoint = decision.spec_endpoint.model_dump(mode="json", by_alias=True)
+        step = decide(cluster, seen, self.clock())
+        if step.spec_endpoint is not None:
+            endpoint = step.spec_endpoint.model_dump(mode="json", by_alias=True)
             patch = {
                 "metadata": {"resourceVersion": meta.resource_version},
                 "spec": {"controlPlaneEndpoint": endpoint},
             }
             await self.store.patch(BESKAR7_CLUSTER, meta.namespace, meta.name, patch)
             where = f"{endpoint['host']}:{endpoint['port']}"
-            message = f"{where} from Machine {decision.source_machine}"
+            message = f"{where} from Machine {step.source_machine}"
             await self.recorder.event(obj, "Normal", EVENT_ENDPOINT_DISCOVERED, message)
-        await self._write_status(obj, cluster, decision)
-        if decision.waiting_for:
-            log.debug("cluster %s/%s: %s", meta.namespace, meta.name, decision.waiting_for)
+        await self._write_status(obj, cluster, step)
+        if step.waiting_for:
+            log.debug("cluster %s/%s: %s", meta.namespace, meta.name, step.waiting_for)
             return Result.after(WAITING_REQUEUE)
         return DONE
 
@@ -204,10 +204,10 @@ class Beskar7ClusterReconciler:
         except (NotFoundError, ValidationError):
             return None
 
-    async def _write_status(self, obj: Obj, cluster: Beskar7Cluster, decision: Decision) -> None:
+    async def _write_status(self, obj: Obj, cluster: Beskar7Cluster, step: Step) -> None:
         """The status the core computed (written only when it changed), and events for what
         changed in it."""
-        meta, old_status, status = cluster.metadata, cluster.status, decision.status
+        meta, old_status, status = cluster.metadata, cluster.status, step.status
         self.stats.state(meta.namespace, meta.name, bool(status.ready), len(status.failure_domains))
         await shell.write_status(self.store, BESKAR7_CLUSTER, meta, old_status, status)
         if status.ready and not old_status.ready:

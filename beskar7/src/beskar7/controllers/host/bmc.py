@@ -21,11 +21,11 @@ from beskar7.api.physicalhost import (
 )
 from beskar7.controllers.host.data import (
     FAILURE_REASONS,
-    Action,
     ActionResult,
     Failure,
     Observation,
     Plan,
+    RedfishAction,
 )
 from beskar7.redfish import (
     REACHING_THE_BMC,
@@ -145,13 +145,13 @@ async def run_actions(
     return tuple(results)
 
 
-async def _run(client: RedfishClient, action: Action, power_state: str | None) -> str | None:
+async def _run(client: RedfishClient, action: RedfishAction, power_state: str | None) -> str | None:
     """Run one action; the power operation it sent, if any."""
-    if action == Action.CLEAR_BOOT_OVERRIDE:
+    if action == RedfishAction.CLEAR_BOOT_OVERRIDE:
         await client.clear_boot_override()
-    elif action == Action.SET_PXE_ONCE:
+    elif action == RedfishAction.SET_PXE_ONCE:
         await client.set_pxe_once()
-    elif action == Action.POWER_ON:
+    elif action == RedfishAction.POWER_ON:
         if power_state == PowerState.ON:
             await client.reset()
             return PowerOperation.FORCE_RESTART

@@ -70,14 +70,14 @@ from beskar7.controllers.host.data import (
     TIMEOUT_ACTIONS,
     TIMEOUT_MESSAGE,
     WARNING,
-    Action,
-    Decision,
     Failure,
     HostInputs,
     Note,
     Observation,
     Plan,
+    RedfishAction,
     ReportRead,
+    Step,
 )
 from beskar7.redfish import SystemInfo
 
@@ -157,7 +157,7 @@ def next_status(host: PhysicalHost, seen: Observation, now: datetime) -> Physica
     return status
 
 
-def decide(host: PhysicalHost, inputs: HostInputs) -> Decision:
+def decide(host: PhysicalHost, inputs: HostInputs) -> Step:
     """The next status (the BMC's facts, then the annotations applied or the host released),
     and the annotations it consumed."""
     status = next_status(host, inputs.seen, inputs.now)
@@ -168,12 +168,12 @@ def decide(host: PhysicalHost, inputs: HostInputs) -> Decision:
     else:
         _release(host, status, inputs, done)
     for result in inputs.results:
-        if result.failure is not None and result.action == Action.POWER_OFF:
+        if result.failure is not None and result.action == RedfishAction.POWER_OFF:
             done.note(WARNING, result.failure.reason, result.failure.message)
     status.state = state_of(
         claimed, status.state, status.inspection_phase, inputs.seen.failure is None
     )
-    return Decision(status, tuple(dict.fromkeys(done.remove)), done.retry, tuple(done.notes))
+    return Step(status, tuple(dict.fromkeys(done.remove)), done.retry, tuple(done.notes))
 
 
 def _apply_requests(

@@ -26,7 +26,7 @@ NORMAL = "Normal"
 WARNING = "Warning"
 
 
-class Action(StrEnum):
+class RedfishAction(StrEnum):
     """A Redfish action the shell runs for a request."""
 
     CLEAR_BOOT_OVERRIDE = "ClearBootOverride"
@@ -37,14 +37,18 @@ class Action(StrEnum):
     """Force off, unless the system is already off."""
 
 
-INSPECT_ACTIONS = (Action.CLEAR_BOOT_OVERRIDE, Action.SET_PXE_ONCE, Action.POWER_ON)
-RELEASE_ACTIONS = (Action.CLEAR_BOOT_OVERRIDE, Action.POWER_OFF)
-TIMEOUT_ACTIONS = (Action.POWER_OFF,)
+INSPECT_ACTIONS = (
+    RedfishAction.CLEAR_BOOT_OVERRIDE,
+    RedfishAction.SET_PXE_ONCE,
+    RedfishAction.POWER_ON,
+)
+RELEASE_ACTIONS = (RedfishAction.CLEAR_BOOT_OVERRIDE, RedfishAction.POWER_OFF)
+TIMEOUT_ACTIONS = (RedfishAction.POWER_OFF,)
 FAILURE_REASONS = {
-    Action.CLEAR_BOOT_OVERRIDE: SET_BOOT_PXE_FAILED,
-    Action.SET_PXE_ONCE: SET_BOOT_PXE_FAILED,
-    Action.POWER_ON: POWER_ON_FAILED,
-    Action.POWER_OFF: POWER_OFF_FAILED,
+    RedfishAction.CLEAR_BOOT_OVERRIDE: SET_BOOT_PXE_FAILED,
+    RedfishAction.SET_PXE_ONCE: SET_BOOT_PXE_FAILED,
+    RedfishAction.POWER_ON: POWER_ON_FAILED,
+    RedfishAction.POWER_OFF: POWER_OFF_FAILED,
 }
 """The condition reason of each action's failure."""
 
@@ -61,14 +65,14 @@ class Failure:
 class Plan:
     """The Redfish actions this reconcile calls for, in order."""
 
-    actions: tuple[Action, ...] = ()
+    actions: tuple[RedfishAction, ...] = ()
     strict: bool = False
     """Stop at the first failure and retry the request later; otherwise best effort."""
 
 
 @dataclass(frozen=True)
 class ActionResult:
-    action: Action
+    action: RedfishAction
     failure: Failure | None = None
     operation: str | None = None
     """The power operation actually sent (PowerOn, ForceRestart, PowerOff), if any."""
@@ -115,7 +119,7 @@ class HostInputs:
 
 
 @dataclass(frozen=True)
-class Decision:
+class Step:
     status: PhysicalHostStatus
     remove: tuple[str, ...] = ()
     """Annotations the new status has consumed: remove them once it is written."""

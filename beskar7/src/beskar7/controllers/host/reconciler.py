@@ -34,11 +34,11 @@ from beskar7.controllers.host import bmc
 from beskar7.controllers.host.core import decide, enrolling, plan
 from beskar7.controllers.host.data import (
     ActionResult,
-    Decision,
     HostInputs,
     Observation,
     Plan,
     ReportRead,
+    Step,
 )
 from beskar7.controllers.host.stats import HostStats
 from beskar7.controllers.shell import BACK_OFF, CONFLICT, DONE
@@ -117,14 +117,14 @@ class PhysicalHostReconciler:
         report = await self._read_report(host)
         planned = plan(host)
         seen, results = await self._visit(host, planned)
-        decision = decide(host, HostInputs(seen, now, planned, results, report))
+        step = decide(host, HostInputs(seen, now, planned, results, report))
         meta = host.metadata
         version = await shell.write_status(
-            self.store, PHYSICAL_HOST, meta, host.status, decision.status
+            self.store, PHYSICAL_HOST, meta, host.status, step.status
         )
-        await self._after_save(obj, host, decision, results, now)
-        await self._remove_annotations(host, version, decision.remove)
-        if seen.failure is not None or decision.retry:
+        await self._after_save(obj, host, step, results, now)
+        await self._remove_annotations(host, version, step.remove)
+        if seen.failure is not None or step.retry:
             why = seen.failure or "a Redfish action failed"
             log.info("host %s/%s: %s", host.metadata.namespace, host.metadata.name, why)
             return BACK_OFF
@@ -180,16 +180,16 @@ class PhysicalHostReconciler:
         self,
         obj: Obj,
         host: PhysicalHost,
-        decision: Decision,
+        step: Step,
         results: tuple[ActionResult, ...],
         now: datetime,
     ) -> None:
         namespace = host.metadata.namespace
-        self.stats.state(namespace, host.metadata.name, decision.status.state)
+        self.stats.state(namespace, host.metadata.name, step.status.state)
         self.stats.actions(namespace, results)
-        self.stats.inspection(namespace, host.status, decision.status, now)
-        await self._state_event(obj, host.status, decision.status)
-        for note in decision.notes:
+        self.stats.inspection(namespace, host.status, step.status, now)
+        await self._state_event(obj, host.status, step.status)
+        for note in step.notes:
             await self.recorder.event(obj, note.type, note.reason, note.message)
 
     async def _state_event(

@@ -7,12 +7,12 @@ from contextlib import suppress
 from datetime import datetime
 
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHostStatus
-from beskar7.controllers.host.data import Action, ActionResult, Observation
+from beskar7.controllers.host.data import ActionResult, Observation, RedfishAction
 from beskar7.runtime.metrics import Metrics
 
 OUTCOME_SUCCESS = "success"
 OUTCOME_ERROR = "error"
-POWER_ACTIONS = frozenset({Action.POWER_ON, Action.POWER_OFF})
+POWER_ACTIONS = frozenset({RedfishAction.POWER_ON, RedfishAction.POWER_OFF})
 
 
 class HostStats:
