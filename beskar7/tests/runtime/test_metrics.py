@@ -2,7 +2,8 @@
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from beskar7.runtime.metrics import PROVISIONING_BUCKETS, Metrics
+from beskar7.controllers.metrics import PROVISIONING_BUCKETS, KindMetrics
+from beskar7.runtime.metrics import Metrics
 
 UPSTREAM: dict[str, tuple[str, str, set[str]]] = {
     # attribute: (family as exposed, type, labels)
@@ -87,8 +88,10 @@ UPSTREAM: dict[str, tuple[str, str, set[str]]] = {
 
 def test_every_upstream_metric_is_exposed_with_its_labels_and_help() -> None:
     metrics = Metrics()
+    kinds = KindMetrics(metrics.registry)  # as the manager wires them: one registry
     for attribute, (_, kind, labels) in UPSTREAM.items():
-        child = getattr(metrics, attribute).labels(**dict.fromkeys(labels, "x"))
+        owner = metrics if hasattr(metrics, attribute) else kinds
+        child = getattr(owner, attribute).labels(**dict.fromkeys(labels, "x"))
         if kind == "histogram":
             child.observe(45)
         else:
@@ -107,7 +110,8 @@ def test_every_upstream_metric_is_exposed_with_its_labels_and_help() -> None:
 
 def test_provisioning_duration_uses_the_upstream_buckets() -> None:
     metrics = Metrics()
-    metrics.beskar7machine_provisioning_duration_seconds.labels("success", "ns").observe(100)
+    kinds = KindMetrics(metrics.registry)
+    kinds.beskar7machine_provisioning_duration_seconds.labels("success", "ns").observe(100)
     text = metrics.render().decode()
     for bound in PROVISIONING_BUCKETS:
         assert (

@@ -10,6 +10,7 @@ from beskar7.callback import CallbackSettings, create_app, serve
 from beskar7.controllers.cluster import reconciler as cluster
 from beskar7.controllers.host import reconciler as physicalhost
 from beskar7.controllers.machine import reconciler as machine
+from beskar7.controllers.metrics import KindMetrics
 from beskar7.runtime.manager import Manager
 from beskar7.runtime.metrics import Metrics
 from beskar7.store.open import open_store
@@ -64,7 +65,8 @@ async def run_manager(options: ManagerOptions, stop: asyncio.Event | None = None
 
 def add_controllers(manager: Manager, store: Store, options: ManagerOptions) -> None:
     """One controller per kind: PhysicalHost, Beskar7Machine, Beskar7Cluster."""
-    events, metrics, workers = manager.recorder, manager.metrics, options.concurrency
+    events, workers = manager.recorder, options.concurrency
+    metrics = KindMetrics(manager.metrics.registry)
     host_settings = physicalhost.PhysicalHostSettings(redfish_timeout=options.redfish_timeout)
     hosts = physicalhost.PhysicalHostReconciler(store, events, metrics, settings=host_settings)
     host_cache, capi_machines = manager.cache(PHYSICAL_HOST), manager.cache(MACHINE)

@@ -1,7 +1,8 @@
-"""Prometheus metrics of the controller manager, named as upstream Beskar7 names them.
+"""Prometheus metrics of the controller loop, named as upstream Beskar7 names them.
 
 Every manager owns a fresh `Metrics` (its own `CollectorRegistry`), so several managers in one
-process (tests) never collide. Names are `beskar7_controller_<name>` unless noted otherwise.
+process (tests) never collide. Names are `beskar7_controller_<name>`. The kinds' own metrics
+(hosts, machines, clusters) are in controllers/metrics.py, on the same registry.
 """
 
 from collections.abc import Sequence
@@ -11,7 +12,6 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 NAMESPACE = "beskar7"
 SUBSYSTEM = "controller"
-PROVISIONING_BUCKETS = (30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 OUTCOME_SUCCESS = "success"
@@ -20,16 +20,23 @@ OUTCOME_REQUEUE = "requeue"
 OUTCOME_NOT_FOUND = "not_found"
 
 
+def counter(registry: CollectorRegistry, name: str, doc: str, labels: Sequence[str]) -> Counter:
+    """A `beskar7_controller_<name>` counter."""
+    return Counter(name, doc, labels, namespace=NAMESPACE, subsystem=SUBSYSTEM, registry=registry)
+
+
+def gauge(registry: CollectorRegistry, name: str, doc: str, labels: Sequence[str]) -> Gauge:
+    """A `beskar7_controller_<name>` gauge."""
+    return Gauge(name, doc, labels, namespace=NAMESPACE, subsystem=SUBSYSTEM, registry=registry)
+
+
 class Metrics:
-    """All metrics of one manager; attributes are the metric names without the prefix."""
+    """The controller loop's metrics of one manager, and the registry the /metrics endpoint
+    serves; attributes are the metric names without the prefix."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         self._controller_metrics()
-        self._physicalhost_metrics()
-        self._machine_and_cluster_metrics()
-        self._claim_metrics()
-        self._inspection_metrics()
 
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format (`CONTENT_TYPE`)."""
@@ -42,14 +49,10 @@ class Metrics:
         self.reconciliation_duration_seconds.labels(controller, outcome, namespace).observe(seconds)
 
     def _counter(self, name: str, doc: str, labels: Sequence[str]) -> Counter:
-        return Counter(
-            name, doc, labels, namespace=NAMESPACE, subsystem=SUBSYSTEM, registry=self.registry
-        )
+        return counter(self.registry, name, doc, labels)
 
     def _gauge(self, name: str, doc: str, labels: Sequence[str]) -> Gauge:
-        return Gauge(
-            name, doc, labels, namespace=NAMESPACE, subsystem=SUBSYSTEM, registry=self.registry
-        )
+        return gauge(self.registry, name, doc, labels)
 
     def _controller_metrics(self) -> None:
         self.reconciliation_total = self._counter(
@@ -77,118 +80,4 @@ class Metrics:
         )
         self.workqueue_depth = self._gauge(
             "workqueue_depth", "Keys waiting in a controller's work queue.", ("controller",)
-        )
-
-    def _physicalhost_metrics(self) -> None:
-        self.physicalhost_states_total = self._gauge(
-            "physicalhost_states_total",
-            "PhysicalHosts currently in each state.",
-            ("state", "namespace"),
-        )
-        self.physicalhost_provisioning_total = self._counter(
-            "physicalhost_provisioning_total",
-            "PhysicalHost provisioning attempts, by outcome.",
-            ("outcome", "namespace", "error_type"),
-        )
-        self.physicalhost_power_operations_total = self._counter(
-            "physicalhost_power_operations_total",
-            "Power operations sent to BMCs, by operation and outcome.",
-            ("operation", "outcome", "namespace"),
-        )
-        self.physicalhost_redfish_connections_total = self._counter(
-            "physicalhost_redfish_connections_total",
-            "Redfish sessions opened to BMCs, by outcome and error type.",
-            ("outcome", "namespace", "error_type"),
-        )
-        self.physicalhost_availability = self._gauge(
-            "physicalhost_availability",
-            "Share of PhysicalHosts free to be claimed (available / total).",
-            ("namespace",),
-        )
-        self.physicalhost_consumer_mappings_total = self._gauge(
-            "physicalhost_consumer_mappings_total",
-            "PhysicalHosts claimed by a consumer, by consumer type.",
-            ("consumer_type", "namespace"),
-        )
-
-    def _machine_and_cluster_metrics(self) -> None:
-        self.beskar7machine_states_total = self._gauge(
-            "beskar7machine_states_total",
-            "Beskar7Machines currently in each phase.",
-            ("phase", "namespace"),
-        )
-        self.beskar7machine_provisioning_duration_seconds = Histogram(
-            "beskar7machine_provisioning_duration_seconds",
-            "Seconds from a Beskar7Machine's creation until it was ready (or failed).",
-            ("outcome", "namespace"),
-            namespace=NAMESPACE,
-            subsystem=SUBSYSTEM,
-            buckets=PROVISIONING_BUCKETS,
-            registry=self.registry,
-        )
-        self.beskar7machine_boot_configurations_total = self._counter(
-            "beskar7machine_boot_configurations_total",
-            "Boot configurations applied to hosts, by mode, OS family and outcome.",
-            ("mode", "os_family", "outcome", "namespace"),
-        )
-        self.beskar7cluster_states_total = self._gauge(
-            "beskar7cluster_states_total",
-            "Beskar7Clusters by readiness (ready=true|false).",
-            ("ready", "namespace"),
-        )
-        self.beskar7cluster_failure_domains_total = self._gauge(
-            "beskar7cluster_failure_domains_total",
-            "Failure domains found for each cluster.",
-            ("cluster", "namespace"),
-        )
-        self.beskar7cluster_failure_domain_discovery_total = self._counter(
-            "beskar7cluster_failure_domain_discovery_total",
-            "Failure domain discoveries run, by outcome.",
-            ("outcome", "namespace"),
-        )
-
-    def _claim_metrics(self) -> None:
-        """Unprefixed `beskar7_*` metrics of upstream's host claims."""
-        reg = self.registry
-        self.host_claim_attempts_total = Counter(
-            "beskar7_host_claim_attempts_total",
-            "Attempts to claim a PhysicalHost, by outcome and conflict reason.",
-            ("namespace", "outcome", "conflict_reason"),
-            registry=reg,
-        )
-        self.host_claim_duration_seconds = Histogram(
-            "beskar7_host_claim_duration_seconds",
-            "How long claiming a PhysicalHost took.",
-            ("namespace", "outcome"),
-            registry=reg,
-        )
-
-    def _inspection_metrics(self) -> None:
-        """Unprefixed `beskar7_*` metrics the design document names for inspection."""
-        reg = self.registry
-        self.physicalhost_state = Gauge(
-            "beskar7_physicalhost_state",
-            "1 for the state each PhysicalHost is in.",
-            ("namespace", "host", "state"),
-            registry=reg,
-        )
-        self.inspection_duration_seconds = Histogram(
-            "beskar7_inspection_duration_seconds",
-            "Seconds from booting the inspection image until its report arrived.",
-            ("namespace", "outcome"),
-            buckets=PROVISIONING_BUCKETS,
-            registry=reg,
-        )
-        self.provisioning_duration_seconds = Histogram(
-            "beskar7_provisioning_duration_seconds",
-            "Seconds from claiming a host until its final OS was provisioned.",
-            ("namespace", "outcome"),
-            buckets=PROVISIONING_BUCKETS,
-            registry=reg,
-        )
-        self.inspection_failures_total = Counter(
-            "beskar7_inspection_failures_total",
-            "Inspections that failed or timed out, by reason.",
-            ("namespace", "reason"),
-            registry=reg,
         )

@@ -30,9 +30,9 @@ from beskar7.controllers.cluster.reconciler import (
     WAITING_REQUEUE,
     Beskar7ClusterReconciler,
 )
+from beskar7.controllers.metrics import KindMetrics
 from beskar7.runtime.controller import Request, Result
 from beskar7.runtime.events import EventRecorder
-from beskar7.runtime.metrics import Metrics
 from beskar7.store.embedded.store import EmbeddedStore
 from beskar7.store.protocol import Store
 
@@ -115,7 +115,7 @@ class ClusterLab:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.metrics = Metrics()
+        self.metrics = KindMetrics()
         self.reconciler = Beskar7ClusterReconciler(store, EventRecorder(store), self.metrics)
 
     async def create(self, obj: Obj, status: dict[str, Any] | None = None) -> Obj:

@@ -13,6 +13,7 @@ from beskar7.api.capi import ZONE_LABEL
 from beskar7.api.kinds import BESKAR7_CLUSTER, CLUSTER, MACHINE, PHYSICAL_HOST, Obj
 from beskar7.api.validation import validate
 from beskar7.controllers.cluster import reconciler as cluster
+from beskar7.controllers.metrics import KindMetrics
 from beskar7.runtime.controller import Request
 from beskar7.runtime.informer import Informer
 from beskar7.runtime.manager import Manager
@@ -128,7 +129,7 @@ async def test_under_a_manager_the_cluster_follows_its_machines_and_hosts(
     reconciler = cluster.Beskar7ClusterReconciler(
         store,
         manager.recorder,
-        manager.metrics,
+        KindMetrics(manager.metrics.registry),
         hosts=manager.cache(PHYSICAL_HOST),
         machines=manager.cache(MACHINE),
     )

@@ -7,7 +7,8 @@ when it changed), then emits events and metrics.
 
 Wiring (the manager's caches serve the lists and the watch mappers):
 
-    reconciler = Beskar7ClusterReconciler(store, manager.recorder, manager.metrics,
+    metrics = KindMetrics(manager.metrics.registry)  # once per manager
+    reconciler = Beskar7ClusterReconciler(store, manager.recorder, metrics,
         hosts=manager.cache(PHYSICAL_HOST), machines=manager.cache(MACHINE))
     manager.add(controller(reconciler, manager.cache(BESKAR7_CLUSTER), manager.cache(CLUSTER)))
 """
@@ -55,11 +56,11 @@ from beskar7.controllers.cluster.core import (
     machine_reports_ready,
 )
 from beskar7.controllers.cluster.stats import ClusterStats
+from beskar7.controllers.metrics import KindMetrics
 from beskar7.controllers.shell import CONFLICT, DONE
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
-from beskar7.runtime.metrics import Metrics
 from beskar7.store.protocol import Store, object_key
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class Beskar7ClusterReconciler:
         self,
         store: Store,
         recorder: EventRecorder,
-        metrics: Metrics,
+        metrics: KindMetrics,
         *,
         hosts: Informer | None = None,
         machines: Informer | None = None,

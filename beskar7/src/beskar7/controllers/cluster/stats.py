@@ -1,12 +1,12 @@
 """The Beskar7Cluster metrics: ready and not-ready clusters per namespace, failure domains."""
 
-from beskar7.runtime.metrics import Metrics
+from beskar7.controllers.metrics import KindMetrics
 
 
 class ClusterStats:
     """Keeps the cluster gauges true as clusters change or go away."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: KindMetrics) -> None:
         self.metrics = metrics
         self._ready: dict[tuple[str, str], bool] = {}
 

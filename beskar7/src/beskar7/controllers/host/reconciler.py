@@ -41,6 +41,7 @@ from beskar7.controllers.host.data import (
     Step,
 )
 from beskar7.controllers.host.stats import HostStats
+from beskar7.controllers.metrics import KindMetrics
 from beskar7.controllers.shell import BACK_OFF, CONFLICT, DONE
 from beskar7.redfish import (
     PowerOperation,
@@ -52,7 +53,6 @@ from beskar7.redfish import (
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
-from beskar7.runtime.metrics import Metrics
 from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class PhysicalHostReconciler:
         self,
         store: Store,
         recorder: EventRecorder,
-        metrics: Metrics,
+        metrics: KindMetrics,
         *,
         connect: RedfishConnect = RedfishClient.connect,
         settings: PhysicalHostSettings | None = None,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHostStatus
 from beskar7.controllers.host.data import ActionResult, Observation, RedfishAction
-from beskar7.runtime.metrics import Metrics
+from beskar7.controllers.metrics import KindMetrics
 
 OUTCOME_SUCCESS = "success"
 OUTCOME_ERROR = "error"
@@ -18,7 +18,7 @@ POWER_ACTIONS = frozenset({RedfishAction.POWER_ON, RedfishAction.POWER_OFF})
 class HostStats:
     """Keeps the per-state gauges true as hosts change state or go away."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: KindMetrics) -> None:
         self.metrics = metrics
         self._states: dict[tuple[str, str], str] = {}
 

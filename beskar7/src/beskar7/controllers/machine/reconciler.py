@@ -13,7 +13,8 @@ controller clears the boot override and powers the host off unless force-release
 
 Wiring (the manager's caches serve the watch mappers):
 
-    reconciler = Beskar7MachineReconciler(store, manager.recorder, manager.metrics,
+    metrics = KindMetrics(manager.metrics.registry)  # once per manager
+    reconciler = Beskar7MachineReconciler(store, manager.recorder, metrics,
         settings=MachineSettings(inspection_timeout=options.inspection_timeout,
                                  deployment_timeout=options.deployment_timeout))
     manager.add(controller(reconciler, manager.cache(BESKAR7_MACHINE), manager.cache(MACHINE)))
@@ -58,11 +59,11 @@ from beskar7.controllers.machine.core import (
     decide,
 )
 from beskar7.controllers.machine.stats import MachineStats
+from beskar7.controllers.metrics import KindMetrics
 from beskar7.controllers.shell import CONFLICT, DONE
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer
-from beskar7.runtime.metrics import Metrics
 from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class Beskar7MachineReconciler:
         self,
         store: Store,
         recorder: EventRecorder,
-        metrics: Metrics,
+        metrics: KindMetrics,
         *,
         settings: MachineSettings | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

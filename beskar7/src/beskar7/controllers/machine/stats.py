@@ -3,7 +3,7 @@
 from collections import Counter
 
 from beskar7.api.machine import MachinePhase
-from beskar7.runtime.metrics import Metrics
+from beskar7.controllers.metrics import KindMetrics
 
 OUTCOME_SUCCESS = "success"
 OUTCOME_ERROR = "error"
@@ -14,7 +14,7 @@ CONFLICT_RESOURCE_VERSION = "resource_version"
 class MachineStats:
     """Keeps the per-phase gauge true as machines change phase or go away."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: KindMetrics) -> None:
         self.metrics = metrics
         self._phases: dict[tuple[str, str], str] = {}
 
