@@ -1,8 +1,8 @@
 """beskar7's packages import downwards only: api at the bottom, the command line (cli/) on top.
 
 Each package of the wheel has a declared place, and none imports the test doubles
-(beskar7_testing, a dev-only package); a module importing a package its own may not
-(an upward import, or a new package nobody placed) fails here with the offending line.
+(beskar7_testing, a dev-only package). A module that imports a package its own package may not
+import (an upward import), or that sits in a package nobody placed, fails here with its line.
 """
 
 import ast
