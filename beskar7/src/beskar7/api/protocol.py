@@ -14,7 +14,8 @@ Each step: who writes what -> who applies it (and what that does) -> who clears 
 1. **claim**: the machine controller writes the host's `spec.consumerRef` -> the host
    controller: state InUse -> the machine controller sets it to null at release (step 9).
 2. **inspect**: the machine controller writes `inspection-request: inspect` -> the host
-   controller: boot PXE once, power on; state Inspecting, phase Booting -> the host controller.
+   controller: boot override cleared, PXE once, power on (ForceRestart when on); state
+   Inspecting, phase Booting -> the host controller.
 3. **boot**: the callback server (`/api/v1/boot`) writes `bootstrap-token` (JSON {hash,
    issuedAt, expiresAt} of the newest token, never the token) -> the callback server checks
    every later call's bearer token against it; the host controller: phase InProgress -> the
