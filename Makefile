@@ -19,11 +19,11 @@ run: bootstrap
 lint: bootstrap
 	$(UV) run --frozen ruff check $(PY_DIRS)
 	$(UV) run --frozen ruff format --check $(PY_DIRS)
-	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src felhom-controller/src bench tools charms/*/src
+	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src beskar7/testing/src felhom-controller/src bench tools charms/*/src
 
 typecheck: bootstrap
 	$(UV) run --frozen mypy felhom-hub/src felhom-hub/tests bench tools
-	$(UV) run --frozen mypy beskar7/src beskar7/tests
+	$(UV) run --frozen mypy beskar7/src beskar7/testing/src beskar7/tests
 	MYPYPATH=felhom-hub/src $(UV) run --frozen mypy felhom-controller/src felhom-controller/tests
 
 unit: bootstrap

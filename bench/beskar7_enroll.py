@@ -24,8 +24,8 @@ from pathlib import Path
 from beskar7.api.kinds import PHYSICAL_HOST
 from beskar7.api.validation import validate
 from beskar7.redfish import Credentials, RedfishClient
-from beskar7.runtime.embedded import EmbeddedStore
-from beskar7.testing.emulator import SushyEmulator, fake_systems, free_port
+from beskar7.store.embedded.store import EmbeddedStore
+from beskar7_testing.emulator import SushyEmulator, fake_systems, free_port
 
 USER, PASSWORD = "bench", "bench-password"
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST
-from beskar7.testing.lab import ProvisioningLab
+from beskar7_testing.lab import ProvisioningLab
 
 
 async def wait_all(lab: ProvisioningLab, kind_phase: str, n: int, timeout: float) -> float:

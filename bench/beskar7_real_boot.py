@@ -18,7 +18,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from beskar7.testing.lab import ProvisioningLab
+from beskar7_testing.lab import ProvisioningLab
 
 IMAGE_DIR = Path(__file__).resolve().parents[1] / "build" / "image"
 

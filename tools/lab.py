@@ -1,7 +1,7 @@
 """The local lab behind `make run`: felhom-hub, and beskar7 provisioning simulated servers.
 
 Starts felhom-hub on 127.0.0.1:8080 (database under ./var/), then a beskar7 provisioning lab
-(beskar7.testing.lab): a sushy-tools Redfish emulator with --hosts fake servers on
+(beskar7_testing.lab): a sushy-tools Redfish emulator with --hosts fake servers on
 127.0.0.1:8000, simulated servers that network-boot through the callback server and run the
 real inspector, and `beskar7 manager` on the embedded store ./var/beskar7.db (callback server
 127.0.0.1:8082, probes :8081, metrics :8088). It enrolls one PhysicalHost per server, then
@@ -28,9 +28,9 @@ from pathlib import Path
 from lab_controllers import LabControllers
 
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST, Kind
-from beskar7.output import table
-from beskar7.testing.emulator import free_port
-from beskar7.testing.lab import ProvisioningLab
+from beskar7.cli.get import table
+from beskar7_testing.emulator import free_port
+from beskar7_testing.lab import ProvisioningLab
 
 VAR = Path("var")
 LAB = VAR / "lab"

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from beskar7 import cli
 from beskar7.api import components, crds
 from beskar7.api.kinds import (
     ALL_KINDS,
@@ -29,6 +28,7 @@ from beskar7.api.kinds import (
     Kind,
     Obj,
 )
+from beskar7.cli import main as cli
 
 BESKAR7 = Path(__file__).resolve().parents[1]
 CONFIG = BESKAR7 / "config"

@@ -8,12 +8,7 @@ from pydantic import ValidationError
 
 from beskar7.api.capi import Machine, Secret
 from beskar7.api.cluster import Beskar7Cluster
-from beskar7.api.machine import (
-    Beskar7Machine,
-    Beskar7MachineTemplate,
-    MachinePhase,
-    OSFamily,
-)
+from beskar7.api.machine import Beskar7Machine, Beskar7MachineTemplate, MachinePhase, OSFamily
 from beskar7.api.meta import AddressType, ConditionStatus, json_name
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHost
 from tests.api import manifests

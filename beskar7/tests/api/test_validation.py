@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from beskar7.api import kinds
+from beskar7.api.errors import InvalidError
 from beskar7.api.kinds import Kind, Obj
 from beskar7.api.validation import validate
-from beskar7.runtime.errors import InvalidError
 from tests.api import manifests
 
 

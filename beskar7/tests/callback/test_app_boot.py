@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from beskar7.api import capi
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST
+from beskar7.api.protocol import Annotation
 from beskar7.callback.boot import waiting_script
 from beskar7.callback.tokens import hash_token
 from tests.fixtures.callback import (
@@ -40,7 +40,7 @@ async def test_rendering_mints_a_token_whose_hash_lands_on_the_host(
     assert response.status_code == 200
     assert response.text.startswith("#!ipxe\n")
     token = token_of(response.text)
-    record = json.loads((await callback_lab.annotations())[capi.BOOTSTRAP_TOKEN_ANNOTATION])
+    record = json.loads((await callback_lab.annotations())[Annotation.BOOTSTRAP_TOKEN])
     assert record == {
         "hash": hash_token(token),
         "issuedAt": "2025-03-01T12:00:00Z",
@@ -149,7 +149,7 @@ async def test_a_command_line_over_4096_bytes_is_refused_and_logged_by_host(
     assert any(
         f"{NS}/{HOST}" in r.getMessage() and "4096" in r.getMessage() for r in caplog.records
     )
-    assert capi.BOOTSTRAP_TOKEN_ANNOTATION not in await callback_lab.annotations()
+    assert Annotation.BOOTSTRAP_TOKEN not in await callback_lab.annotations()
 
 
 @pytest.mark.parametrize(

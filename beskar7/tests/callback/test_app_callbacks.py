@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from beskar7.api import capi
 from beskar7.api.kinds import CONFIG_MAP, SECRET
 from beskar7.api.physicalhost import InspectionReport
+from beskar7.api.protocol import Annotation, Label
 from tests.fixtures.callback import (
     BOOTSTRAP_DATA,
     BOOTSTRAP_SECRET,
@@ -41,8 +41,8 @@ async def test_an_accepted_report_lands_in_a_config_map_and_an_annotation(
     config_map = await callback_lab.config_map()
     assert config_map is not None
     assert config_map["metadata"]["labels"] == {
-        capi.OWNED_BY_LABEL: "beskar7",
-        capi.HOST_LABEL: HOST,
+        Label.OWNED_BY: "beskar7",
+        Label.HOST: HOST,
     }
     stored = InspectionReport.model_validate_json(config_map["data"]["report.json"])
     assert stored.model_dump(exclude={"timestamp"}) == InspectionReport.model_validate(
@@ -50,7 +50,7 @@ async def test_an_accepted_report_lands_in_a_config_map_and_an_annotation(
     ).model_dump(exclude={"timestamp"})
     assert stored.timestamp == callback_lab.clock()
     annotations = await callback_lab.annotations()
-    assert annotations[capi.INSPECTION_RESULT_REF_ANNOTATION] == f"{HOST}-inspection-result"
+    assert annotations[Annotation.INSPECTION_RESULT_REF] == f"{HOST}-inspection-result"
     assert (await callback_lab.host())["status"] == status_before
 
 
@@ -310,7 +310,7 @@ async def test_provisioned_annotates_the_host_with_the_time(callback_lab: Callba
 
     assert (response.status_code, response.json()) == (202, {"status": "accepted"})
     annotations = await callback_lab.annotations()
-    assert annotations[capi.PROVISIONED_REQUEST_ANNOTATION] == "2025-03-01T12:01:30Z"
+    assert annotations[Annotation.PROVISIONED_REQUEST] == "2025-03-01T12:01:30Z"
 
 
 async def test_provision_failed_annotates_a_sanitized_reason(callback_lab: CallbackLab) -> None:
@@ -323,7 +323,7 @@ async def test_provision_failed_annotates_a_sanitized_reason(callback_lab: Callb
 
     assert bad.status_code == 400
     assert response.status_code == 202
-    value = (await callback_lab.annotations())[capi.PROVISION_FAILED_REQUEST_ANNOTATION]
+    value = (await callback_lab.annotations())[Annotation.PROVISION_FAILED_REQUEST]
     assert value.startswith("inspector reported deploy failure: kexec: bad image [1mxxx")
     assert len(value) == 256
     assert value.isprintable()

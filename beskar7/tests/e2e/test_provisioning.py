@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from beskar7.api.kinds import PHYSICAL_HOST
-from beskar7.testing.hardware import Hardware
-from beskar7.testing.lab import ProvisioningLab
+from beskar7_testing.hardware import Hardware
+from beskar7_testing.lab import ProvisioningLab
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from beskar7.testing.lab import ProvisioningLab
-from beskar7.testing.qemu import VirtualFleet, qemu_available
+from beskar7_testing.lab import ProvisioningLab
+from beskar7_testing.qemu import VirtualFleet, qemu_available
 
 IMAGE_DIR = Path(__file__).resolve().parents[3] / "build" / "image"
 REQUIRED = os.environ.get("BESKAR7_REQUIRE_REAL_BOOT") == "1"

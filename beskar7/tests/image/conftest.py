@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from beskar7.image import cpio
 from beskar7.image.tree import Entry
-
-REPO = Path(__file__).resolve().parents[3]
-IMAGE = Path(os.environ.get("BESKAR7_IMAGE", REPO / "build" / "image"))
-BUILT = all((IMAGE / name).is_file() for name in ("vmlinuz", "initrd.img", "target.tar.gz"))
-NOT_BUILT = f"no image in {IMAGE}: build it with `make image`"
+from tests.image.built import BUILT, IMAGE, NOT_BUILT
 
 
 @pytest.fixture(scope="session")

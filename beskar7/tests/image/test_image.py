@@ -14,7 +14,7 @@ import pytest
 
 from beskar7.image import cpio, elf, stage
 from beskar7.image.tree import Entry, Tree
-from tests.image.conftest import BUILT, IMAGE, NOT_BUILT
+from tests.image.built import BUILT, IMAGE, NOT_BUILT
 
 pytestmark = pytest.mark.skipif(not BUILT, reason=NOT_BUILT)
 SITE = "usr/lib/python3/dist-packages/beskar7"

@@ -21,7 +21,7 @@ CMDLINE = (
 
 @pytest.fixture(scope="module")
 def shell(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> list[str]:
-    from tests.image.conftest import BUILT
+    from tests.image.built import BUILT
 
     if BUILT:
         entries: dict[str, Entry] = request.getfixturevalue("initrd_entries")

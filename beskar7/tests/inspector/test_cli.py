@@ -14,7 +14,7 @@ import pytest
 
 import beskar7.inspector
 from beskar7.inspector.cli import main
-from tests.inspector.conftest import (
+from tests.inspector.doubles import (
     TOKEN,
     TREES,
     ApiServer,

@@ -10,7 +10,7 @@ from beskar7.inspector import collect
 from beskar7.inspector.hardware.disks import parse_lsblk
 from beskar7.inspector.hardware.memory import capacity, parse_dmidecode_memory, size_mib
 from beskar7.inspector.hardware.nics import parse_ip_text, speed
-from tests.inspector.conftest import TREES, FakeBin, expected_report, tree
+from tests.inspector.doubles import TREES, FakeBin, expected_report, tree
 
 
 def test_two_socket_server_with_dmidecode_is_reported_exactly(fake_bin: FakeBin) -> None:

@@ -16,7 +16,7 @@ from beskar7.inspector import parse_cmdline, run
 from beskar7.inspector.client import Client
 from beskar7.inspector.deadline import Deadline
 from beskar7.inspector.settings import Settings
-from tests.inspector.conftest import TOKEN, ApiServer, CmdlineFor, FakeBin, expected_report, tree
+from tests.inspector.doubles import TOKEN, ApiServer, CmdlineFor, FakeBin, expected_report, tree
 
 REPORT = "/api/v1/inspection/default/vm-01"
 BOOTSTRAP = "/api/v1/bootstrap/default/vm-01"

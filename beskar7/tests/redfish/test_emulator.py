@@ -19,7 +19,7 @@ from beskar7.redfish import (
     RedfishError,
     RedfishNotFoundError,
 )
-from beskar7.testing.emulator import POWER_CHANGE_MAX_DELAY, SushyEmulator
+from beskar7_testing.emulator import POWER_CHANGE_MAX_DELAY, SushyEmulator
 from tests.fixtures.redfish import BMC_PASSWORD
 
 pytestmark = pytest.mark.slow

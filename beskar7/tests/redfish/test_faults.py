@@ -14,9 +14,9 @@ from beskar7.redfish import (
     RedfishProtocolError,
     RedfishTimeoutError,
 )
+from beskar7_testing.peers import HttpPeer, SilentPeer
+from beskar7_testing.redfish_stub import RedfishStub
 from tests.fixtures.redfish import GARBAGE
-from tests.redfish.peers import HttpPeer, SilentPeer
-from tests.redfish.stub import RedfishStub
 
 
 async def test_refused_port_fails_fast(refused_bmc_url: str, bmc_credentials: Credentials) -> None:

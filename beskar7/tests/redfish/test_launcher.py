@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from beskar7.redfish import Credentials, RedfishClient
-from beskar7.testing.emulator import EmulatorError, SushyEmulator, fake_systems
-from tests.redfish.peers import HttpPeer, Reply, Request, Responder
+from beskar7_testing.emulator import EmulatorError, SushyEmulator, fake_systems
+from beskar7_testing.peers import HttpPeer, Reply, Request, Responder
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from beskar7.redfish import (
     RedfishUnsupportedError,
     SystemInfo,
 )
-from tests.redfish.stub import RedfishStub
+from beskar7_testing.redfish_stub import RedfishStub
 
 
 async def connect(stub: RedfishStub, creds: Credentials) -> RedfishClient:

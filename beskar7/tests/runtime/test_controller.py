@@ -6,8 +6,8 @@ import logging
 import pytest
 
 from beskar7.api.kinds import CONFIG_MAP
-from beskar7.metrics import Metrics
 from beskar7.runtime.controller import Controller, ControllerSpec, Request, Result
+from beskar7.runtime.metrics import Metrics
 from beskar7.runtime.workqueue import ExponentialBackoff, WorkQueue
 from tests.fixtures.controller_runtime import eventually
 
@@ -186,10 +186,19 @@ async def test_shutdown_lets_the_reconcile_in_flight_finish() -> None:
     assert gate.done == [Request("ns", "busy")], "no new keys after shutdown"
 
 
-async def test_requeue_after_zero_requeues_with_backoff() -> None:
+async def test_back_off_requeues_with_backoff() -> None:
     clock = FakeClock()
-    controller, metrics = make(Scripted(Result(requeue_after=0)), WorkQueue(clock=clock))
+    controller, metrics = make(Scripted(Result.back_off()), WorkQueue(clock=clock))
     await controller.reconcile(HOST)
     assert controller.queue.due(HOST) == clock.now + 5
     labels = {"controller": "physicalhost", "namespace": "lab"}
     assert sample(metrics, "beskar7_controller_requeue_total", reason="requeue", **labels) == 1
+
+
+@pytest.mark.parametrize("delay", [0, -1.0])
+def test_a_delay_that_is_not_positive_is_refused(delay: float) -> None:
+    """No magic zero: backing off is `Result.back_off()`, not `requeue_after=0`."""
+    with pytest.raises(ValueError, match="positive"):
+        Result(requeue_after=delay)
+    with pytest.raises(ValueError, match="excludes backoff"):
+        Result(requeue_after=5.0, backoff=True)

@@ -4,11 +4,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from beskar7.api.errors import GoneError
 from beskar7.api.kinds import CONFIG_MAP, SECRET, Kind, Obj
-from beskar7.runtime.embedded import EmbeddedStore
-from beskar7.runtime.errors import GoneError
 from beskar7.runtime.informer import Informer, InformerSet
-from beskar7.runtime.store import ObjectList, WatchEvent
+from beskar7.store.embedded.store import EmbeddedStore
+from beskar7.store.protocol import ObjectList, WatchEvent
 from tests.fixtures.controller_runtime import StoreOpener, config_map_obj, eventually
 
 

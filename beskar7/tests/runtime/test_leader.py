@@ -5,7 +5,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from beskar7.api.kinds import LEASE
-from beskar7.runtime.embedded import EmbeddedStore
 from beskar7.runtime.leader import (
     DEFAULT_NAMESPACE,
     LEASE_NAME,
@@ -14,6 +13,7 @@ from beskar7.runtime.leader import (
     micro_time,
     parse_time,
 )
+from beskar7.store.embedded.store import EmbeddedStore
 from tests.fixtures.controller_runtime import StoreOpener
 
 

@@ -10,10 +10,10 @@ import httpx
 
 from beskar7.api.kinds import CONFIG_MAP, LEASE, SECRET, Kind, Obj
 from beskar7.runtime.controller import ControllerSpec, Request, Result, Watch
-from beskar7.runtime.embedded import EmbeddedStore
 from beskar7.runtime.leader import LeaderElectionConfig, micro_time
 from beskar7.runtime.manager import Manager
-from beskar7.runtime.store import LabelSelector, ObjectList, Store
+from beskar7.store.embedded.store import EmbeddedStore
+from beskar7.store.protocol import LabelSelector, ObjectList, Store
 from tests.fixtures.controller_runtime import StoreOpener, config_map_obj, eventually
 
 

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from beskar7.metrics import Metrics
+from beskar7.controllers.metrics import KindMetrics
+from beskar7.runtime.metrics import Metrics
 from beskar7.runtime.probes import (
     AddressError,
     HttpServer,
@@ -69,6 +70,7 @@ async def test_healthz_is_ok_and_readyz_follows_readiness(serving: list[HttpServ
 
 async def test_metrics_endpoint_serves_the_registry(serving: list[HttpServer]) -> None:
     metrics = Metrics()
+    KindMetrics(metrics.registry)  # the kinds' metrics on the same registry, as the manager has it
     metrics.record_reconcile("physicalhost", "default", "success", 0.01)
     base = await _start(serving, metrics_server("127.0.0.1:0", metrics))
     async with httpx.AsyncClient(base_url=base, timeout=5) as client:

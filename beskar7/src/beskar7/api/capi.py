@@ -1,5 +1,6 @@
 """Read models of the kinds beskar7 reads but does not own (core Secret/ConfigMap, CAPI
-Cluster and Machine), plus the well-known labels and annotations. They keep unknown fields."""
+Cluster and Machine), plus Cluster API's well-known labels and annotations. They keep unknown
+fields. beskar7's own annotation and label keys are in protocol.py."""
 
 import base64
 import binascii
@@ -16,37 +17,8 @@ CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane"
 MACHINE_NAME_LABEL = "cluster.x-k8s.io/machine-name"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 
-_PREFIX = "infrastructure.cluster.x-k8s.io/"
-INSPECTION_REQUEST_ANNOTATION = _PREFIX + "inspection-request"
-INSPECT = "inspect"
-INSPECT_COMPLETE = "inspect-complete"
-INSPECT_TIMEOUT = "timeout"
-"""Values of the inspection-request annotation."""
-BOOTSTRAP_URL_ANNOTATION = _PREFIX + "bootstrap-url"
-BOOTSTRAP_TOKEN_ANNOTATION = _PREFIX + "bootstrap-token"
-"""JSON {hash, issuedAt, expiresAt}."""
-BOOT_NONCE_ANNOTATION = _PREFIX + "boot-nonce"
-"""JSON {hash, expiresAt}."""
-INSPECTION_RESULT_REF_ANNOTATION = _PREFIX + "inspection-result-ref"
-"""Name of the ConfigMap holding the report."""
-PROVISIONED_REQUEST_ANNOTATION = _PREFIX + "provisioned-request"
-PROVISION_FAILED_REQUEST_ANNOTATION = _PREFIX + "provision-failed-request"
-FORCE_RELEASE_ANNOTATION = _PREFIX + "force-release"
-"""On a Beskar7Machine: release the host without Redfish clean-up."""
-BOOT_MAC_ANNOTATION = _PREFIX + "boot-mac"
-"""On a PhysicalHost: the MAC address it network-boots from (set by the user or the lab); the
-callback server's `/api/v1/boot/by-mac` finds the host by it."""
-OWNED_BY_LABEL = _PREFIX + "owned-by"
-HOST_LABEL = _PREFIX + "host"
-
-BOOTSTRAP_TOKEN_SECRET_SUFFIX = "-bootstrap-token"
-PLAINTEXT_TOKEN_KEY = "plaintext-token"
-PLAINTEXT_BOOT_NONCE_KEY = "plaintext-boot-nonce"
-INSPECTION_RESULT_CONFIGMAP_SUFFIX = "-inspection-result"
-REPORT_KEY = "report.json"
 BOOTSTRAP_DATA_KEY = "value"
 """Key of the user data in a CAPI bootstrap data Secret."""
-LEADER_ELECTION_ID = "beskar7.infrastructure.cluster.x-k8s.io"
 
 
 class _ReadResource(Resource):

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pydantic import BaseModel, Field
 
 from beskar7.api.capi import Cluster, Machine, Reference
+from beskar7.api.errors import FieldIssue
 from beskar7.api.issues import field_path, strict_check
 from beskar7.api.kinds import CLUSTER, CONFIG_MAP, EVENT, LEASE, MACHINE, SECRET, Obj
 from beskar7.api.meta import SpecModel, StatusModel
 from beskar7.api.names import config_key_error
-from beskar7.runtime.errors import FieldIssue
 
 
 class _SecretShape(SpecModel):

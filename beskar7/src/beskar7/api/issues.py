@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from beskar7.runtime.errors import FieldIssue
+from beskar7.api.errors import FieldIssue
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -13,7 +13,6 @@ Obj = dict[str, Any]
 
 GROUP = "infrastructure.cluster.x-k8s.io"
 VERSION = "v1beta1"
-API_VERSION = f"{GROUP}/{VERSION}"
 CAPI_GROUP = "cluster.x-k8s.io"
 
 

@@ -25,18 +25,14 @@ UPSTREAM_NAMES = {"inspectionImageURL": "inspectionImage", "targetImageURL": "ta
 # Condition types
 INFRASTRUCTURE_READY = "InfrastructureReady"
 PHYSICAL_HOST_ASSOCIATED = "PhysicalHostAssociated"
-MACHINE_PROVISIONED = "MachineProvisioned"
 BOOTSTRAP_DATA_READY = "BootstrapDataReady"
 
 # Condition reasons
 PHYSICAL_HOST_ASSOCIATION_FAILED = "PhysicalHostAssociationFailed"
 WAITING_FOR_PHYSICAL_HOST = "WaitingForPhysicalHost"
-WAITING_FOR_HOST = "WaitingForHost"
 PHYSICAL_HOST_NOT_READY = "PhysicalHostNotReady"
 PHYSICAL_HOST_ERROR = "PhysicalHostError"
-RELEASE_PHYSICAL_HOST_FAILED = "ReleasePhysicalHostFailed"
 WAITING_FOR_BOOTSTRAP_DATA = "WaitingForBootstrapData"
-BOOTSTRAP_DATA_UNAVAILABLE = "BootstrapDataUnavailable"
 HARDWARE_REQUIREMENTS_NOT_MET = "HardwareRequirementsNotMet"
 INSPECTION_TIMED_OUT = "InspectionTimedOut"
 DEPLOYMENT_FAILED = "DeploymentFailed"
@@ -46,8 +42,6 @@ INSPECTION_FAILED = "InspectionFailed"
 BOOTSTRAP_DATA_AVAILABLE = "BootstrapDataAvailable"
 PHYSICAL_HOST_CLAIMED = "PhysicalHostClaimed"
 PROVISIONED = "Provisioned"
-FORCE_RELEASE_VALUE = "true"
-"""Value the controller writes for the force-release annotation; any value but "false" counts."""
 
 # Event reasons
 EVENT_PHASE_CHANGED = "PhaseChanged"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from beskar7.api import core_shapes
 from beskar7.api.cluster import Beskar7Cluster
+from beskar7.api.errors import FieldIssue, InvalidError
 from beskar7.api.issues import field_path, strict_check
 from beskar7.api.kinds import (
     BESKAR7_CLUSTER,
@@ -29,7 +30,6 @@ from beskar7.api.names import (
     qualified_name_error,
 )
 from beskar7.api.physicalhost import PhysicalHost
-from beskar7.runtime.errors import FieldIssue, InvalidError
 
 MAX_ANNOTATIONS_BYTES = 256 * 1024
 

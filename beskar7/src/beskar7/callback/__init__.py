@@ -25,7 +25,8 @@ parameters. Each render mints a new token (only the newest is valid, for the ins
 plus the deployment window, the manager's --deployment-timeout) and stores only its SHA-256 on
 the host (annotation `bootstrap-token`). Every later call
 (`/api/v1/inspection`, `/api/v1/bootstrap`, `/api/v1/provisioned`, `/api/v1/provision-failed`)
-sends it as `Authorization: Bearer <token>`.
+sends it as `Authorization: Bearer <token>`. What it writes on the host is the provisioning
+protocol's steps 3, 4 and 7 (api/protocol.py); step 6 hands out the bootstrap data.
 """
 
 from beskar7.callback.app import create_app

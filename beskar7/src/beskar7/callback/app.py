@@ -22,6 +22,7 @@ from typing import cast
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from beskar7.api.errors import StoreError
 from beskar7.api.kinds import PHYSICAL_HOST
 from beskar7.callback import boot, tokens
 from beskar7.callback.ratelimit import retry_after_header
@@ -36,8 +37,7 @@ from beskar7.callback.service import (
     UnauthorizedError,
 )
 from beskar7.callback.settings import DEFAULT_PORT, CallbackSettings, Clock, url_base_for, utc_now
-from beskar7.runtime.errors import StoreError
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 

@@ -14,19 +14,25 @@ from pydantic import BaseModel, ValidationError
 
 from beskar7.api import capi
 from beskar7.api.capi import ConfigMap, Machine, Secret
+from beskar7.api.errors import AlreadyExistsError, ConflictError, NotFoundError
 from beskar7.api.kinds import BESKAR7_MACHINE, CONFIG_MAP, MACHINE, PHYSICAL_HOST, SECRET, Kind, Obj
 from beskar7.api.machine import Beskar7Machine, MachinePhase
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHost
+from beskar7.api.protocol import (
+    INSPECTION_RESULT_CONFIGMAP_SUFFIX,
+    OWNED_BY,
+    REPORT_KEY,
+    Annotation,
+    Label,
+)
 from beskar7.callback.boot import normalize_mac
-from beskar7.runtime.errors import AlreadyExistsError, ConflictError, NotFoundError
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 5
 """Tries of a write that meets conflicts before giving up (ContentionError)."""
 BOOTABLE_PHASES = frozenset({InspectionPhase.BOOTING, InspectionPhase.IN_PROGRESS})
-OWNED_BY = "beskar7"
 
 M = TypeVar("M", bound=BaseModel)
 Decide = Callable[[PhysicalHost], Awaitable[dict[str, str] | None]]
@@ -86,7 +92,7 @@ async def hosts_by_boot_mac(store: Store, mac: str) -> list[PhysicalHost]:
     """Inspecting hosts whose boot-mac annotation is `mac` (normalized)."""
     found = []
     for obj in (await store.list(PHYSICAL_HOST)).items:
-        annotation = obj.get("metadata", {}).get("annotations", {}).get(capi.BOOT_MAC_ANNOTATION)
+        annotation = obj.get("metadata", {}).get("annotations", {}).get(Annotation.BOOT_MAC)
         if normalize_mac(annotation) != mac:
             continue
         try:
@@ -129,7 +135,7 @@ async def annotate_host(
 
 
 def result_config_map_name(host: str) -> str:
-    return host + capi.INSPECTION_RESULT_CONFIGMAP_SUFFIX
+    return host + INSPECTION_RESULT_CONFIGMAP_SUFFIX
 
 
 async def save_report(store: Store, host: PhysicalHost, report: str) -> str:
@@ -161,10 +167,10 @@ def _result_config_map(host: PhysicalHost, name: str, report: str) -> ConfigMap:
             "metadata": {
                 "name": name,
                 "namespace": host.metadata.namespace,
-                "labels": {capi.OWNED_BY_LABEL: OWNED_BY, capi.HOST_LABEL: host.metadata.name},
+                "labels": {Label.OWNED_BY: OWNED_BY, Label.HOST: host.metadata.name},
                 "ownerReferences": [owner] if host.metadata.uid else [],
             },
-            "data": {capi.REPORT_KEY: report},
+            "data": {REPORT_KEY: report},
         }
     )
 

@@ -10,14 +10,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from beskar7.api import capi
 from beskar7.api.machine import OSFamily
 from beskar7.api.meta import format_time
 from beskar7.api.physicalhost import HostState, PhysicalHost
+from beskar7.api.protocol import Annotation
 from beskar7.callback import boot, hosts, reports, tokens
 from beskar7.callback.ratelimit import RateLimiter
 from beskar7.callback.settings import CallbackSettings, Clock
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class CallbackService:
             except boot.RenderError as e:
                 log.error("refusing to render the boot script of host %s: %s", _name(host), e)
                 return None
-            return {capi.BOOTSTRAP_TOKEN_ANNOTATION: record.to_annotation()}
+            return {Annotation.BOOTSTRAP_TOKEN: record.to_annotation()}
 
         if await hosts.annotate_host(self.store, namespace, name, decide) is None:
             return None
@@ -178,7 +178,7 @@ class CallbackService:
         return Caller(host, token)
 
     def _token_ok(self, host: PhysicalHost | None, token: str | None) -> bool:
-        text = host.metadata.annotations.get(capi.BOOTSTRAP_TOKEN_ANNOTATION) if host else None
+        text = host.metadata.annotations.get(Annotation.BOOTSTRAP_TOKEN) if host else None
         return tokens.verify(token, tokens.parse_record(text), self.clock())
 
     async def _annotate(self, caller: Caller, annotations: dict[str, str]) -> None:
@@ -193,7 +193,8 @@ class CallbackService:
             raise UnauthorizedError()
 
     async def accept_report(self, caller: Caller, data: dict[str, Any]) -> None:
-        """Protocol step 4: ConfigMap `<host>-inspection-result`, then `inspection-result-ref`."""
+        """Protocol step 4 (api/protocol.py): ConfigMap `<host>-inspection-result`, then
+        `inspection-result-ref`."""
         host = caller.host
         if host.status.state != HostState.INSPECTING:
             raise NotExpectingError()
@@ -202,7 +203,7 @@ class CallbackService:
         except reports.BodyError as e:
             raise BadRequestError(str(e)) from None
         name = await hosts.save_report(self.store, host, reports.report_json(report))
-        await self._annotate(caller, {capi.INSPECTION_RESULT_REF_ANNOTATION: name})
+        await self._annotate(caller, {Annotation.INSPECTION_RESULT_REF: name})
         log.info("accepted the inspection report of host %s", _name(host))
 
     @staticmethod
@@ -220,7 +221,8 @@ class CallbackService:
             raise BadRequestError(str(e)) from None
 
     async def bootstrap(self, caller: Caller) -> bytes:
-        """Protocol step 6: the bootstrap data once the host's machine is Provisioning."""
+        """Protocol step 6 (api/protocol.py): the bootstrap data once the host's machine is
+        Provisioning."""
         data = await hosts.bootstrap_data(self.store, caller.host)
         if data is None:
             raise NotReadyError()
@@ -229,7 +231,7 @@ class CallbackService:
 
     async def provisioned(self, caller: Caller) -> None:
         stamp = format_time(self.clock().replace(microsecond=0))
-        await self._annotate(caller, {capi.PROVISIONED_REQUEST_ANNOTATION: stamp})
+        await self._annotate(caller, {Annotation.PROVISIONED_REQUEST: stamp})
         log.info("host %s reports its operating system is up", _name(caller.host))
 
     async def provision_failed(self, caller: Caller, body: bytes) -> None:
@@ -237,7 +239,7 @@ class CallbackService:
             reason = reports.failure_reason(body)
         except reports.BodyError as e:
             raise BadRequestError(str(e)) from None
-        await self._annotate(caller, {capi.PROVISION_FAILED_REQUEST_ANNOTATION: reason})
+        await self._annotate(caller, {Annotation.PROVISION_FAILED_REQUEST: reason})
         log.warning("host %s reports a failed deployment: %s", _name(caller.host), reason)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Iterator
+from enum import StrEnum
 
 import requests
 from sushy import exceptions as sushy_exc
@@ -16,10 +17,26 @@ from sushy import exceptions as sushy_exc
 _DETAIL_MAX = 200
 
 
+class ErrorType(StrEnum):
+    """How a Redfish call failed: the closed set of `RedfishError.error_type` values."""
+
+    AUTH = "auth"
+    CONNECTION = "connection"
+    TIMEOUT = "timeout"
+    PROTOCOL = "protocol"
+    UNSUPPORTED = "unsupported"
+    NOT_FOUND = "not_found"
+
+
+REACHING_THE_BMC = frozenset({ErrorType.AUTH, ErrorType.CONNECTION, ErrorType.TIMEOUT})
+"""Failures on the way to the BMC (condition RedfishConnectionFailed); the others happened
+while querying a BMC that answered (RedfishQueryFailed)."""
+
+
 class RedfishError(Exception):
     """A Redfish call failed; `error_type` says how (for conditions, events and retries)."""
 
-    error_type: str = "protocol"
+    error_type: ErrorType = ErrorType.PROTOCOL
 
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
         super().__init__(message)
@@ -33,37 +50,37 @@ class RedfishError(Exception):
 class RedfishAuthError(RedfishError):
     """The BMC refused the credentials (HTTP 401/403)."""
 
-    error_type = "auth"
+    error_type = ErrorType.AUTH
 
 
 class RedfishConnectionError(RedfishError):
     """The BMC could not be reached: refused, unresolvable, TLS failure, invalid address."""
 
-    error_type = "connection"
+    error_type = ErrorType.CONNECTION
 
 
 class RedfishTimeoutError(RedfishError):
     """The BMC did not accept the connection or answer in time."""
 
-    error_type = "timeout"
+    error_type = ErrorType.TIMEOUT
 
 
 class RedfishProtocolError(RedfishError):
     """The BMC answered something unusable: non-JSON, wrong shape, an HTTP error."""
 
-    error_type = "protocol"
+    error_type = ErrorType.PROTOCOL
 
 
 class RedfishUnsupportedError(RedfishError):
     """The BMC does not offer the action or value beskar7 needs."""
 
-    error_type = "unsupported"
+    error_type = ErrorType.UNSUPPORTED
 
 
 class RedfishNotFoundError(RedfishError):
     """The system (or resource) the address names does not exist, or cannot be chosen."""
 
-    error_type = "not_found"
+    error_type = ErrorType.NOT_FOUND
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:

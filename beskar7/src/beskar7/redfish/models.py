@@ -4,9 +4,28 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 INTERNAL_IP = "InternalIP"
 EXTERNAL_IP = "ExternalIP"
+
+
+class PowerState(StrEnum):
+    """Redfish `PowerState` values; a BMC may report others, so facts keep the plain string."""
+
+    ON = "On"
+    OFF = "Off"
+    POWERING_ON = "PoweringOn"
+    POWERING_OFF = "PoweringOff"
+    PAUSED = "Paused"
+
+
+class PowerOperation(StrEnum):
+    """What beskar7 asks a BMC to do with the power (the stats' and events' label)."""
+
+    POWER_ON = "PowerOn"
+    FORCE_RESTART = "ForceRestart"
+    POWER_OFF = "PowerOff"
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from beskar7.api.kinds import Kind, Obj
-from beskar7.metrics import OUTCOME_ERROR, OUTCOME_REQUEUE, OUTCOME_SUCCESS, Metrics
-from beskar7.runtime.store import WatchEvent, object_key
+from beskar7.runtime.metrics import OUTCOME_ERROR, OUTCOME_REQUEUE, OUTCOME_SUCCESS, Metrics
 from beskar7.runtime.workqueue import QueueShutDownError, WorkQueue
+from beskar7.store.protocol import WatchEvent, object_key
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,34 @@ class Request:
 
 @dataclass(frozen=True)
 class Result:
-    """What a reconcile asks for next: `requeue_after` seconds, or nothing (wait for changes)."""
+    """What a reconcile asks for next, one of three named outcomes:
+
+    - `Result.done()`: nothing until the object or a watched one changes (also for terminal
+      states: retrying would not help);
+    - `Result.after(seconds)`: look again after that delay (waiting for something, a periodic
+      re-check, or a write conflict);
+    - `Result.back_off()`: a transient failure; retry with the queue's per-key exponential
+      backoff.
+    """
 
     requeue_after: float | None = None
+    backoff: bool = False
+
+    def __post_init__(self) -> None:
+        if self.requeue_after is not None and (self.backoff or self.requeue_after <= 0):
+            raise ValueError("requeue_after must be positive and excludes backoff")
+
+    @classmethod
+    def done(cls) -> "Result":
+        return cls()
+
+    @classmethod
+    def after(cls, seconds: float) -> "Result":
+        return cls(requeue_after=seconds)
+
+    @classmethod
+    def back_off(cls) -> "Result":
+        return cls(backoff=True)
 
 
 class Reconciler(Protocol):
@@ -69,9 +94,9 @@ def request_for(obj: Obj) -> Request:
 class Controller:
     """Runs `spec.concurrency` workers that reconcile the keys on the controller's queue.
 
-    Success forgets the key's backoff; `Result.requeue_after` > 0 re-adds the key after that
-    delay (backoff forgotten); 0 or less, or an exception, re-adds it with per-key exponential
-    backoff (5 s doubling to 30 min).
+    `Result.done()` forgets the key's backoff; `Result.after(seconds)` re-adds the key after that
+    delay (backoff forgotten); `Result.back_off()`, or an exception, re-adds it with per-key
+    exponential backoff (5 s doubling to 30 min).
     """
 
     def __init__(
@@ -134,16 +159,16 @@ class Controller:
         )
 
     def _succeeded(self, request: Request, result: Result) -> str:
-        if result.requeue_after is None:
+        if result.backoff:
+            reason = "requeue"
+            self.queue.add_rate_limited(request)
+        elif result.requeue_after is None:
             self.queue.forget(request)
             return OUTCOME_SUCCESS
-        if result.requeue_after > 0:
+        else:
             reason = "requeue_after"
             self.queue.forget(request)
             self.queue.add_after(request, result.requeue_after)
-        else:
-            reason = "requeue"
-            self.queue.add_rate_limited(request)
         self.metrics.requeue_total.labels(self.name, reason, request.namespace).inc()
         return OUTCOME_REQUEUE
 

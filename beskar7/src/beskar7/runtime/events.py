@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from beskar7.api.errors import NotFoundError
 from beskar7.api.kinds import EVENT, Obj
-from beskar7.runtime.errors import NotFoundError
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import copy
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+from beskar7.api.errors import GoneError
 from beskar7.api.kinds import Kind, Obj
 from beskar7.runtime.aio import cancel_and_wait, wait_event
-from beskar7.runtime.errors import GoneError
-from beskar7.runtime.store import Store, WatchEvent, object_key
+from beskar7.store.protocol import Store, WatchEvent, object_key
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from beskar7.api.errors import AlreadyExistsError, ConflictError, NotFoundError
 from beskar7.api.kinds import LEASE, Obj
 from beskar7.runtime.aio import wait_event
-from beskar7.runtime.errors import AlreadyExistsError, ConflictError, NotFoundError
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ import logging
 from collections.abc import Sequence
 
 from beskar7.api.kinds import Kind
-from beskar7.metrics import Metrics
 from beskar7.runtime.aio import cancel_and_wait, first_set
 from beskar7.runtime.controller import Controller, ControllerSpec
 from beskar7.runtime.events import EventRecorder
 from beskar7.runtime.informer import Informer, InformerSet
 from beskar7.runtime.leader import DEFAULT_NAMESPACE, LeaderElectionConfig, LeaderElector
+from beskar7.runtime.metrics import Metrics
 from beskar7.runtime.probes import health_server, metrics_server
-from beskar7.runtime.store import Store
+from beskar7.store.protocol import Store
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,0 @@
-"""Test peers shipped with beskar7: emulators used by tests, benchmarks and the local lab."""
