@@ -19,6 +19,7 @@ from felhom_hub.config import Settings
 from felhom_hub.jobs.prune import PruneResult, prune
 from felhom_hub.jobs.schedule import run_daily
 from felhom_hub.store import Database
+from felhom_hub.web.install import install as install_dashboard
 
 BODY_MODELS = (Report, EventIn, InfraBackupIn, NotifyIn, PreferencesIn)
 
@@ -67,6 +68,7 @@ def create_app(
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     for router in (ingest.router, fleet.router, history.router, health.router, metrics.router):
         app.include_router(router)
+    install_dashboard(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
