@@ -106,3 +106,22 @@ async def read_form(request: Request) -> dict[str, str]:
     except ValueError:  # more fields than any dashboard form has
         return {}
     return {name: values[0] for name, values in fields.items()}
+
+
+def open_dashboard_refusal(settings: Settings) -> str | None:
+    """Why the hub must not start with these settings, or None. An empty ``auth.password_hash``
+    leaves the dashboard open to anyone who reaches it, which is acceptable only on loopback."""
+    if settings.auth.password_hash:
+        return None
+    host = settings.server.host
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return None
+    return (
+        f"auth.password_hash is empty and the hub listens on {host!r}: an open dashboard is "
+        "allowed only on loopback (127.0.0.1, ::1). Set auth.password_hash (print one with "
+        "'felhom-hub hash-password') or listen on 127.0.0.1."
+    )
