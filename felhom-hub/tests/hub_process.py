@@ -41,24 +41,30 @@ class HubProcess:
                 self.kill()
 
 
-def write_config(data_dir: Path, port: int, server_extra: str = "") -> Path:
+def write_config(data_dir: Path, port: int, server_extra: str = "", sections: str = "") -> Path:
+    """``sections``: more top-level sections, e.g. 'auth:\n  password_hash: "…"\n'."""
     config = data_dir / "hub.yaml"
     config.write_text(
         f'api:\n  report_api_key: "{GLOBAL_KEY}"\n'
         f'server:\n  listen: "127.0.0.1:{port}"\n  data_dir: "{data_dir}"\n{server_extra}'
+        f"{sections}"
     )
     return config
 
 
 def start_hub(
-    data_dir: Path, port: int | None = None, timeout: float = 30.0, server_extra: str = ""
+    data_dir: Path,
+    port: int | None = None,
+    timeout: float = 30.0,
+    server_extra: str = "",
+    sections: str = "",
 ) -> HubProcess:
     """Start the hub and wait until /healthz answers 200 (bounded by ``timeout``).
 
     ``server_extra``: more lines of the server section, e.g. '  body_timeout: "2s"\n'.
     """
     port = port or free_port()
-    config = write_config(data_dir, port, server_extra)
+    config = write_config(data_dir, port, server_extra, sections)
     log = data_dir / f"hub-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FELHOM_HUB_")}
     process = subprocess.Popen(

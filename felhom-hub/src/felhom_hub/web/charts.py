@@ -6,7 +6,7 @@ gap in time; the y axis is 0-100 % for every chart on the page (CPU, memory, eac
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from felhom_hub.store.series import Point
 
@@ -55,10 +55,10 @@ def line(
 
 
 def _label(at: datetime, since: datetime, now: datetime) -> str:
-    return at.strftime("%H:%M" if now - since <= _DAY else "%b %d")
+    return at.strftime("%b %d %H:%M UTC" if now - since <= _DAY else "%b %d")
 
 
-_DAY = datetime(2000, 1, 2) - datetime(2000, 1, 1)
+_DAY = timedelta(days=1)
 
 
 def _percent(used: int | None, total: int | None) -> float | None:

@@ -81,17 +81,19 @@ def _parse(report: dict[str, Any] | None) -> Report | None:
         return None
 
 
+def _of(used: int | None, total: int | None) -> str:
+    return "-" if used is None and total is None else f"{human_bytes(used)} of {human_bytes(total)}"
+
+
 def _system(report: Report) -> list[tuple[str, str]]:
     s = report.system
+    uptime = None if s.uptime_seconds is None else timedelta(seconds=s.uptime_seconds)
     rows = [
         ("CPU", "-" if s.cpu_percent is None else f"{s.cpu_percent:.1f} %"),
         ("Load", " / ".join(f"{x:.2f}" for x in s.load_average) or "-"),
-        ("Memory", f"{human_bytes(s.memory_used_bytes)} of {human_bytes(s.memory_total_bytes)}"),
-        ("Swap", f"{human_bytes(s.swap_used_bytes)} of {human_bytes(s.swap_total_bytes)}"),
-        (
-            "Uptime",
-            age_text(None if s.uptime_seconds is None else timedelta(seconds=s.uptime_seconds)),
-        ),
+        ("Memory", _of(s.memory_used_bytes, s.memory_total_bytes)),
+        ("Swap", _of(s.swap_used_bytes, s.swap_total_bytes)),
+        ("Uptime", "-" if uptime is None else age_text(uptime)),
     ]
     rows += [(label, value) for label, value in (("OS", s.os), ("Kernel", s.kernel)) if value]
     return rows
