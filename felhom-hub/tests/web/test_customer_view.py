@@ -1,8 +1,16 @@
 from datetime import UTC, datetime, timedelta
 
+from felhom_hub.config import RetentionSettings
+from felhom_hub.history import Resolution
 from felhom_hub.status import CustomerStatus
 from felhom_hub.store.fleet import FleetRow
-from felhom_hub.web.customer_view import CustomerData, Variant, customer_page, human_bytes
+from felhom_hub.web.customer_view import (
+    CustomerData,
+    Variant,
+    chart_resolution,
+    customer_page,
+    human_bytes,
+)
 from tests.conftest import report_body
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
@@ -56,6 +64,18 @@ def test_system_and_storage_come_from_the_latest_report() -> None:
 def test_a_blocked_customer_says_so() -> None:
     page = view(data(managed=True, reported=True, blocked=True))
     assert page.blocked and page.status is CustomerStatus.BLOCKED
+
+
+def test_chart_resolutions_follow_the_period_and_the_retention() -> None:
+    kept = RetentionSettings()
+    assert [chart_resolution(p, kept) for p in ("24h", "7d", "30d", "90d")] == [
+        Resolution.MIN15,
+        Resolution.HOUR,
+        Resolution.HOUR,
+        Resolution.DAY,
+    ]
+    short = RetentionSettings(raw_days=1, hourly_days=7)
+    assert chart_resolution("30d", short) is Resolution.DAY
 
 
 def test_human_bytes() -> None:

@@ -1,14 +1,16 @@
 from datetime import UTC, datetime, timedelta
 
 from felhom_hub.status import CustomerStatus
+from felhom_hub.store.dashboard import Page
 from felhom_hub.store.fleet import FleetRow
 from felhom_hub.web.fleet_view import (
     PAGE_SIZE,
     FleetQuery,
-    SortKey,
     age_text,
     customers_list,
     fleet_page,
+    pages_for,
+    status_of,
     with_badges,
 )
 
@@ -24,7 +26,6 @@ def row(
     managed: bool = True,
     blocked: bool = False,
     paused: bool = False,
-    hostname: str | None = None,
 ) -> FleetRow:
     at = None if minutes is None else NOW - timedelta(minutes=minutes)
     return FleetRow(
@@ -34,86 +35,54 @@ def row(
         at,
         None if at is None else "0.9.3",
         None if at is None else health,
-        hostname or (None if at is None else f"{customer_id}-node"),
+        None if at is None else f"{customer_id}-node",
         None,
         paused,
     )
 
 
-FLEET = [
-    row("a-ok"),
-    row("b-warn", health="warn"),
-    row("c-stale", minutes=45),
-    row("d-down", health="fail"),
-    row("e-gone", minutes=120),
-    row("f-paused", paused=True),
-    row("g-pending", minutes=None),
-    row("h-blocked", blocked=True),
-]
+def test_status_of_a_fleet_row() -> None:
+    assert status_of(row("a"), now=NOW, stale=STALE) is CustomerStatus.OK
+    assert status_of(row("a", minutes=45), now=NOW, stale=STALE) is CustomerStatus.WARN
+    assert status_of(row("a", health="fail"), now=NOW, stale=STALE) is CustomerStatus.DOWN
+    assert status_of(row("a", minutes=None), now=NOW, stale=STALE) is CustomerStatus.PENDING
+    assert status_of(row("a", paused=True), now=NOW, stale=STALE) is CustomerStatus.DISABLED
+    assert status_of(row("a", blocked=True), now=NOW, stale=STALE) is CustomerStatus.BLOCKED
 
 
-def page(**query: object) -> list[tuple[str, CustomerStatus]]:
-    shown = fleet_page(FLEET, now=NOW, stale=STALE, query=FleetQuery(**query))  # type: ignore[arg-type]
-    return [(item.customer_id, item.status) for item in shown.items]
-
-
-def test_statuses_and_counts_leave_blocked_customers_out() -> None:
-    shown = fleet_page(FLEET, now=NOW, stale=STALE, query=FleetQuery(sort=SortKey.CUSTOMER))
-    assert dict((i.customer_id, i.status.value) for i in shown.items) == {
-        "a-ok": "OK",
-        "b-warn": "WARN",
-        "c-stale": "WARN",
-        "d-down": "DOWN",
-        "e-gone": "DOWN",
-        "f-paused": "DISABLED",
-        "g-pending": "PENDING",
-    }
-    assert shown.counts == {
-        CustomerStatus.OK: 1,
-        CustomerStatus.WARN: 2,
-        CustomerStatus.DOWN: 2,
-        CustomerStatus.DISABLED: 1,
+def test_the_overview_page_from_what_the_store_found() -> None:
+    found = Page([(row("a"), "OK"), (row("b", minutes=None), "PENDING")], total=250)
+    query = FleetQuery(page=2)
+    page = fleet_page(found, {"OK": 7, "PENDING": 1, "BLOCKED": 4}, now=NOW, query=query)
+    assert [(i.customer_id, i.status, i.age) for i in page.items] == [
+        ("a", CustomerStatus.OK, "1 min"),
+        ("b", CustomerStatus.PENDING, "never"),
+    ]
+    assert page.counts == {
+        CustomerStatus.OK: 7,
+        CustomerStatus.WARN: 0,
+        CustomerStatus.DOWN: 0,
+        CustomerStatus.DISABLED: 0,
         CustomerStatus.PENDING: 1,
     }
-    assert shown.total == 7
+    assert (page.total, page.page, page.pages) == (250, 2, 3)
 
 
-def test_status_sort_puts_the_worst_first() -> None:
-    assert [s for _, s in page()][:2] == [CustomerStatus.DOWN, CustomerStatus.DOWN]
-    assert page()[-1] == ("a-ok", CustomerStatus.OK)
-
-
-def test_filter_and_search() -> None:
-    assert page(status=CustomerStatus.WARN) == [
-        ("b-warn", CustomerStatus.WARN),
-        ("c-stale", CustomerStatus.WARN),
-    ]
-    assert page(search="PAUSED-no") == [("f-paused", CustomerStatus.DISABLED)]
-    assert page(search="h-blocked") == []
-
-
-def test_age_sort_shows_the_oldest_report_first_and_never_last() -> None:
-    ids = [customer_id for customer_id, _ in page(sort=SortKey.AGE)]
-    assert ids[0] == "e-gone" and ids[-1] == "g-pending"
-
-
-def test_pages_of_a_large_fleet() -> None:
-    rows = [row(f"c{n:05d}") for n in range(PAGE_SIZE * 2 + 5)]
-    last = fleet_page(rows, now=NOW, stale=STALE, query=FleetQuery(sort=SortKey.CUSTOMER, page=9))
-    assert (last.page, last.pages, len(last.items)) == (3, 3, 5)
-    assert last.items[0].customer_id == f"c{PAGE_SIZE * 2:05d}"
+def test_pages_for() -> None:
+    assert [pages_for(n) for n in (0, 1, PAGE_SIZE, PAGE_SIZE + 1)] == [1, 1, 1, 2]
 
 
 def test_badges_count_errors_and_warnings() -> None:
-    shown = fleet_page(FLEET, now=NOW, stale=STALE, query=FleetQuery(sort=SortKey.CUSTOMER))
-    badged = with_badges(shown, {"a-ok": {"error": 2, "warning": 1, "info": 9}})
+    found = Page([(row("a"), "OK"), (row("b"), "OK")], total=2)
+    page = fleet_page(found, {}, now=NOW, query=FleetQuery())
+    badged = with_badges(page, {"a": {"error": 2, "warning": 1, "info": 9}})
     assert (badged.items[0].errors, badged.items[0].warnings) == (2, 1)
     assert (badged.items[1].errors, badged.items[1].warnings) == (0, 0)
 
 
 def test_customers_list_keeps_blocked_and_manual() -> None:
-    items = customers_list([row("m", managed=False), row("x", blocked=True)], now=NOW, stale=STALE)
-    assert [(i.status, i.managed, i.blocked) for i in items] == [
+    found = Page([(row("m", managed=False), "OK"), (row("x", blocked=True), "BLOCKED")], 2)
+    assert [(i.status, i.managed, i.blocked) for i in customers_list(found)] == [
         (CustomerStatus.OK, False, False),
         (CustomerStatus.BLOCKED, True, True),
     ]

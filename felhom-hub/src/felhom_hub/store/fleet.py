@@ -72,16 +72,3 @@ def customer_ids(conn: Connection, *, after: str | None, limit: int) -> list[str
     if after is not None:
         query = query.where(fleet.c.customer_id > after)
     return list(conn.execute(query).scalars())
-
-
-def every_row(conn: Connection, *, chunk: int = 5000) -> list[FleetRow]:
-    """The whole fleet in id order, read a chunk at a time (a dashboard page shows counts over
-    all of it)."""
-    rows: list[FleetRow] = []
-    after: str | None = None
-    while True:
-        part = page(conn, after=after, limit=chunk)
-        rows.extend(part)
-        if len(part) < chunk:
-            return rows
-        after = part[-1].customer_id

@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from felhom_hub.api.report_schema import Report
+from felhom_hub.config import RetentionSettings
+from felhom_hub.history import Resolution, choose
 from felhom_hub.status import CustomerStatus
 from felhom_hub.store.events import EventRecord
 from felhom_hub.store.fleet import FleetRow
@@ -19,7 +21,23 @@ from felhom_hub.web.fleet_view import age_text, status_of
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 PERIODS["90d"] = timedelta(days=90)
+# A chart is ~600 px wide: 96 quarter hours, 168 or 720 hours, 90 days.
+_PREFERRED = {
+    "24h": Resolution.MIN15,
+    "7d": Resolution.HOUR,
+    "30d": Resolution.HOUR,
+    "90d": Resolution.DAY,
+}
 EVENT_LIMIT = 50
+
+
+def chart_resolution(period: str, retention: RetentionSettings) -> Resolution:
+    """The tier a period's charts read: the preferred one while it still holds the whole
+    period, else the one the history API would choose."""
+    preferred = _PREFERRED[period]
+    if PERIODS[period] <= preferred.kept(retention):
+        return preferred
+    return choose(PERIODS[period], retention)
 
 
 class Variant(StrEnum):

@@ -1,17 +1,16 @@
-"""The fleet overview and the customers list as pure functions of the fleet rows and ``now``."""
+"""The fleet overview and the customers list as pure functions of what the store found."""
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 
 from felhom_hub.status import CustomerStatus, Health, LatestReport, compute_status
+from felhom_hub.store import dashboard
+from felhom_hub.store.dashboard import Order as SortKey
+
+__all__ = ["SortKey"]
 from felhom_hub.store.fleet import FleetRow
 
 PAGE_SIZE = 100
-MAX_SEARCH = 100
 SHOWN = (
     CustomerStatus.OK,
     CustomerStatus.WARN,
@@ -19,23 +18,6 @@ SHOWN = (
     CustomerStatus.DISABLED,
     CustomerStatus.PENDING,
 )
-# Worst first: what an operator sorting by status wants to see on top.
-_URGENCY = {
-    CustomerStatus.DOWN: 0,
-    CustomerStatus.WARN: 1,
-    CustomerStatus.PENDING: 2,
-    CustomerStatus.DISABLED: 3,
-    CustomerStatus.OK: 4,
-    CustomerStatus.BLOCKED: 5,
-}
-
-
-class SortKey(StrEnum):
-    STATUS = "status"
-    CUSTOMER = "customer"
-    HOSTNAME = "hostname"
-    AGE = "age"
-    VERSION = "version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,55 +82,22 @@ def _item(row: FleetRow, status: CustomerStatus, now: datetime) -> FleetItem:
     )
 
 
-def _sort_key(sort: SortKey) -> Callable[[FleetItem], tuple[Any, ...]]:
-    never = datetime.min.replace(tzinfo=None)
-
-    def key(item: FleetItem) -> tuple[Any, ...]:
-        if sort is SortKey.STATUS:
-            return (_URGENCY[item.status], item.customer_id)
-        if sort is SortKey.HOSTNAME:
-            return ((item.hostname or "").casefold(), item.customer_id)
-        if sort is SortKey.VERSION:
-            return (item.controller_version or "", item.customer_id)
-        if sort is SortKey.AGE:  # oldest report first, never-reported last
-            at = item.received_at.replace(tzinfo=None) if item.received_at else None
-            return (at is None, at or never, item.customer_id)
-        return (item.customer_id,)
-
-    return key
-
-
-def _matches(item: FleetItem, search: str) -> bool:
-    return not search or any(
-        search in (text or "").casefold() for text in (item.customer_id, item.hostname)
-    )
+def pages_for(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
 
 
 def fleet_page(
-    rows: Iterable[FleetRow], *, now: datetime, stale: timedelta, query: FleetQuery
+    found: dashboard.Page, counts: dict[str, int], *, now: datetime, query: FleetQuery
 ) -> FleetPage:
-    """The overview: blocked customers left out, counts per status over the rest, then the
-    status filter and search, the sort, and one page of ``PAGE_SIZE``."""
-    items = [_item(row, status_of(row, now=now, stale=stale), now) for row in rows]
-    shown = [item for item in items if item.status is not CustomerStatus.BLOCKED]
-    counts = Counter(item.status for item in shown)
-    search = query.search.casefold()
-    chosen = [
-        item
-        for item in shown
-        if (query.status is None or item.status is query.status) and _matches(item, search)
-    ]
-    chosen.sort(key=_sort_key(query.sort))
-    pages = max(1, -(-len(chosen) // PAGE_SIZE))
-    page = min(max(1, query.page), pages)
-    start = (page - 1) * PAGE_SIZE
+    """The overview from one page of customers (already filtered, sorted and paged by the
+    store) and the counts per status over the fleet; blocked customers are not counted."""
     return FleetPage(
-        items=chosen[start : start + PAGE_SIZE],
-        counts={status: counts.get(status, 0) for status in SHOWN},
-        total=len(chosen),
-        page=page,
-        pages=pages,
-        query=replace(query, page=page),
+        items=[_item(row, CustomerStatus(status), now) for row, status in found.rows],
+        counts={status: counts.get(status.value, 0) for status in SHOWN},
+        total=found.total,
+        page=query.page,
+        pages=pages_for(found.total),
+        query=query,
     )
 
 
@@ -175,18 +124,16 @@ class ConfigItem:
     hostname: str | None
 
 
-def customers_list(
-    rows: Sequence[FleetRow], *, now: datetime, stale: timedelta
-) -> list[ConfigItem]:
-    """Every customer, managed and manual, blocked ones included, in id order."""
+def customers_list(found: dashboard.Page) -> list[ConfigItem]:
+    """Customers for the customers list, managed and manual, blocked ones included."""
     return [
         ConfigItem(
             row.customer_id,
-            status_of(row, now=now, stale=stale),
+            CustomerStatus(status),
             row.managed,
             row.blocked,
             row.controller_version,
             row.hostname,
         )
-        for row in rows
+        for row, status in found.rows
     ]

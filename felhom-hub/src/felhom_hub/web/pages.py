@@ -1,7 +1,8 @@
 """The dashboard's pages: fleet overview, customers list, the unified customer page."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from fastapi import APIRouter
 from sqlalchemy import Connection
@@ -10,12 +11,26 @@ from starlette.responses import Response
 
 from felhom_hub.config import Settings
 from felhom_hub.events import Severity
-from felhom_hub.history import choose
 from felhom_hub.status import CustomerStatus
-from felhom_hub.store import Database, events, fleet, notifications, reports, series
+from felhom_hub.store import Database, dashboard, events, fleet, notifications, reports, series
 from felhom_hub.web.common import render, to_login
-from felhom_hub.web.customer_view import EVENT_LIMIT, PERIODS, CustomerData, customer_page
-from felhom_hub.web.fleet_view import FleetQuery, SortKey, customers_list, fleet_page, with_badges
+from felhom_hub.web.customer_view import (
+    EVENT_LIMIT,
+    PERIODS,
+    CustomerData,
+    chart_resolution,
+    customer_page,
+)
+from felhom_hub.web.fleet_view import (
+    PAGE_SIZE,
+    FleetPage,
+    FleetQuery,
+    SortKey,
+    customers_list,
+    fleet_page,
+    pages_for,
+    with_badges,
+)
 from felhom_hub.web.guard import Visitor, visitor
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +77,19 @@ def _refresh(params: dict[str, str]) -> int:
     return min(REFRESH_MAX, max(REFRESH_MIN, value))
 
 
+def _paged(
+    conn: Connection, cutoffs: dashboard.Cutoffs, filter_: dashboard.Filter, query: FleetQuery
+) -> tuple[dashboard.Page, FleetQuery]:
+    """One page of the filtered fleet; the last page when asked for one beyond it."""
+    read = partial(dashboard.page, conn, cutoffs, filter_, order=query.sort, limit=PAGE_SIZE)
+    found = read(offset=(query.page - 1) * PAGE_SIZE)
+    last = pages_for(found.total)
+    if query.page > last:
+        query = replace(query, page=last)
+        found = read(offset=(last - 1) * PAGE_SIZE)
+    return found, query
+
+
 @router.get("/")
 async def overview(request: Request) -> Response:
     ctx = _context(request)
@@ -72,13 +100,15 @@ async def overview(request: Request) -> Response:
         query = parse_fleet_query(params)
     except ValueError as exc:
         return _bad_request(request, ctx.who, str(exc))
-    stale = ctx.settings.alerting.stale_threshold
+    cutoffs = dashboard.Cutoffs.at(ctx.now, ctx.settings.alerting.stale_threshold)
+    filter_ = dashboard.Filter(query.status.value if query.status else None, query.search)
 
-    def read(conn: Connection) -> object:
-        page = fleet_page(fleet.every_row(conn), now=ctx.now, stale=stale, query=query)
-        ids = [item.customer_id for item in page.items]
-        counts = events.severity_counts(conn, customer_ids=ids, since=ctx.now - BADGE_WINDOW)
-        return with_badges(page, counts)
+    def read(conn: Connection) -> FleetPage:
+        found, shown = _paged(conn, cutoffs, filter_, query)
+        view = fleet_page(found, dashboard.counts(conn, cutoffs), now=ctx.now, query=shown)
+        ids = [item.customer_id for item in view.items]
+        badges = events.severity_counts(conn, customer_ids=ids, since=ctx.now - BADGE_WINDOW)
+        return with_badges(view, badges)
 
     fleet_view = await ctx.db.reading(read)
     context = {"fleet": fleet_view, "refresh": _refresh(params), "statuses": list(CustomerStatus)}
@@ -90,9 +120,15 @@ async def customers_page(request: Request) -> Response:
     ctx = _context(request)
     if not ctx.who.operator:
         return to_login(request)
-    rows = await ctx.db.reading(fleet.every_row)
-    items = customers_list(rows, now=ctx.now, stale=ctx.settings.alerting.stale_threshold)
-    return render(request, ctx.who, "configs.html", {"customers": items})
+    try:
+        query = parse_fleet_query({**request.query_params, "sort": SortKey.CUSTOMER.value})
+    except ValueError as exc:
+        return _bad_request(request, ctx.who, str(exc))
+    cutoffs = dashboard.Cutoffs.at(ctx.now, ctx.settings.alerting.stale_threshold)
+    filter_ = dashboard.Filter(None, query.search, include_blocked=True)
+    found, shown = await ctx.db.reading(lambda conn: _paged(conn, cutoffs, filter_, query))
+    context = {"customers": customers_list(found), "query": shown, "total": found.total}
+    return render(request, ctx.who, "configs.html", {**context, "pages": pages_for(found.total)})
 
 
 def _read_customer(
@@ -109,7 +145,7 @@ def _read_customer(
         severities=(severity,) if severity else (),
         limit=EVENT_LIMIT,
     )
-    resolution = choose(PERIODS[period], ctx.settings.retention)
+    resolution = chart_resolution(period, ctx.settings.retention)
     return CustomerData(
         row=rows[0],
         report=None if latest is None else latest[1],
