@@ -15,6 +15,7 @@ Ctrl-C stops everything.
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -22,6 +23,8 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import lab_hub_demo
 
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST, Kind
 from beskar7.output import table
@@ -31,6 +34,7 @@ from beskar7.testing.lab import ProvisioningLab
 VAR = Path("var")
 LAB = VAR / "lab"
 HUB_CONFIG = VAR / "hub.yaml"
+HUB_URL = "http://127.0.0.1:8080"  # what `felhom-hub init` writes by default
 STORE = VAR / "beskar7.db"
 
 
@@ -55,7 +59,9 @@ def port_or_free(port: int) -> int:
 def start_hub() -> subprocess.Popen[bytes]:
     log = (LAB / "felhom-hub.log").open("ab")
     command = ["felhom-hub", "serve", "--config", str(HUB_CONFIG)]
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    password, env = lab_hub_demo.dashboard_password()
+    print(f"felhom-hub dashboard: {HUB_URL}/  password (this run only): {password}", flush=True)
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ | env)
 
 
 async def snapshot(lab: ProvisioningLab) -> str:
@@ -105,10 +111,16 @@ async def run(args: argparse.Namespace) -> None:
         print(f"Redfish emulator {lab.emulator.url}, callback server {lab.callback_url}")
         print(f"logs: {lab.manager_log}, {LAB}/felhom-hub.log; try: uv run beskar7 get ph -o yaml")
         watcher = asyncio.create_task(watch(lab, hub))
+        # Demo nodes report to the hub until the lab runs real controllers.
+        demo = None
+        if hub is not None:
+            demo = asyncio.create_task(lab_hub_demo.push_forever(HUB_CONFIG, HUB_URL))
         await asyncio.sleep(3)  # let the hosts enroll before a machine claims one
         for n in range(min(args.machines, args.hosts)):
             await lab.add_machine(f"worker-{n}", {"minCPUCores": 1, "minMemoryGB": 1})
         await watcher
+        if demo is not None:
+            demo.cancel()
     finally:
         await lab.stop()
         if hub is not None and hub.poll() is None:
