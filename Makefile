@@ -44,6 +44,7 @@ real-boot: image
 
 bench: bootstrap
 	$(UV) run --frozen python bench/hub_ingest.py
+	$(UV) run --frozen python bench/hub_dashboard.py
 	$(UV) run --frozen python bench/beskar7_enroll.py
 	$(UV) run --frozen python bench/beskar7_provision.py
 

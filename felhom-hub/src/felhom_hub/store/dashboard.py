@@ -39,12 +39,17 @@ class Order(StrEnum):
 
 
 _ORDER_BY = {
-    Order.STATUS: f"{_URGENCY}, s.customer_id",
-    Order.CUSTOMER: "s.customer_id",
-    Order.HOSTNAME: "s.hostname IS NULL, lower(s.hostname), s.customer_id",
-    Order.AGE: "s.received_at IS NULL, s.received_at, s.customer_id",
-    Order.VERSION: "s.controller_version IS NULL, s.controller_version, s.customer_id",
+    Order.STATUS: (_URGENCY, "s.customer_id"),
+    Order.CUSTOMER: ("s.customer_id",),
+    Order.HOSTNAME: ("s.hostname IS NULL", "lower(s.hostname)", "s.customer_id"),
+    Order.AGE: ("s.received_at IS NULL", "s.received_at", "s.customer_id"),
+    Order.VERSION: ("s.controller_version IS NULL", "s.controller_version", "s.customer_id"),
 }
+
+
+def _order_by(order: Order, *, reverse: bool) -> str:
+    direction = " DESC" if reverse else ""
+    return ", ".join(term + direction for term in _ORDER_BY[order])
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +109,21 @@ def page(
 ) -> Page:
     where, params = _where(filter_)
     params |= {"warn_before": cutoffs.warn_before, "down_before": cutoffs.down_before}
-    total = conn.execute(text(f"SELECT count(*) FROM ({_ROWS}) s{where}"), params).scalar_one()
+    total = int(conn.execute(text(f"SELECT count(*) FROM ({_ROWS}) s{where}"), params).scalar_one())
+    # A page in the second half is read from the other end, so SQLite keeps a top-N of at most
+    # half the fleet (the last page costs what the first does), then put back in order.
+    reverse = offset + limit > total - offset and offset < total
+    if reverse:
+        offset, limit = max(0, total - offset - limit), min(limit, total - offset)
     query = text(
-        f"SELECT * FROM ({_ROWS}) s{where} ORDER BY {_ORDER_BY[order]} LIMIT :limit OFFSET :offset"
+        f"SELECT * FROM ({_ROWS}) s{where} ORDER BY {_order_by(order, reverse=reverse)}"
+        " LIMIT :limit OFFSET :offset"
     )
-    found = conn.execute(query, {**params, "limit": limit, "offset": offset})
-    return Page([(_fleet_row(row), row.status) for row in found], int(total))
+    rows = [
+        (_fleet_row(r), r.status)
+        for r in conn.execute(query, {**params, "limit": limit, "offset": offset})
+    ]
+    return Page(rows[::-1] if reverse else rows, total)
 
 
 def _fleet_row(row: object) -> FleetRow:
