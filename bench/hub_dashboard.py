@@ -172,7 +172,7 @@ def main() -> None:
                 "fleet overview (status sort, page 1)": "/",
                 "fleet, search 'node-3'": "/?q=node-3",
                 f"fleet, age sort, page {last}": f"/?sort=age&page={last}",
-                "customers list (all rows)": "/configs",
+                "customers list, page 1": "/configs",
                 **{
                     f"customer page, {p}": f"/customers/{HISTORY_ID}?period={p}"
                     for p in ("24h", "7d", "30d", "90d")
