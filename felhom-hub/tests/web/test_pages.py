@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from felhom_hub.app import create_app
 from felhom_hub.config import Settings
 from felhom_hub.secrets import hash_password
-from felhom_hub.store import Database, customers
+from felhom_hub.store import Database, customers, operator
 from felhom_hub.web.login_limit import PER_CLIENT
 from tests.conftest import GLOBAL_AUTH, FakeClock, add_customer, make_settings, report_body
 from tests.web.helpers import PASSWORD, csrf_of, seed_event, seed_report
@@ -103,13 +103,29 @@ def test_logout_ends_the_session(web: TestClient) -> None:
     assert web.get("/", follow_redirects=False).status_code == 303
 
 
-def test_a_legacy_bcrypt_hash_logs_in(tmp_path: Path, db: Database, clock: FakeClock) -> None:
+def test_a_legacy_bcrypt_hash_logs_in_and_is_upgraded_to_argon2(
+    tmp_path: Path, db: Database, clock: FakeClock
+) -> None:
     import bcrypt
 
     legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    with _client(make_settings(tmp_path, auth={"password_hash": legacy}), db, clock) as client:
+    settings = make_settings(tmp_path, auth={"password_hash": legacy})
+    with _client(settings, db, clock) as client:
+        assert login(client, "wrong password") == 401
+        with db.read() as conn:
+            assert operator.upgraded_hash(conn, configured=legacy) is None
         assert login(client) == 303
-        assert client.get("/").status_code == 200
+        with db.read() as conn:
+            upgraded = operator.upgraded_hash(conn, configured=legacy)
+        assert upgraded is not None and upgraded.startswith("$argon2id$")
+        assert client.get("/").status_code == 200  # the upgrade does not end the session
+        assert login(client) == 303  # later logins verify against the Argon2 hash
+        with db.read() as conn:
+            assert operator.upgraded_hash(conn, configured=legacy) == upgraded
+    replaced = make_settings(tmp_path, auth={"password_hash": HASH})
+    with _client(replaced, db, clock) as client, db.read() as conn:
+        assert operator.upgraded_hash(conn, configured=HASH) is None  # the old upgrade is moot
+        assert login(client) == 303
 
 
 def test_the_fleet_shows_statuses_badges_and_hides_blocked(
