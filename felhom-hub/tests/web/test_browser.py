@@ -173,6 +173,18 @@ def test_the_fleet_refreshes_in_place(page: Page, seeded: SeededHub) -> None:
     assert page.evaluate("window.stayed") is True  # no full-page reload
 
 
+def test_delete_asks_first_then_removes_the_customer(page: Page, seeded: SeededHub) -> None:
+    page.goto(f"{seeded.hub.url}/customers/down-co")
+    page.click("#delete")
+    expect(page.locator("h1")).to_have_text("Delete down-co?")
+    page.click("text=Cancel")
+    expect(page.locator("h1")).to_contain_text("down-co")
+    page.click("#delete")
+    page.click("#confirm-delete")
+    expect(page).to_have_url(re.compile(r"/configs$"))
+    expect(page.locator('tr[data-customer="down-co"]')).to_have_count(0)
+
+
 def test_phone_width_and_dark_mode(browser: Browser, seeded: SeededHub) -> None:
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
     try:

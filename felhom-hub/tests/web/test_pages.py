@@ -178,7 +178,12 @@ def test_a_deleted_customer_comes_back_as_manual_when_it_reports(
 ) -> None:
     add_customer(db, "acme")
     assert login(web) == 303
-    token = csrf_of(web.get("/customers/acme").text)
+    assert 'href="/customers/acme/delete"' in web.get("/customers/acme").text
+    confirm = web.get("/customers/acme/delete")  # asks first, changes nothing
+    assert confirm.status_code == 200 and 'id="confirm-delete"' in confirm.text
+    assert web.get("/customers/acme").status_code == 200
+    assert web.post("/customers/acme/delete", data={}).status_code == 403
+    token = csrf_of(confirm.text)
     assert web.post("/customers/acme/delete", data={"csrf": token}).url.path == "/configs"
     assert web.get("/customers/acme").status_code == 404
     assert web.post("/api/v1/report", json=report_body(), headers=GLOBAL_AUTH).status_code == 201

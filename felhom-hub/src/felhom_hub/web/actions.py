@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from felhom_hub.store import Database, customers
 from felhom_hub.web.common import checked_form, forbidden, redirect, render, to_login
+from felhom_hub.web.guard import visitor
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,6 +26,15 @@ def _apply(conn: Connection, action: Action, customer_id: str, now: datetime) ->
         return customers.delete(conn, customer_id=customer_id)
     status = "blocked" if action is Action.BLOCK else "active"
     return customers.set_status(conn, customer_id=customer_id, status=status, now=now)
+
+
+@router.get("/customers/{customer_id}/delete")
+async def confirm_delete(request: Request, customer_id: str) -> Response:
+    """Deleting drops the credentials' hashes for good, so it asks first."""
+    who = visitor(request)
+    if not who.operator:
+        return to_login(request)
+    return render(request, who, "confirm_delete.html", {"customer_id": customer_id})
 
 
 @router.post("/customers/{customer_id}/{action}")
