@@ -122,6 +122,7 @@ def test_the_waiting_and_manual_variants(page: Page, seeded: SeededHub) -> None:
     page.goto(f"{seeded.hub.url}/customers/pending-co")
     expect(page.locator("#waiting h2")).to_have_text("Waiting for first report")
     expect(page.locator("#credentials")).to_have_count(1)
+    expect(page.locator("#history")).to_have_count(0)  # nothing to chart yet
     shot(page, "customer-waiting")
     page.goto(f"{seeded.hub.url}/customers/manual-co")
     expect(page.locator("button:text-is('Create Config')")).to_be_disabled()
