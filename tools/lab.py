@@ -25,6 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import lab_hub_demo
 from lab_controllers import LabControllers
 
 from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST, Kind
@@ -35,6 +36,7 @@ from beskar7_testing.lab import ProvisioningLab
 VAR = Path("var")
 LAB = VAR / "lab"
 HUB_CONFIG = VAR / "hub.yaml"
+HUB_URL = "http://127.0.0.1:8080"  # what `felhom-hub init` writes by default
 STORE = VAR / "beskar7.db"
 
 
@@ -67,7 +69,9 @@ LAB_ALERTING = {
 def start_hub() -> subprocess.Popen[bytes]:
     log = (LAB / "felhom-hub.log").open("ab")
     command = ["felhom-hub", "serve", "--config", str(HUB_CONFIG)]
-    env = {**os.environ, **LAB_ALERTING}
+    password, dashboard = lab_hub_demo.dashboard_password()
+    print(f"felhom-hub dashboard: {HUB_URL}/  password (this run only): {password}", flush=True)
+    env = {**os.environ, **LAB_ALERTING, **dashboard}
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
@@ -122,10 +126,17 @@ async def run(args: argparse.Namespace) -> None:
         print(f"Redfish emulator {lab.emulator.url}, callback server {lab.callback_url}")
         print(f"logs: {lab.manager_log}, {LAB}/felhom-hub.log; try: uv run beskar7 get ph -o yaml")
         watcher = asyncio.create_task(watch(lab, hub))
+        # Demo nodes beside the real controllers: more variety on the dashboard (a warm node,
+        # a failing backup) than the lab's two controllers show.
+        demo = None
+        if hub is not None:
+            demo = asyncio.create_task(lab_hub_demo.push_forever(HUB_CONFIG, HUB_URL))
         await asyncio.sleep(3)  # let the hosts enroll before a machine claims one
         for n in range(min(args.machines, args.hosts)):
             await lab.add_machine(f"worker-{n}", {"minCPUCores": 1, "minMemoryGB": 1})
         await watcher
+        if demo is not None:
+            demo.cancel()
     finally:
         controllers.stop()
         await lab.stop()

@@ -42,6 +42,7 @@ class HubProcess:
 
 
 def write_config(data_dir: Path, port: int, server_extra: str = "", sections: str = "") -> Path:
+    """``sections``: more top-level sections, e.g. 'auth:\n  password_hash: "…"\n'."""
     config = data_dir / "hub.yaml"
     config.write_text(
         f'api:\n  report_api_key: "{GLOBAL_KEY}"\n'

@@ -19,6 +19,7 @@ from felhom_hub.config import Settings
 from felhom_hub.jobs.loop import JobMetrics
 from felhom_hub.jobs.services import Services
 from felhom_hub.store import Database, deadman
+from felhom_hub.web.install import install as install_dashboard
 
 BODY_MODELS = (Report, EventIn, InfraBackupIn, NotifyIn, PreferencesIn)
 
@@ -69,6 +70,7 @@ def create_app(
     routers = (ingest, fleet, history, maintenance, health, metrics)
     for module in routers:
         app.include_router(module.router)
+    install_dashboard(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -15,6 +15,7 @@ from felhom_hub.config import CONFIG_ENV, ConfigError, Settings, load_settings
 from felhom_hub.jobs.prune import prune
 from felhom_hub.secrets import hash_password, new_token
 from felhom_hub.store import Database, customers, deadman, maintenance
+from felhom_hub.web.guard import open_dashboard_refusal
 
 DEFAULT_CONFIG = Path("hub.yaml")
 
@@ -52,6 +53,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from felhom_hub.app import create_app
 
     settings = _settings(args)
+    refusal = open_dashboard_refusal(settings)
+    if refusal:
+        raise CommandError(refusal)
     server, config = settings.server, _config_path(args)
     host = f"[{server.host}]" if ":" in server.host else server.host
     print(f"felhom-hub {__version__} listening on http://{host}:{server.port}")
@@ -59,6 +63,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if settings.api.report_api_key:
         where = f"api.report_api_key in {config}" if config else "api.report_api_key"
         print(f"API calls: 'Authorization: Bearer <key>' with the global key ({where})")
+    print(
+        f"dashboard: http://{host}:{server.port}/"
+        + ("" if settings.auth.password_hash else " (no password: loopback only)")
+    )
     print("per-customer keys: 'felhom-hub customer create <id>'", flush=True)
     app = create_app(settings)
     # Database work runs on threads; a shorter GIL switch interval (5 ms by default) lets the

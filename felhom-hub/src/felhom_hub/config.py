@@ -5,6 +5,7 @@ Every key of the file can be overridden by an environment variable, e.g.
 start-up; a bad value raises :class:`ConfigError` naming the key (and the variable it came from).
 """
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -76,6 +77,27 @@ class _Section(BaseModel):
 
 class AuthSettings(_Section):
     password_hash: str = ""
+    # Dashboard sessions (see docs/felhom-hub.md, "Dashboard"): the key that signs session
+    # cookies (created on first start; default <data_dir>/session.key), and the proxies whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed.
+    session_secret_file: Path | None = None
+    trusted_proxies: list[str] = []
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return (
+            [part.strip() for part in value.split(",") if part.strip()]
+            if isinstance(value, str)
+            else value
+        )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            ipaddress.ip_address(address)  # ValueError names the bad one
+        return value
 
     @field_validator("password_hash")
     @classmethod

@@ -41,3 +41,12 @@ def verify_password(password: str, password_hash: str) -> bool:
         return _passwords.verify(password, password_hash)
     except (ValueError, UnknownHashError):  # over 72 bytes for bcrypt, or a malformed hash
         return False
+
+
+def verify_and_upgrade(password: str, password_hash: str) -> tuple[bool, str | None]:
+    """Like verify_password; on a match against a legacy (bcrypt) hash, also an Argon2 hash of
+    the password to keep instead."""
+    try:
+        return _passwords.verify_and_update(password, password_hash)
+    except (ValueError, UnknownHashError):
+        return False, None

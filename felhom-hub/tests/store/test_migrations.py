@@ -54,7 +54,12 @@ def test_old_reports_move_into_the_fleet_model_without_loss(tmp_path: Path) -> N
     old_report(db, "surrogate-co", 0, json.dumps(report_body("surrogate-co", x="\ud800")))
     old_report(db, "nan-co", 0, '{"customer_id": "nan-co", "x": NaN}', hostname="nan-host")
 
-    assert db.migrate()[:2] == ["0002_fleet_model.sql", "0003_move_reports.py"]
+    assert db.migrate() == [
+        "0002_fleet_model.sql",
+        "0003_move_reports.py",
+        "0004_alerting.sql",
+        "0005_fleet_dashboard.sql",
+    ]
     with db.read() as conn:
         tables = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
         listed = [r.customer_id for r in fleet.page(conn, after=None, limit=100)]

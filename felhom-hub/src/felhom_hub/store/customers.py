@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from felhom_hub.store import fleet
 from felhom_hub.store.schema import customer_configs
+from felhom_hub.store.schema import fleet as fleet_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +82,17 @@ def set_status(conn: Connection, *, customer_id: str, status: str, now: datetime
         .values(status=status, updated_at=now)
     )
     return result.rowcount == 1
+
+
+def delete(conn: Connection, *, customer_id: str) -> bool:
+    """Forget the customer's config and its fleet row (history stays until retention drops it).
+
+    A node that keeps reporting with the global key comes back as a manual customer.
+    """
+    removed = conn.execute(
+        sa_delete(customer_configs).where(customer_configs.c.customer_id == customer_id)
+    ).rowcount
+    removed += conn.execute(
+        sa_delete(fleet_table).where(fleet_table.c.customer_id == customer_id)
+    ).rowcount
+    return removed > 0

@@ -126,3 +126,21 @@ def prune(conn: Connection, *, older_than: datetime, batch: int) -> int:
 
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+
+def severity_counts(
+    conn: Connection, *, customer_ids: list[str], since: datetime
+) -> dict[str, dict[str, int]]:
+    """Per customer, how many events of each severity arrived since ``since`` (one index range
+    on (customer_id, received_at) per customer; customers without events are left out)."""
+    if not customer_ids:
+        return {}
+    statement = (
+        select(events.c.customer_id, events.c.severity, func.count())
+        .where(events.c.customer_id.in_(customer_ids), events.c.received_at >= since)
+        .group_by(events.c.customer_id, events.c.severity)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for customer_id, severity, n in conn.execute(statement):
+        counts.setdefault(customer_id, {})[severity] = int(n)
+    return counts

@@ -269,3 +269,14 @@ def log_for(conn: Connection, *, customer_id: str) -> list[LogEntry]:
         .order_by(notification_log.c.id)
     )
     return [LogEntry(*row) for row in conn.execute(query)]
+
+
+def recent_log(conn: Connection, *, customer_id: str, limit: int) -> list[LogEntry]:
+    """The customer's newest notifications, newest first."""
+    query = (
+        select(notification_log)
+        .where(notification_log.c.customer_id == customer_id)
+        .order_by(notification_log.c.id.desc())
+        .limit(limit)
+    )
+    return [LogEntry(*row) for row in conn.execute(query)]

@@ -1,0 +1,141 @@
+"""The dashboard's fleet queries: status computed, counted, filtered, sorted and paged in SQLite.
+
+A status depends on ``now`` (see ``felhom_hub.status``), so it cannot be stored; computing it in
+Python for every customer on every page view costs tens of milliseconds per thousand customers.
+Here it is a CASE over the fleet row, with the two age boundaries passed in as timestamps (the
+stored text is fixed-width UTC, so text order is time order). ``tests/store/test_dashboard.py``
+checks that it agrees with ``compute_status`` at and around every boundary.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Connection, text
+
+from felhom_hub.store.fleet import FleetRow
+from felhom_hub.store.schema import from_text, to_text
+
+_STATUS = """CASE
+    WHEN c.status = 'blocked' THEN 'BLOCKED'
+    WHEN f.received_at IS NULL OR f.health IS NULL THEN 'PENDING'
+    WHEN f.monitoring_paused THEN 'DISABLED'
+    WHEN f.received_at < :down_before OR f.health = 'fail' THEN 'DOWN'
+    WHEN f.received_at <= :warn_before OR f.health = 'warn' THEN 'WARN'
+    ELSE 'OK' END"""
+_URGENCY = """CASE s.status WHEN 'DOWN' THEN 0 WHEN 'WARN' THEN 1 WHEN 'PENDING' THEN 2
+    WHEN 'DISABLED' THEN 3 WHEN 'OK' THEN 4 ELSE 5 END"""
+_ROWS = f"""SELECT f.customer_id, c.status AS config_status, f.received_at, f.controller_version,
+    f.health, f.hostname, f.controller_url, f.monitoring_paused, {_STATUS} AS status
+    FROM fleet f LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"""
+
+
+class Order(StrEnum):
+    STATUS = "status"
+    CUSTOMER = "customer"
+    HOSTNAME = "hostname"
+    AGE = "age"
+    VERSION = "version"
+
+
+_ORDER_BY = {
+    Order.STATUS: (_URGENCY, "s.customer_id"),
+    Order.CUSTOMER: ("s.customer_id",),
+    Order.HOSTNAME: ("s.hostname IS NULL", "lower(s.hostname)", "s.customer_id"),
+    Order.AGE: ("s.received_at IS NULL", "s.received_at", "s.customer_id"),
+    Order.VERSION: ("s.controller_version IS NULL", "s.controller_version", "s.customer_id"),
+}
+
+
+def _order_by(order: Order, *, reverse: bool) -> str:
+    direction = " DESC" if reverse else ""
+    return ", ".join(term + direction for term in _ORDER_BY[order])
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoffs:
+    """A report received before ``down_before`` is DOWN, at or before ``warn_before`` WARN."""
+
+    warn_before: str
+    down_before: str
+
+    @classmethod
+    def at(cls, now: datetime, stale: timedelta) -> "Cutoffs":
+        return cls(to_text(now - stale), to_text(now - 2 * stale))
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    status: str | None = None  # one CustomerStatus value
+    search: str = ""  # a case-insensitive substring of the customer id or hostname
+    include_blocked: bool = False
+
+
+def _where(filter_: Filter) -> tuple[str, dict[str, object]]:
+    clauses: list[str] = []
+    params: dict[str, object] = {}
+    if not filter_.include_blocked:
+        clauses.append("s.status != 'BLOCKED'")
+    if filter_.status is not None:
+        clauses.append("s.status = :status")
+        params["status"] = filter_.status
+    if filter_.search:
+        clauses.append("(instr(lower(s.customer_id), :q) OR instr(lower(s.hostname), :q))")
+        params["q"] = filter_.search.lower()
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def counts(conn: Connection, cutoffs: Cutoffs) -> dict[str, int]:
+    """Customers per status, over the whole fleet."""
+    query = text(f"SELECT s.status, count(*) FROM ({_ROWS}) s GROUP BY s.status")
+    params = {"warn_before": cutoffs.warn_before, "down_before": cutoffs.down_before}
+    return {status: int(n) for status, n in conn.execute(query, params)}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[tuple[FleetRow, str]]  # each customer with its status
+    total: int  # customers matching the filter
+
+
+def page(
+    conn: Connection,
+    cutoffs: Cutoffs,
+    filter_: Filter,
+    *,
+    order: Order,
+    limit: int,
+    offset: int,
+) -> Page:
+    where, params = _where(filter_)
+    params |= {"warn_before": cutoffs.warn_before, "down_before": cutoffs.down_before}
+    total = int(conn.execute(text(f"SELECT count(*) FROM ({_ROWS}) s{where}"), params).scalar_one())
+    # A page in the second half is read from the other end, so SQLite keeps a top-N of at most
+    # half the fleet (the last page costs what the first does), then put back in order.
+    reverse = offset + limit > total - offset and offset < total
+    if reverse:
+        offset, limit = max(0, total - offset - limit), min(limit, total - offset)
+    query = text(
+        f"SELECT * FROM ({_ROWS}) s{where} ORDER BY {_order_by(order, reverse=reverse)}"
+        " LIMIT :limit OFFSET :offset"
+    )
+    rows = [
+        (_fleet_row(r), r.status)
+        for r in conn.execute(query, {**params, "limit": limit, "offset": offset})
+    ]
+    return Page(rows[::-1] if reverse else rows, total)
+
+
+def _fleet_row(row: object) -> FleetRow:
+    r = row._mapping  # type: ignore[attr-defined]
+    return FleetRow(
+        customer_id=r["customer_id"],
+        managed=r["config_status"] is not None,
+        blocked=r["config_status"] == "blocked",
+        received_at=None if r["received_at"] is None else from_text(r["received_at"]),
+        controller_version=r["controller_version"],
+        health=r["health"],
+        hostname=r["hostname"],
+        controller_url=r["controller_url"],
+        monitoring_paused=bool(r["monitoring_paused"]),
+    )
