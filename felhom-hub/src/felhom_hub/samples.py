@@ -12,6 +12,7 @@ from enum import IntEnum
 from felhom_hub.api.report_schema import Report
 from felhom_hub.status import Health
 
+PERCENT_CAP = 1000.0
 MAX_MOUNTS = 16  # the fullest mounts kept per sample; more would bloat every series row
 
 
@@ -51,8 +52,10 @@ class Sample:
 
 
 def _disks(report: Report) -> dict[str, float]:
+    # A controller may report more used than total; past 10x the figure means nothing, and
+    # capping it keeps every stored number inside SQLite's integers.
     filled = {
-        fs.mount_point: round(100.0 * fs.used_bytes / fs.total_bytes, 1)
+        fs.mount_point: min(round(100.0 * fs.used_bytes / fs.total_bytes, 1), PERCENT_CAP)
         for fs in report.storage
         if fs.total_bytes > 0
     }

@@ -226,3 +226,11 @@ def test_an_unexpected_error_is_a_json_500_without_details(
     assert response.status_code == 500
     assert response.json() == {"detail": "internal error; see the hub's log"}
     assert stored(db) == (0, 0, 0)  # the report's transaction rolled back whole
+
+
+def test_a_mount_fuller_than_full_is_capped_not_a_500(client: TestClient) -> None:
+    storage = [{"mount_point": "/", "total_bytes": 1, "used_bytes": 2**63 - 1}]
+    response = client.post("/api/v1/report", json=report_body(storage=storage), headers=GLOBAL_AUTH)
+    assert response.status_code == 201
+    history = client.get("/api/v1/customers/acme/history?period=1h", headers=GLOBAL_AUTH).json()
+    assert history["points"][0]["disk_used_percent_max"] == 1000.0
