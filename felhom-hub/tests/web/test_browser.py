@@ -159,6 +159,34 @@ def test_a_post_without_the_csrf_token_is_refused(page: Page, seeded: SeededHub)
     expect(page.locator("#blocked-banner")).to_have_count(0)
 
 
+def test_a_maintenance_window_opened_through_the_form_is_listed(
+    page: Page, seeded: SeededHub
+) -> None:
+    page.goto(f"{seeded.hub.url}/customers/manual-co")
+    form = page.locator("#open-window")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", form.locator("[name=start]").input_value())
+    form.locator("[name=hours]").fill("3")
+    form.locator("[name=reason]").fill("<i>disk swap</i>")
+    form.locator("button").click()
+    rows = page.locator("#maintenance tr[data-window]")
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".pill.active")).to_have_text("active now")
+    expect(rows.locator("td.reason")).to_have_text("<i>disk swap</i>")  # text, not markup
+    form.locator("[name=start]").fill("2030-01-15T09:00")
+    form.locator("[name=hours]").fill("1.5")
+    form.locator("[name=reason]").fill("planned: PSU")
+    form.locator("button").click()
+    expect(rows).to_have_count(2)
+    planned = rows.nth(1)
+    expect(planned).to_contain_text("2030-01-15 09:00 CET")
+    expect(planned).to_contain_text("2030-01-15 10:30 CET")
+    expect(planned.locator(".pill.active")).to_have_count(0)
+    shot(page, "customer-maintenance")
+    planned.locator("button.remove-window").click()
+    expect(rows).to_have_count(1)
+    expect(page.locator("#maintenance")).not_to_contain_text("planned: PSU")
+
+
 def test_the_fleet_refreshes_in_place(page: Page, seeded: SeededHub) -> None:
     page.goto(f"{seeded.hub.url}/?refresh=2")
     page.evaluate("window.stayed = true")

@@ -14,10 +14,12 @@ from felhom_hub.history import Resolution, choose
 from felhom_hub.status import CustomerStatus
 from felhom_hub.store.events import EventRecord
 from felhom_hub.store.fleet import FleetRow
+from felhom_hub.store.maintenance import Window
 from felhom_hub.store.notifications import LogEntry
 from felhom_hub.store.series import Point
 from felhom_hub.web.charts import Chart, history_charts
 from felhom_hub.web.fleet_view import age_text, status_of
+from felhom_hub.web.maintenance_view import WindowRow, start_default, window_rows
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 PERIODS["90d"] = timedelta(days=90)
@@ -77,6 +79,8 @@ class CustomerPage:
     notifications: Sequence[LogEntry]
     charts: list[Chart]
     period: str
+    maintenance: list[WindowRow]
+    maintenance_start: str  # the form's default: now, Budapest time
 
 
 def human_bytes(count: int | None) -> str:
@@ -140,6 +144,7 @@ class CustomerData:
     events: Sequence[EventRecord]
     notifications: Sequence[LogEntry]
     points: Sequence[Point]
+    windows: Sequence[Window] = ()  # maintenance windows that have not ended
 
 
 def customer_page(
@@ -175,4 +180,6 @@ def customer_page(
         notifications=data.notifications,
         charts=history_charts(data.points, since=since, now=now),
         period=period,
+        maintenance=window_rows(data.windows, now),
+        maintenance_start=start_default(now),
     )

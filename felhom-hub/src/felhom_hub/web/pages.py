@@ -12,7 +12,16 @@ from starlette.responses import Response
 from felhom_hub.config import Settings
 from felhom_hub.events import Severity
 from felhom_hub.status import CustomerStatus
-from felhom_hub.store import Database, dashboard, events, fleet, notifications, reports, series
+from felhom_hub.store import (
+    Database,
+    dashboard,
+    events,
+    fleet,
+    maintenance,
+    notifications,
+    reports,
+    series,
+)
 from felhom_hub.web.common import render, to_login
 from felhom_hub.web.customer_view import (
     EVENT_LIMIT,
@@ -154,6 +163,7 @@ def _read_customer(
             conn, customer_id=customer_id, limit=NOTIFICATION_LIMIT
         ),
         points=series.points(conn, customer_id=customer_id, resolution=resolution, since=since),
+        windows=maintenance.windows(conn, customer_id=customer_id, ending_after=ctx.now),
     )
 
 
