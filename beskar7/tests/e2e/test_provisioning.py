@@ -77,12 +77,27 @@ async def test_a_machine_is_provisioned_on_a_host_that_booted_the_inspector(
     assert lab.fleet.boots[1].events == []  # the other server was never touched
 
 
+async def settled_version(
+    lab: ProvisioningLab, host: str, quiet: float = 1.0, limit: float = 20.0
+) -> str:
+    """The host's resourceVersion once the controller has stopped writing it for ``quiet``
+    seconds (entering Inspecting takes a few writes; a loaded machine spreads them out)."""
+    version = (await lab.host(host))["metadata"]["resourceVersion"]
+    for _ in range(int(limit / quiet)):
+        await asyncio.sleep(quiet)
+        latest = (await lab.host(host))["metadata"]["resourceVersion"]
+        if latest == version:
+            break
+        version = latest
+    return str(version)
+
+
 async def test_a_forged_token_changes_nothing(lab_factory: LabFactory) -> None:
     lab = await lab_factory(systems=1, dead=frozenset({0}))  # powers on, never boots
     [host] = await lab.add_hosts([0])
     await lab.add_machine("worker-0")
     await wait_for_host_state(lab, host, "Inspecting", 60)
-    before = (await lab.host(host))["metadata"]["resourceVersion"]
+    before = await settled_version(lab, host)
 
     async with httpx.AsyncClient(base_url=lab.callback_url) as client:
         forged = {"Authorization": "Bearer " + "A" * 43}
