@@ -32,10 +32,12 @@ def real_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry
         pytest.skip(reason)
     running = Registry(tmp_path_factory.mktemp("registry"), "gitea", "s3cret-token")
     running.start()
-    for tag in ("v0.9.3", "v0.10.0", "v0.1.0", "latest", "v0.11.0-rc1"):
-        running.push_tag(REPO, tag)
-    yield running
-    running.stop()
+    try:  # stopped even when a push fails, so no registry outlives the tests
+        for tag in ("v0.9.3", "v0.10.0", "v0.1.0", "latest", "v0.11.0-rc1"):
+            running.push_tag(REPO, tag)
+        yield running
+    finally:
+        running.stop()
 
 
 def settings_for(
