@@ -13,6 +13,7 @@ Boundaries (with ``stale`` = ``alerting.stale_threshold``, 30 minutes by default
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 
 class Health(StrEnum):
@@ -57,3 +58,24 @@ def compute_status(
     if age >= stale_threshold or latest.health is Health.WARN:
         return CustomerStatus.WARN
     return CustomerStatus.OK
+
+
+class CustomerRow(Protocol):
+    """What a stored customer summary (e.g. ``store.fleet.FleetRow``) offers the status."""
+
+    @property
+    def received_at(self) -> datetime | None: ...
+    @property
+    def health(self) -> str | None: ...
+    @property
+    def monitoring_paused(self) -> bool: ...
+    @property
+    def blocked(self) -> bool: ...
+
+
+def status_of(row: CustomerRow, *, now: datetime, stale: timedelta) -> CustomerStatus:
+    """``compute_status`` for a stored summary (no report yet: PENDING)."""
+    latest = None
+    if row.received_at is not None and row.health is not None:
+        latest = LatestReport(row.received_at, Health(row.health), row.monitoring_paused)
+    return compute_status(now=now, latest=latest, blocked=row.blocked, stale_threshold=stale)

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from felhom_hub.status import CustomerStatus
+from felhom_hub.status import CustomerStatus, status_of
 from felhom_hub.store.dashboard import Page
 from felhom_hub.store.fleet import FleetRow
 from felhom_hub.web.fleet_view import (
@@ -10,7 +10,6 @@ from felhom_hub.web.fleet_view import (
     customers_list,
     fleet_page,
     pages_for,
-    status_of,
     with_badges,
 )
 

@@ -21,8 +21,7 @@ from felhom_hub.api.responses import (
 )
 from felhom_hub.config import Settings
 from felhom_hub.secrets import same, token_hash
-from felhom_hub.status import CustomerStatus, Health, compute_status
-from felhom_hub.status import LatestReport as StatusInput
+from felhom_hub.status import CustomerStatus, status_of
 from felhom_hub.store import customers, fleet, infra_backups, registry, reports
 
 router = APIRouter(prefix="/api/v1", tags=["fleet"])
@@ -30,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["fleet"])
 CustomerPath = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
 SCAN_CHUNK = 500
-_READ_ERRORS: dict[int | str, dict[str, str]] = {
+READ_ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "missing or invalid API key"},
     403: {"description": "the key belongs to another customer"},
     404: {"description": "nothing stored for this customer"},
@@ -38,15 +37,7 @@ _READ_ERRORS: dict[int | str, dict[str, str]] = {
 
 
 def _status(settings: Settings, now: datetime, row: fleet.FleetRow) -> CustomerStatus:
-    latest = None
-    if row.received_at is not None and row.health is not None:
-        latest = StatusInput(row.received_at, Health(row.health), row.monitoring_paused)
-    return compute_status(
-        now=now,
-        latest=latest,
-        blocked=row.blocked,
-        stale_threshold=settings.alerting.stale_threshold,
-    )
+    return status_of(row, now=now, stale=settings.alerting.stale_threshold)
 
 
 def _summary(
@@ -97,7 +88,7 @@ class FleetQuery:
     only: str | None
 
 
-@router.get("/customers", responses=_READ_ERRORS, response_model=CustomerList)
+@router.get("/customers", responses=READ_ERRORS, response_model=CustomerList)
 async def list_customers(
     caller: Caller,
     db: Db,
@@ -120,7 +111,7 @@ async def list_customers(
     return await db.reading(lambda conn: serialized(_fleet_page(conn, settings, now, query), 200))
 
 
-@router.get("/customers/{customer_id}", responses=_READ_ERRORS)
+@router.get("/customers/{customer_id}", responses=READ_ERRORS)
 async def latest_report(
     customer_id: CustomerPath, caller: Caller, db: Db, settings: AppSettings, now: Now
 ) -> LatestReport:
@@ -144,7 +135,7 @@ async def latest_report(
     )
 
 
-@router.get("/infra-backup/{customer_id}", responses=_READ_ERRORS)
+@router.get("/infra-backup/{customer_id}", responses=READ_ERRORS)
 async def latest_infra_backup(customer_id: CustomerPath, caller: Caller, db: Db) -> InfraBackup:
     """The newest infrastructure snapshot, for a fresh controller restoring the node."""
     caller.require(customer_id)

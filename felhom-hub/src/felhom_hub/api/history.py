@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from felhom_hub.api.auth import Caller
 from felhom_hub.api.deps import AppSettings, Db, Now
-from felhom_hub.api.fleet import _READ_ERRORS, CustomerPath
+from felhom_hub.api.fleet import READ_ERRORS, CustomerPath
 from felhom_hub.api.responses import (
     EventList,
     History,
@@ -49,7 +49,7 @@ def _since(now: datetime, period: str) -> datetime:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
 
 
-@router.get("/customers/{customer_id}/history", responses=_READ_ERRORS, response_model=History)
+@router.get("/customers/{customer_id}/history", responses=READ_ERRORS, response_model=History)
 async def metric_history(
     customer_id: CustomerPath,
     caller: Caller,
@@ -84,9 +84,7 @@ async def metric_history(
     return await db.reading(read)
 
 
-@router.get(
-    "/customers/{customer_id}/reports", responses=_READ_ERRORS, response_model=RawReportList
-)
+@router.get("/customers/{customer_id}/reports", responses=READ_ERRORS, response_model=RawReportList)
 async def raw_reports(
     customer_id: CustomerPath,
     caller: Caller,
@@ -119,7 +117,7 @@ async def raw_reports(
     return await db.reading(read)
 
 
-@router.get("/customers/{customer_id}/events", responses=_READ_ERRORS, response_model=EventList)
+@router.get("/customers/{customer_id}/events", responses=READ_ERRORS, response_model=EventList)
 async def customer_events(
     customer_id: CustomerPath,
     caller: Caller,

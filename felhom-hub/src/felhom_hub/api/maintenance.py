@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from felhom_hub.api.auth import Caller
 from felhom_hub.api.deps import Db, Now
 from felhom_hub.api.fields import Timestamp
-from felhom_hub.api.fleet import _READ_ERRORS, CustomerPath
+from felhom_hub.api.fleet import READ_ERRORS, CustomerPath
 from felhom_hub.store import maintenance
 
 router = APIRouter(prefix="/api/v1", tags=["maintenance"])
@@ -50,7 +50,7 @@ def _out(window: maintenance.Window) -> WindowOut:
     )
 
 
-@router.post("/customers/{customer_id}/maintenance", status_code=201, responses=_READ_ERRORS)
+@router.post("/customers/{customer_id}/maintenance", status_code=201, responses=READ_ERRORS)
 async def add_window(
     customer_id: CustomerPath, window: WindowIn, caller: Caller, db: Db, now: Now
 ) -> WindowOut:
@@ -69,7 +69,7 @@ async def add_window(
     return WindowOut(id=window_id, customer_id=customer_id, **window.model_dump())
 
 
-@router.get("/customers/{customer_id}/maintenance", responses=_READ_ERRORS)
+@router.get("/customers/{customer_id}/maintenance", responses=READ_ERRORS)
 async def list_windows(customer_id: CustomerPath, caller: Caller, db: Db, now: Now) -> WindowList:
     """The customer's windows that have not ended, soonest first."""
     caller.require(customer_id)
@@ -80,7 +80,7 @@ async def list_windows(customer_id: CustomerPath, caller: Caller, db: Db, now: N
 
 
 @router.delete(
-    "/customers/{customer_id}/maintenance/{window_id}", status_code=204, responses=_READ_ERRORS
+    "/customers/{customer_id}/maintenance/{window_id}", status_code=204, responses=READ_ERRORS
 )
 async def remove_window(
     customer_id: CustomerPath,

@@ -9,7 +9,7 @@ import anyio.to_thread
 import httpx
 
 from felhom_hub.config import Settings
-from felhom_hub.status import CustomerStatus, Health, LatestReport, compute_status
+from felhom_hub.status import CustomerStatus, status_of
 from felhom_hub.store import Database, fleet
 
 PAGE = 1000
@@ -24,15 +24,7 @@ def summary(db: Database, settings: Settings, now: datetime) -> dict[str, object
         with db.read() as conn:
             rows = fleet.page(conn, after=after, limit=PAGE)
         for row in rows:
-            latest = None
-            if row.received_at is not None and row.health is not None:
-                latest = LatestReport(row.received_at, Health(row.health), row.monitoring_paused)
-            status = compute_status(
-                now=now,
-                latest=latest,
-                blocked=row.blocked,
-                stale_threshold=settings.alerting.stale_threshold,
-            )
+            status = status_of(row, now=now, stale=settings.alerting.stale_threshold)
             counts[status.value] += 1
             if status is CustomerStatus.DOWN:
                 down.append(row.customer_id)

@@ -247,21 +247,6 @@ def finish(
     return conn.execute(statement).rowcount == 1
 
 
-def enqueue(
-    conn: Connection,
-    *,
-    customer_id: str,
-    channel: str,
-    event_type: str | None,
-    subject: str,
-    message: str,
-    now: datetime,
-) -> int:
-    """Record a notification ready to send (status 'queued')."""
-    entry = Entry(customer_id, channel, event_type, None, None, subject, message, "queued")
-    return record(conn, entry, now=now)
-
-
 def log_for(conn: Connection, *, customer_id: str) -> list[LogEntry]:
     query = (
         select(notification_log)

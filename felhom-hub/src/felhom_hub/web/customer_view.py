@@ -11,14 +11,14 @@ from pydantic import ValidationError
 from felhom_hub.api.report_schema import Report
 from felhom_hub.config import RetentionSettings
 from felhom_hub.history import Resolution, choose
-from felhom_hub.status import CustomerStatus
+from felhom_hub.status import CustomerStatus, status_of
 from felhom_hub.store.events import EventRecord
 from felhom_hub.store.fleet import FleetRow
 from felhom_hub.store.maintenance import Window
 from felhom_hub.store.notifications import LogEntry
 from felhom_hub.store.series import Point
 from felhom_hub.web.charts import Chart, history_charts
-from felhom_hub.web.fleet_view import age_text, status_of
+from felhom_hub.web.fleet_view import age_text
 from felhom_hub.web.maintenance_view import WindowRow, start_default, window_rows
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from felhom_hub.status import CustomerStatus, Health, LatestReport, compute_status
+from felhom_hub.status import CustomerStatus
 from felhom_hub.store import dashboard
 from felhom_hub.store.dashboard import Order as SortKey
 
@@ -49,13 +49,6 @@ class FleetPage:
     page: int
     pages: int
     query: FleetQuery = field(default_factory=FleetQuery)
-
-
-def status_of(row: FleetRow, *, now: datetime, stale: timedelta) -> CustomerStatus:
-    latest = None
-    if row.received_at is not None and row.health is not None:
-        latest = LatestReport(row.received_at, Health(row.health), row.monitoring_paused)
-    return compute_status(now=now, latest=latest, blocked=row.blocked, stale_threshold=stale)
 
 
 def age_text(age: timedelta | None) -> str:
