@@ -82,7 +82,7 @@ def page_cap(db: Database) -> Iterator[dict[str, int]]:
         dbapi_connection.execute(f"PRAGMA max_page_count={cap['pages']}")
 
     event.listen(db.engine, "connect", limit)
-    db.engine.dispose()
+    db.dispose()
     yield cap
     event.remove(db.engine, "connect", limit)
 
@@ -93,7 +93,7 @@ def test_a_full_disk_is_507_then_recovers(
     assert post(client).status_code == 201
     with db.read() as conn:
         page_cap["pages"] = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
-    db.engine.dispose()
+    db.dispose()
     answers = [post(client, pad=os.urandom(20000).hex()).status_code for _ in range(5)]
     assert 507 in answers and 500 not in answers
     assert health(client) == (503, "disk or database is full")
@@ -102,7 +102,7 @@ def test_a_full_disk_is_507_then_recovers(
     assert kept == 1 + answers.count(201)  # every 201 is stored, every 507 is not
 
     page_cap["pages"] = 1_000_000  # space freed
-    db.engine.dispose()
+    db.dispose()
     assert post(client).status_code == 201
     assert health(client) == (200, None)
 
@@ -110,7 +110,7 @@ def test_a_full_disk_is_507_then_recovers(
 def test_corrupt_pages_make_reads_and_health_503(client: TestClient, db: Database) -> None:
     for n in range(200):
         assert post(client, hostname=f"node-{n}", pad="y" * 3000).status_code == 201
-    db.engine.dispose()
+    db.dispose()
     with closing(sqlite3.connect(db.path)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = db.path.stat().st_size

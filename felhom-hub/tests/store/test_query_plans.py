@@ -27,7 +27,7 @@ def traced(db: Database) -> Iterator[list[str]]:
         dbapi_connection.set_trace_callback(statements.append)
 
     event.listen(db.engine, "connect", trace)
-    db.engine.dispose()
+    db.dispose()  # every connection from now on is a new, traced one
     yield statements
     event.remove(db.engine, "connect", trace)
 

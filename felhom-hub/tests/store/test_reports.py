@@ -59,3 +59,30 @@ def test_prune_deletes_at_most_one_batch_and_never_the_latest(db: Database) -> N
     with db.read() as conn:
         assert reports.count(conn) == 0
         assert reports.latest(conn, customer_id="a") is not None
+
+
+def test_a_rolled_back_dictionary_never_serves_a_later_report(db: Database) -> None:
+    """The unpacked-dictionary cache: the transaction that created a dictionary is undone,
+    SQLite hands its id out again, and every report still reads back as sent."""
+
+    class UndoError(Exception):
+        pass
+
+    def summary(customer_id: str) -> ReportSummary:
+        return ReportSummary(customer_id, 0, START, "1", "ok", "n", None, False)
+
+    try:
+        with db.write() as conn:
+            reports.add(conn, summary("a"), b'{"customer_id":"a","v":"first"}')
+            raise UndoError
+    except UndoError:
+        pass
+    with db.write() as conn:
+        reports.add(conn, summary("b"), b'{"customer_id":"b","v":"second"}')
+    later = ReportSummary("b", 0, START + timedelta(minutes=15), "1", "ok", "n", None, False)
+    with db.write() as conn:
+        reports.add(conn, later, b'{"customer_id":"b","v":"third"}')
+    with db.read() as conn:
+        page, _ = reports.raw_page(conn, customer_id="b", before_id=None, since=START, limit=5)
+        assert reports.latest(conn, customer_id="a") is None
+    assert [r.report["v"] for r in page] == ["third", "second"]

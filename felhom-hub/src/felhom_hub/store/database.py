@@ -8,8 +8,9 @@ against a crash of this process — unless the file under it was deleted or repl
 ``write()`` checks before and after the commit (see ``store/faults.py``).
 
 The request handlers never wait for a lock on the event loop: ``reading`` runs a function on a
-worker thread; ``writing`` runs it at once when this process holds no write, else hands it to
-the group-commit writer thread (``store/writer.py``).
+worker thread; ``writing`` queues it for the group commit (``store/writer.py``), which commits
+the writes of one loop turn together, on the loop when this process holds no write, else on
+its writer thread.
 """
 
 import sqlite3
@@ -23,6 +24,7 @@ import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
+from felhom_hub.store import reports
 from felhom_hub.store.faults import FaultKind, FileIdentity, StorageFault, classify
 from felhom_hub.store.migrate import apply_migrations
 from felhom_hub.store.writer import Writer
@@ -38,13 +40,16 @@ class Database:
         self.engine: Engine = self._engine()
         self.identity: FileIdentity | None = None
         self.fault: StorageFault | None = None
-        self._write_lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        self._writer_conn: Connection | None = None  # used only under write_lock
         self.writer = Writer(self)
 
     def _engine(self) -> Engine:
         engine = create_engine(f"sqlite:///{self.path}", pool_size=8, max_overflow=32)
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
+        for undone in ("rollback", "rollback_savepoint"):
+            event.listen(engine, undone, reports.forget_dictionaries)
         return engine
 
     @contextmanager
@@ -55,20 +60,43 @@ class Database:
         """
         # One writer at a time in this process: waiting on a Python lock wakes at once, while
         # threads racing for SQLite's lock sleep in its busy handler's growing steps.
-        with self._write_lock, self._write() as conn:
+        with self.write_lock, self.locked_write() as conn:
             yield conn
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def locked_write(self) -> Iterator[Connection]:
+        """``write()`` for a caller that already holds ``write_lock`` (the group commit)."""
         self.check_file()
-        with self._faults(), self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+        with self._faults():
+            conn = self._writing_connection()
+            try:
+                with conn.begin():
+                    yield conn
+            except BaseException:
+                self._drop_writing_connection()  # a failed transaction may have spoilt it
+                raise
         # The commit went to the file we opened; make sure that file is still the database.
         self.check_file()
         if self.fault is not None and self.fault.clears_on_write:
             self.fault = None
+
+    def _writing_connection(self) -> Connection:
+        """One connection kept for all writes (they take turns under ``write_lock``): a
+        checkout from the pool for every report cost more than its statements."""
+        conn = self._writer_conn
+        if conn is not None and conn.engine is self.engine:
+            return conn
+        self._drop_writing_connection()  # the engine was replaced (a restored file)
+        conn = self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+        self._writer_conn = conn
+        return conn
+
+    def _drop_writing_connection(self) -> None:
+        conn, self._writer_conn = self._writer_conn, None
+        if conn is not None:
+            with suppress(Exception):
+                reports.forget_dictionaries(conn)
+                conn.close()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -80,18 +108,9 @@ class Database:
         return await anyio.to_thread.run_sync(self._call_read, fn)
 
     async def writing(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in a write transaction; returns after the commit.
-
-        When no other write is running in this process the transaction runs right here (a
-        report costs ~0.2 ms; a hop to a thread costs more). Otherwise it is queued for the
-        writer thread, so the event loop never waits for a lock.
-        """
-        if self._write_lock.acquire(blocking=False):
-            try:
-                with self._write() as conn:
-                    return fn(conn)
-            finally:
-                self._write_lock.release()
+        """Run ``fn`` in a write transaction, with the other writes queued in the same turn
+        of the event loop (``store/writer.py``); returns after the commit. ``fn`` may run
+        twice (alone, after its batch failed), so it must touch only the database."""
         result: T = await self.writer.submit(fn)
         return result
 
@@ -174,6 +193,8 @@ class Database:
 
     def dispose(self) -> None:
         self.writer.stop()
+        with self.write_lock:
+            self._drop_writing_connection()
         self.engine.dispose()
 
 

@@ -51,10 +51,10 @@ class RawReport:
 
 # The ingest path talks to the driver directly: SQLAlchemy's per-statement work cost more than
 # SQLite's (measured ~60 us against ~8 us a statement), and a report takes five statements.
-_FRESH_DICT = (
-    "SELECT d.id, d.body, f.dict_at FROM fleet f JOIN report_dicts d ON d.id = f.dict_id"
-    " WHERE f.customer_id = ? AND f.dict_at > ?"
-)
+_FRESH_DICT = "SELECT dict_id, dict_at FROM fleet WHERE customer_id = ? AND dict_at > ?"
+_DICT_BODY = "SELECT body FROM report_dicts WHERE id = ?"
+_CACHE_KEY = "felhom_hub.report_dicts"
+_CACHE_SIZE = 4096  # dictionaries (~3 KB each) kept unpacked per connection
 _NEW_DICT = "INSERT INTO report_dicts (customer_id, created_at, body) VALUES (?, ?, ?) RETURNING id"
 _INSERT_RAW = (
     "INSERT INTO raw_reports (customer_id, received_at, dict_id, body) VALUES (?, ?, ?, ?)"
@@ -91,7 +91,8 @@ def add(conn: Connection, summary: ReportSummary, body: bytes) -> int:
     """Store a report (canonical JSON bytes) as the latest and in the raw window; its id."""
     db = driver(conn)
     now_us = to_micros(summary.received_at)
-    dict_id, dict_at, dictionary = _dictionary(db, summary.customer_id, now_us, body)
+    cache: dict[tuple[int, int], bytes] = conn.info.setdefault(_CACHE_KEY, {})
+    dict_id, dict_at, dictionary = _dictionary(db, cache, summary.customer_id, now_us, body)
     packer = zlib.compressobj(LEVEL, zdict=dictionary)
     packed = packer.compress(body) + packer.flush()
     row = (summary.customer_id, now_us, dict_id, packed)
@@ -114,15 +115,41 @@ def add(conn: Connection, summary: ReportSummary, body: bytes) -> int:
 
 
 def _dictionary(
-    db: sqlite3.Connection, customer_id: str, now_us: int, body: bytes
+    db: sqlite3.Connection,
+    cache: dict[tuple[int, int], bytes],
+    customer_id: str,
+    now_us: int,
+    body: bytes,
 ) -> tuple[int, int, bytes]:
     """(id, created, bytes) of the customer's dictionary; this report becomes a new one when
-    the current one is more than a day old (or there is none)."""
+    the current one is more than a day old (or there is none).
+
+    ``cache`` keeps dictionaries unpacked by (id, created): an id SQLite hands out again after
+    a delete comes with another creation time, so a stale entry is never used.
+    """
     found = db.execute(_FRESH_DICT, (customer_id, now_us - _lifetime_us())).fetchone()
     if found is not None:
-        return int(found[0]), int(found[2]), zlib.decompress(found[1])
+        key = (int(found[0]), int(found[1]))
+        dictionary = cache.get(key)
+        if dictionary is None:
+            dictionary = zlib.decompress(db.execute(_DICT_BODY, (key[0],)).fetchone()[0])
+            _remember(cache, key, dictionary)
+        return key[0], key[1], dictionary
     new = db.execute(_NEW_DICT, (customer_id, now_us, zlib.compress(body))).fetchone()
+    _remember(cache, (int(new[0]), now_us), body)
     return int(new[0]), now_us, body
+
+
+def forget_dictionaries(conn: Connection, *_: object) -> None:
+    """Drop the connection's unpacked dictionaries: after a rollback, one may have been
+    written by the transaction that was undone, and its id will be handed out again."""
+    conn.info.pop(_CACHE_KEY, None)
+
+
+def _remember(cache: dict[tuple[int, int], bytes], key: tuple[int, int], value: bytes) -> None:
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()  # a new day's dictionaries replace the old ones wholesale anyway
+    cache[key] = value
 
 
 def _lifetime_us() -> int:

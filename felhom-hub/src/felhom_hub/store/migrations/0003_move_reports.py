@@ -30,7 +30,7 @@ def _repaired(text: str) -> str:
 def _body(row: Any) -> dict[str, Any]:
     text = _repaired(row.body)
     try:
-        value = strictjson.loads(text.encode())
+        value = strictjson.loads(text.encode(), lone_surrogates=True)
     except strictjson.JsonError:
         value = None
     if isinstance(value, dict):
