@@ -15,7 +15,7 @@ from felhom_hub.alerting.deadman import NodeState
 from felhom_hub.alerting.hub_events import recovered
 from felhom_hub.api.auth import Caller
 from felhom_hub.api.body import documented, parse
-from felhom_hub.api.deps import AppSettings, Db, Now
+from felhom_hub.api.deps import WriteContext
 from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, PreferencesIn
 from felhom_hub.api.report_schema import Report
 from felhom_hub.api.responses import Created, Queued, Saved, serialized
@@ -51,13 +51,12 @@ def _route(
 
 
 @_route("/report", Report, 201, Created)
-async def post_report(
-    request: Request, caller: Caller, db: Db, now: Now, settings: AppSettings
-) -> Response:
+async def post_report(request: Request, caller: Caller, ctx: WriteContext) -> Response:
     """Store a periodic status report: latest, raw window, samples; re-arm the dead man's
     switch (a node that was stale or down gets its node_recovered event here)."""
     report, body = await parse(request, caller, Report)
     caller.require(report.customer_id)
+    db, now, settings = ctx.db, ctx.now, ctx.settings
     summary = reports.ReportSummary(
         customer_id=report.customer_id,
         report_id=0,
@@ -90,10 +89,11 @@ async def post_report(
 
 
 @_route("/event", EventIn, 201, Created)
-async def post_event(request: Request, caller: Caller, db: Db, now: Now) -> Response:
+async def post_event(request: Request, caller: Caller, ctx: WriteContext) -> Response:
     """Store a structured event sent by a controller."""
     event, _ = await parse(request, caller, EventIn)
     caller.require(event.customer_id)
+    db, now = ctx.db, ctx.now
     event_id = await db.writing(
         lambda conn: events.add(
             conn,
@@ -111,12 +111,11 @@ async def post_event(request: Request, caller: Caller, db: Db, now: Now) -> Resp
 
 
 @_route("/infra-backup", InfraBackupIn, 201, Created)
-async def post_infra_backup(
-    request: Request, caller: Caller, db: Db, now: Now, settings: AppSettings
-) -> Response:
+async def post_infra_backup(request: Request, caller: Caller, ctx: WriteContext) -> Response:
     """Store an infrastructure snapshot for disaster recovery (the newest N are kept)."""
     backup, _ = await parse(request, caller, InfraBackupIn)
     caller.require(backup.customer_id)
+    db, now, settings = ctx.db, ctx.now, ctx.settings
     keep = settings.retention.infra_backup_versions
 
     def store(conn: Any) -> int:
@@ -131,11 +130,12 @@ async def post_infra_backup(
 
 
 @_route("/notify", NotifyIn, 202, Queued)
-async def post_notify(request: Request, caller: Caller, db: Db, now: Now) -> Response:
+async def post_notify(request: Request, caller: Caller, ctx: WriteContext) -> Response:
     """Legacy relay: stored as a ``notify_relay`` event, which the dispatcher sends to the
     customer's address (else the operator's); the answer is the event's id."""
     notice, _ = await parse(request, caller, NotifyIn)
     caller.require(notice.customer_id)
+    db, now = ctx.db, ctx.now
     details = {"subject": notice.subject}
     if notice.event_type is not None:
         details["event_type"] = notice.event_type.value
@@ -156,10 +156,11 @@ async def post_notify(request: Request, caller: Caller, db: Db, now: Now) -> Res
 
 
 @_route("/preferences", PreferencesIn, 200, Saved)
-async def post_preferences(request: Request, caller: Caller, db: Db, now: Now) -> Response:
+async def post_preferences(request: Request, caller: Caller, ctx: WriteContext) -> Response:
     """Replace the customer's notification preferences."""
     prefs, _ = await parse(request, caller, PreferencesIn)
     caller.require(prefs.customer_id)
+    db, now = ctx.db, ctx.now
     await db.writing(
         lambda conn: notifications.save_preferences(
             conn,

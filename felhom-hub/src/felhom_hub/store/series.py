@@ -24,7 +24,7 @@ _COLUMNS = (
     " containers_total, containers_running, containers_unhealthy, restic_age, dbdump_age"
 )
 _NAMES = tuple(c.strip() for c in _COLUMNS.split(","))
-_PLACEHOLDERS = ", ".join(":" + name for name in _NAMES)
+_PLACEHOLDERS = ", ".join("?" for _ in _NAMES)
 
 
 def _added(column: str) -> str:
@@ -66,39 +66,39 @@ def _tenths(value: float | None) -> int | None:
     return None if value is None else round(value * 10)
 
 
-def _row(customer_id: str, resolution: Resolution, at: datetime, s: Sample) -> dict[str, object]:
+def _values(s: Sample) -> tuple[object, ...]:
+    """The row's columns after (customer_id, resolution, bucket), in ``_COLUMNS`` order."""
     load = None if s.load1 is None else round(s.load1 * 100)
-    return {
-        "customer_id": customer_id,
-        "resolution": resolution.value,
-        "bucket": resolution.bucket(at),
-        "n": 1,
-        "health": int(s.health),
-        "cpu_sum": _tenths(s.cpu_percent),
-        "cpu_max": _tenths(s.cpu_percent),
-        "cpu_n": int(s.cpu_percent is not None),
-        "load_sum": load,
-        "load_max": load,
-        "load_n": int(load is not None),
-        "mem_used_sum": s.memory_used_bytes,
-        "mem_n": int(s.memory_used_bytes is not None),
-        "mem_total": s.memory_total_bytes,
-        "swap_used_sum": s.swap_used_bytes,
-        "swap_n": int(s.swap_used_bytes is not None),
-        "swap_total": s.swap_total_bytes,
-        "disk_max": _tenths(s.disk_percent_max),
-        "disks": json.dumps(s.disks, separators=(",", ":")) if s.disks else None,
-        "containers_total": s.containers_total,
-        "containers_running": s.containers_running,
-        "containers_unhealthy": s.containers_unhealthy,
-        "restic_age": s.restic_age_seconds,
-        "dbdump_age": s.dbdump_age_seconds,
-    }
+    cpu = _tenths(s.cpu_percent)
+    return (
+        1,
+        int(s.health),
+        cpu,
+        cpu,
+        int(cpu is not None),
+        load,
+        load,
+        int(load is not None),
+        s.memory_used_bytes,
+        int(s.memory_used_bytes is not None),
+        s.memory_total_bytes,
+        s.swap_used_bytes,
+        int(s.swap_used_bytes is not None),
+        s.swap_total_bytes,
+        _tenths(s.disk_percent_max),
+        json.dumps(s.disks, separators=(",", ":")) if s.disks else None,
+        s.containers_total,
+        s.containers_running,
+        s.containers_unhealthy,
+        s.restic_age_seconds,
+        s.dbdump_age_seconds,
+    )
 
 
 def add(conn: Connection, *, customer_id: str, at: datetime, sample: Sample) -> None:
     """Fold one sample into its bucket of every resolution."""
-    rows = [_row(customer_id, r, at, sample) for r in Resolution]
+    values = _values(sample)
+    rows = [(customer_id, r.value, r.bucket(at), *values) for r in Resolution]
     driver(conn).executemany(_UPSERT, rows)  # the driver directly: see reports.driver
 
 
