@@ -13,8 +13,10 @@ the writes of one loop turn together, on the loop when this process holds no wri
 its writer thread.
 """
 
+import asyncio
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
@@ -30,6 +32,10 @@ from felhom_hub.store.migrate import apply_migrations
 from felhom_hub.store.writer import Writer
 
 BUSY_TIMEOUT_MS = 5000
+# Reads are Python work (building rows) holding the GIL: more threads than this add no
+# throughput, and each one more competes with the event loop for the GIL (/healthz p99 while
+# four clients poll 1,000-row pages: bench/README.md).
+READ_THREADS = 2
 T = TypeVar("T")
 
 
@@ -42,6 +48,9 @@ class Database:
         self.fault: StorageFault | None = None
         self.write_lock = threading.Lock()
         self._writer_conn: Connection | None = None  # used only under write_lock
+        self._read_limiters: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, anyio.CapacityLimiter
+        ] = weakref.WeakKeyDictionary()
         self.writer = Writer(self)
 
     def _engine(self) -> Engine:
@@ -104,8 +113,12 @@ class Database:
             yield conn
 
     async def reading(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in a read transaction on a worker thread."""
-        return await anyio.to_thread.run_sync(self._call_read, fn)
+        """Run ``fn`` in a read transaction on a worker thread (``READ_THREADS`` at most)."""
+        loop = asyncio.get_running_loop()
+        limiter = self._read_limiters.get(loop)
+        if limiter is None:
+            limiter = self._read_limiters[loop] = anyio.CapacityLimiter(READ_THREADS)
+        return await anyio.to_thread.run_sync(self._call_read, fn, limiter=limiter)
 
     async def writing(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in a write transaction, with the other writes queued in the same turn
