@@ -21,7 +21,7 @@ from felhom_hub.api.report_schema import Report
 from felhom_hub.api.responses import Created, Queued, Saved, serialized
 from felhom_hub.events import EventType, Severity
 from felhom_hub.samples import sample_of
-from felhom_hub.store import deadman, events, fleet, infra_backups, notifications, reports, series
+from felhom_hub.store import events, fleet, infra_backups, ingest, notifications, reports
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 Handler = Callable[..., Awaitable[Response]]
@@ -70,18 +70,12 @@ async def post_report(request: Request, caller: Caller, ctx: WriteContext) -> Re
     sample = sample_of(report, now=now)
 
     def store(conn: Any) -> int:
-        report_id = reports.add(conn, summary, body)
-        series.add(conn, customer_id=report.customer_id, at=now, sample=sample)
-        was = deadman.on_report(
-            conn,
-            customer_id=report.customer_id,
-            received_at=now,
-            paused=report.monitoring_paused,
-            default_threshold=settings.alerting.stale_threshold,
+        stored = ingest.add_report(
+            conn, summary, body, sample, default_threshold=settings.alerting.stale_threshold
         )
-        if was is not NodeState.UP:
+        if stored.was is not NodeState.UP:
             recovered(conn, customer_id=report.customer_id, hostname=report.hostname, now=now)
-        return report_id
+        return stored.report_id
 
     report_id = await db.writing(store)
     request.app.state.metrics.reports_ingested.inc()

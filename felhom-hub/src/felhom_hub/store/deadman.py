@@ -1,12 +1,13 @@
 """The dead man's switch's state in ``fleet``: ``alert_state`` and ``alert_after`` (the epoch
-second the next transition falls due, NULL when none can). Changes are compare-and-set."""
+second the next transition falls due, NULL when none can). Changes are compare-and-set; a
+report re-arms the switch in its own fleet upsert (``store/ingest.py``)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from felhom_hub.alerting.deadman import NodeState, stale_at
+from felhom_hub.alerting.deadman import NodeState
 from felhom_hub.store.reports import driver
 from felhom_hub.store.schema import from_text
 
@@ -24,12 +25,6 @@ class Due:
 
 _THRESHOLD = "coalesce(c.stale_threshold_s, :default_s)"
 
-_STATE = (
-    f"SELECT f.alert_state, {_THRESHOLD}, coalesce(c.status = 'blocked', 0)"
-    " FROM fleet f LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"
-    " WHERE f.customer_id = :customer_id"
-)
-_ARM = "UPDATE fleet SET alert_state = 'up', alert_after = ? WHERE customer_id = ?"
 _DUE = (
     "SELECT f.customer_id, f.alert_state, f.alert_after, f.received_at, f.hostname,"
     f" {_THRESHOLD}, coalesce(c.status = 'blocked', 0)"
@@ -40,27 +35,6 @@ _ADVANCE = (
     "UPDATE fleet SET alert_state = ?, alert_after = ?"
     " WHERE customer_id = ? AND alert_state = ? AND alert_after = ?"
 )
-
-
-def on_report(
-    conn: Connection,
-    *,
-    customer_id: str,
-    received_at: datetime,
-    paused: bool,
-    default_threshold: timedelta,
-) -> NodeState:
-    """Re-arm the switch for a report that just arrived; returns the state it was in (a
-    ``stale`` or ``down`` one means the node recovered)."""
-    db = driver(conn)
-    params = {"customer_id": customer_id, "default_s": int(default_threshold.total_seconds())}
-    row = db.execute(_STATE, params).fetchone()
-    if row is None:
-        return NodeState.UP
-    previous, threshold_s, blocked = NodeState(row[0]), int(row[1]), bool(row[2])
-    armed = None if paused or blocked else stale_at(received_at, timedelta(seconds=threshold_s))
-    db.execute(_ARM, (armed, customer_id))
-    return previous
 
 
 def due(conn: Connection, *, now: datetime, default_threshold: timedelta, limit: int) -> list[Due]:

@@ -5,9 +5,11 @@ same customer's earlier reports (``report_dicts``, renewed daily): reports of on
 in a few numbers, so each costs ~100 bytes instead of ~700 with plain zlib.
 """
 
+import functools
 import json
 import sqlite3
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,7 +53,7 @@ class RawReport:
 
 # The ingest path talks to the driver directly: SQLAlchemy's per-statement work cost more than
 # SQLite's (measured ~60 us against ~8 us a statement), and a report takes five statements.
-_FRESH_DICT = "SELECT dict_id, dict_at FROM fleet WHERE customer_id = ? AND dict_at > ?"
+_CURRENT_DICT = "SELECT dict_id, dict_at FROM fleet WHERE customer_id = ?"
 _DICT_BODY = "SELECT body FROM report_dicts WHERE id = ?"
 _CACHE_KEY = "felhom_hub.report_dicts"
 _CACHE_SIZE = 4096  # dictionaries (~3 KB each) kept unpacked per connection
@@ -72,12 +74,17 @@ _FLEET_COLUMNS = (
     "dict_id",
     "dict_at",
 )
-_UPSERT_FLEET = (
-    f"INSERT INTO fleet (customer_id, {', '.join(_FLEET_COLUMNS)})"
-    f" VALUES (?{', ?' * len(_FLEET_COLUMNS)})"
-    " ON CONFLICT (customer_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _FLEET_COLUMNS)
-)
+
+
+@functools.cache
+def _upsert_fleet(extra: tuple[str, ...]) -> str:
+    columns = (*_FLEET_COLUMNS, *extra)
+    return (
+        f"INSERT INTO fleet (customer_id, {', '.join(columns)})"
+        f" VALUES (?{', ?' * len(columns)})"
+        " ON CONFLICT (customer_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns)
+    )
 
 
 def driver(conn: Connection) -> sqlite3.Connection:
@@ -88,11 +95,26 @@ def driver(conn: Connection) -> sqlite3.Connection:
 
 
 def add(conn: Connection, summary: ReportSummary, body: bytes) -> int:
-    """Store a report (canonical JSON bytes) as the latest and in the raw window; its id."""
+    """Store a report (its JSON bytes) as the latest and in the raw window; its id."""
+    current = driver(conn).execute(_CURRENT_DICT, (summary.customer_id,)).fetchone()
+    return write(conn, summary, body, current=current)
+
+
+def write(
+    conn: Connection,
+    summary: ReportSummary,
+    body: bytes,
+    *,
+    current: Sequence[int | None] | None,
+    fleet_extra: Sequence[tuple[str, object]] = (),
+) -> int:
+    """``add`` for a caller that has read the fleet row's ``(dict_id, dict_at)`` already
+    (``current``; None without a row), also setting the fleet columns in ``fleet_extra``."""
     db = driver(conn)
     now_us = to_micros(summary.received_at)
     cache: dict[tuple[int, int], bytes] = conn.info.setdefault(_CACHE_KEY, {})
-    dict_id, dict_at, dictionary = _dictionary(db, cache, summary.customer_id, now_us, body)
+    fresh = _fresh(current, now_us)
+    dict_id, dict_at, dictionary = _dictionary(db, cache, summary.customer_id, now_us, body, fresh)
     packer = zlib.compressobj(LEVEL, zdict=dictionary)
     packed = packer.compress(body) + packer.flush()
     row = (summary.customer_id, now_us, dict_id, packed)
@@ -109,9 +131,17 @@ def add(conn: Connection, summary: ReportSummary, body: bytes) -> int:
         packed,  # the latest body shares the raw copy's bytes; fleet.dict_id keeps its dictionary
         dict_id,
         dict_at,
+        *(value for _, value in fleet_extra),
     )
-    db.execute(_UPSERT_FLEET, fleet_row)
+    db.execute(_upsert_fleet(tuple(name for name, _ in fleet_extra)), fleet_row)
     return report_id
+
+
+def _fresh(current: Sequence[int | None] | None, now_us: int) -> tuple[int, int] | None:
+    """The current dictionary's (id, created) while it is less than a day old."""
+    if current is None or current[0] is None or current[1] is None:
+        return None
+    return (current[0], current[1]) if current[1] > now_us - _lifetime_us() else None
 
 
 def _dictionary(
@@ -120,16 +150,16 @@ def _dictionary(
     customer_id: str,
     now_us: int,
     body: bytes,
+    fresh: tuple[int, int] | None,
 ) -> tuple[int, int, bytes]:
-    """(id, created, bytes) of the customer's dictionary; this report becomes a new one when
-    the current one is more than a day old (or there is none).
+    """(id, created, bytes) of the customer's dictionary: ``fresh`` (the current one, when it
+    is less than a day old), else this report becomes a new one.
 
     ``cache`` keeps dictionaries unpacked by (id, created): an id SQLite hands out again after
     a delete comes with another creation time, so a stale entry is never used.
     """
-    found = db.execute(_FRESH_DICT, (customer_id, now_us - _lifetime_us())).fetchone()
-    if found is not None:
-        key = (int(found[0]), int(found[1]))
+    if fresh is not None:
+        key = fresh
         dictionary = cache.get(key)
         if dictionary is None:
             dictionary = zlib.decompress(db.execute(_DICT_BODY, (key[0],)).fetchone()[0])

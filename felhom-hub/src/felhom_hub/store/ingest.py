@@ -1,0 +1,65 @@
+"""A report's writes in four statements, the hub's hottest path (``bench/README.md``).
+
+1. the customer's fleet row as it was: its compression dictionary, the dead man's switch
+   state, the stale threshold (its own or the default) and whether it is blocked;
+2. the raw copy (``reports``);
+3. the fleet upsert: the report as the latest, the switch re-armed in the same statement;
+4. the three series buckets (``series``).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Connection
+
+from felhom_hub.alerting.deadman import NodeState, stale_at
+from felhom_hub.samples import Sample
+from felhom_hub.store import reports, series
+from felhom_hub.store.reports import ReportSummary, driver
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    report_id: int
+    was: NodeState  # the switch's state before this report: stale or down means recovered
+
+
+_THRESHOLD_AND_BLOCKED = "coalesce(c.stale_threshold_s, ?), coalesce(c.status = 'blocked', 0)"
+_PRIOR = (
+    f"SELECT f.dict_id, f.dict_at, f.alert_state, {_THRESHOLD_AND_BLOCKED}"
+    " FROM fleet f LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"
+    " WHERE f.customer_id = ?"
+)
+_CONFIG_ONLY = (  # a customer's first report: no fleet row yet, perhaps a config
+    f"SELECT NULL, NULL, 'up', {_THRESHOLD_AND_BLOCKED}"
+    " FROM (SELECT ? AS customer_id) AS f"
+    " LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"
+)
+
+
+def add_report(
+    conn: Connection,
+    summary: ReportSummary,
+    body: bytes,
+    sample: Sample,
+    *,
+    default_threshold: timedelta,
+) -> Stored:
+    """Store the report, its samples, and re-arm the dead man's switch (none while the
+    report says monitoring is paused, or the customer is blocked)."""
+    db = driver(conn)
+    args = (int(default_threshold.total_seconds()), summary.customer_id)
+    prior = db.execute(_PRIOR, args).fetchone() or db.execute(_CONFIG_ONLY, args).fetchone()
+    dict_id, dict_at, state, threshold_s, blocked = prior
+    armed = None
+    if not (summary.monitoring_paused or blocked):
+        armed = stale_at(summary.received_at, timedelta(seconds=int(threshold_s)))
+    report_id = reports.write(
+        conn,
+        summary,
+        body,
+        current=(dict_id, dict_at),
+        fleet_extra=(("alert_state", NodeState.UP.value), ("alert_after", armed)),
+    )
+    series.add(conn, customer_id=summary.customer_id, at=summary.received_at, sample=sample)
+    return Stored(report_id, NodeState(state))
