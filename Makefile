@@ -5,7 +5,8 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY_DIRS := felhom-hub beskar7 felhom-controller bench tools
 CHARMS := $(wildcard charms/*/Makefile)
 
-.PHONY: bootstrap run test lint typecheck unit charms bench clean image real-boot
+.PHONY: bootstrap run test suites lint typecheck unit unit-hub unit-beskar7 unit-controller \
+	charms bench clean image real-boot
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
@@ -26,15 +27,26 @@ typecheck: bootstrap
 	$(UV) run --frozen mypy beskar7/src beskar7/testing/src beskar7/tests
 	MYPYPATH=felhom-hub/src $(UV) run --frozen mypy felhom-controller/src felhom-controller/tests
 
-unit: bootstrap
+unit: unit-hub unit-beskar7 unit-controller
+
+unit-hub: bootstrap
 	$(UV) run --frozen pytest felhom-hub/tests
+
+unit-beskar7: bootstrap
 	$(UV) run --frozen pytest beskar7/tests
+
+unit-controller: bootstrap
 	$(UV) run --frozen pytest felhom-controller/tests
 
 charms:
 	@for m in $(CHARMS); do echo "== $$(dirname $$m)"; $(MAKE) -C $$(dirname $$m) test || exit 1; done
 
-test: lint typecheck unit charms
+# The suites spend much of their time waiting (qemu boots, podman, browsers, subprocesses), so
+# they run side by side; each one's output is printed whole when it ends (-O).
+test: lint typecheck
+	@$(MAKE) --no-print-directory -j4 -O suites
+
+suites: unit-hub unit-beskar7 unit-controller charms
 
 # beskar7's inspection image and test target OS (build/image/), from Debian bookworm; no root.
 image: bootstrap
