@@ -74,6 +74,7 @@ bench: bootstrap
 	$(UV) run --frozen python bench/beskar7_enroll.py
 	$(UV) run --frozen python bench/beskar7_provision.py
 	$(UV) run --frozen python bench/controller_cycle.py
+	$(UV) run --frozen python bench/hub_container.py
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

@@ -59,16 +59,20 @@ def sample_rss(pid: int, stop: threading.Event, into: list[int]) -> None:
             return
 
 
-def cgroup_peak(pid: int) -> int | None:
-    """The memory cgroup's peak usage in bytes (v1 max_usage_in_bytes or v2 memory.peak)."""
+def cgroup_memory(pid: int) -> tuple[int, int] | None:
+    """The memory cgroup's (peak usage, limit) in bytes: cgroup v1's memory controller, else
+    v2's memory.peak and memory.max; None where neither is readable."""
     for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
-        for folder, name in (
-            (Path("/sys/fs/cgroup/memory") / path.lstrip("/"), "memory.max_usage_in_bytes"),
-            (Path("/sys/fs/cgroup") / path.lstrip("/"), "memory.peak"),
-        ):
-            if ("memory" in controllers or controllers == "") and (folder / name).exists():
-                return int((folder / name).read_text())
+        v1 = Path("/sys/fs/cgroup/memory") / path.lstrip("/")
+        v2 = Path("/sys/fs/cgroup") / path.lstrip("/")
+        if "memory" in controllers.split(",") and (v1 / "memory.max_usage_in_bytes").exists():
+            peak, limit = v1 / "memory.max_usage_in_bytes", v1 / "memory.limit_in_bytes"
+        elif controllers == "" and (v2 / "memory.peak").exists():
+            peak, limit = v2 / "memory.peak", v2 / "memory.max"
+        else:
+            continue
+        return int(peak.read_text()), int(limit.read_text().replace("max", "-1"))
     return None
 
 
@@ -137,7 +141,7 @@ def main() -> None:
         paced = asyncio.run(open_loop(port, offered, args.rate, args.concurrency))
         stop.set()
         sampler.join(timeout=5)
-        peak, cgroup = status_kib(pid, "VmHWM"), cgroup_peak(pid)
+        peak, cgroup = status_kib(pid, "VmHWM"), cgroup_memory(pid)
     finally:
         podman.remove(name)
         podman("volume", "rm", "--force", volume, check=False)
@@ -156,7 +160,10 @@ def main() -> None:
         f"= {peak / 1024 / 256:.0%} of 256 MiB"
     )
     if cgroup is not None:
-        print(f"container cgroup peak (page cache included): {cgroup / 2**20:.0f} MiB")
+        print(
+            f"container memory cgroup: peak {cgroup[0] / 2**20:.0f} MiB (what it charged, page "
+            f"cache included), limit {cgroup[1] / 2**20:.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

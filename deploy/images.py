@@ -123,10 +123,18 @@ def build_command(
     return [*command, str(ROOT)]
 
 
-def default_ca_bundle(environ: dict[str, str] | None = None) -> Path | None:
-    """$SSL_CERT_FILE when it names a file: this machine's trust for the package index."""
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+def default_ca_bundle(
+    environ: dict[str, str] | None = None, system: Path = SYSTEM_CA_BUNDLE
+) -> Path | None:
+    """What this machine trusts for the package index: $SSL_CERT_FILE when it names a file, else
+    Debian's system bundle when present (it includes a local proxy's CA once installed)."""
     value = (os.environ if environ is None else environ).get("SSL_CERT_FILE", "")
-    return Path(value) if value and Path(value).is_file() else None
+    if value and Path(value).is_file():
+        return Path(value)
+    return system if system.is_file() else None
 
 
 def git_revision() -> str:

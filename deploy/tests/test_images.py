@@ -72,11 +72,14 @@ def test_a_plain_docker_build_uses_the_containerfiles_defaults() -> None:
     assert Path(command[-1]) == Path(__file__).resolve().parents[2]  # the repository root
 
 
-def test_the_ca_bundle_is_used_only_when_the_file_exists(tmp_path: Path) -> None:
-    assert default_ca_bundle({"SSL_CERT_FILE": str(tmp_path / "none")}) is None
+def test_the_ca_bundle_is_ssl_cert_file_else_the_system_bundle(tmp_path: Path) -> None:
+    system = tmp_path / "system.crt"
+    missing = {"SSL_CERT_FILE": str(tmp_path / "none")}
+    assert default_ca_bundle(missing, system) is None  # neither file exists
+    system.write_text("x")
+    assert default_ca_bundle(missing, system) == system
     (tmp_path / "ca").write_text("x")
-    assert default_ca_bundle({"SSL_CERT_FILE": str(tmp_path / "ca")}) == tmp_path / "ca"
-    assert default_ca_bundle({}) is None
+    assert default_ca_bundle({"SSL_CERT_FILE": str(tmp_path / "ca")}, system) == tmp_path / "ca"
 
 
 def test_services_are_all_by_default_and_unknown_names_fail() -> None:
