@@ -17,6 +17,7 @@ import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # deploy/ of this checkout
@@ -101,6 +102,70 @@ def start(podman: Podman, config: Path, volume: str, port: int) -> str:
     return name
 
 
+@dataclass
+class Run:
+    elapsed: float
+    latencies: list[float]
+    paced: list[float]
+    idle_kib: int
+    samples_kib: list[int]
+    peak_kib: int
+    cgroup: tuple[int, int] | None
+
+
+def write_config(folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    config = folder / "hub.yaml"
+    config.write_text(
+        f'api:\n  report_api_key: "{KEY}"\n'
+        f'auth:\n  password_hash: "{hash_password("a bench password, long enough")}"\n'
+    )
+    config.chmod(0o644)  # the container's user reads it
+    return config
+
+
+def load(podman: Podman, name: str, port: int, args: argparse.Namespace) -> Run:
+    """hub_ingest's loops against the container while its RSS is sampled."""
+    requests = [request_bytes(report(i)) for i in range(args.count)]
+    pid = podman.pid(name)
+    idle = status_kib(pid, "VmRSS")
+    samples: list[int] = []
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample_rss, args=(pid, stop, samples), daemon=True)
+    sampler.start()
+    asyncio.run(closed_loop(port, requests[:500], 8))  # warm-up
+    elapsed, latencies = asyncio.run(closed_loop(port, requests, args.concurrency))
+    offered = requests[: int(args.rate * args.rate_seconds)]
+    paced = asyncio.run(open_loop(port, offered, args.rate, args.concurrency))
+    stop.set()
+    sampler.join(timeout=5)
+    peak = status_kib(pid, "VmHWM")
+    return Run(elapsed, latencies, paced, idle, samples, peak, cgroup_memory(pid))
+
+
+def show(run: Run, size: int, args: argparse.Namespace) -> None:
+    lat, paced = run.latencies, run.paced
+    print(f"image {IMAGE}: {size / 1e6:.0f} MB; container memory limit {LIMIT}")
+    print(
+        f"hub in the container, {args.concurrency} connections: {args.count / run.elapsed:,.0f} "
+        f"reports/s, p50 {ms(lat, 0.5):.1f} ms, p99 {ms(lat, 0.99):.1f} ms"
+    )
+    print(
+        f"at {args.rate:.0f} reports/s offered for {args.rate_seconds:.0f} s: "
+        f"p50 {ms(paced, 0.5):.1f} ms, p99 {ms(paced, 0.99):.1f} ms"
+    )
+    print(
+        f"hub RSS: idle {run.idle_kib / 1024:.0f} MiB, under load median "
+        f"{statistics.median(run.samples_kib) / 1024:.0f} MiB, peak (VmHWM) "
+        f"{run.peak_kib / 1024:.0f} MiB = {run.peak_kib / 1024 / 256:.0%} of 256 MiB"
+    )
+    if run.cgroup is not None:
+        print(
+            f"container memory cgroup: peak {run.cgroup[0] / 2**20:.0f} MiB (what it charged, "
+            f"page cache included), limit {run.cgroup[1] / 2**20:.0f} MiB"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20000)
@@ -113,15 +178,7 @@ def main() -> None:
     podman.prepare()
     build(podman)
     size = int(podman("image", "inspect", "--format", "{{.Size}}", IMAGE))
-    requests = [request_bytes(report(i)) for i in range(args.count)]
-    folder = podman.root / "bench"
-    folder.mkdir(exist_ok=True)
-    config = folder / "hub.yaml"
-    config.write_text(
-        f'api:\n  report_api_key: "{KEY}"\n'
-        f'auth:\n  password_hash: "{hash_password("a bench password, long enough")}"\n'
-    )
-    config.chmod(0o644)
+    config = write_config(podman.root / "bench")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -129,41 +186,11 @@ def main() -> None:
     podman("volume", "create", "--label", LABEL, volume)
     name = start(podman, config, volume, port)
     try:
-        pid = podman.pid(name)
-        idle = status_kib(pid, "VmRSS")
-        samples: list[int] = []
-        stop = threading.Event()
-        sampler = threading.Thread(target=sample_rss, args=(pid, stop, samples), daemon=True)
-        sampler.start()
-        asyncio.run(closed_loop(port, requests[:500], 8))  # warm-up
-        elapsed, lat = asyncio.run(closed_loop(port, requests, args.concurrency))
-        offered = requests[: int(args.rate * args.rate_seconds)]
-        paced = asyncio.run(open_loop(port, offered, args.rate, args.concurrency))
-        stop.set()
-        sampler.join(timeout=5)
-        peak, cgroup = status_kib(pid, "VmHWM"), cgroup_memory(pid)
+        run = load(podman, name, port, args)
     finally:
         podman.remove(name)
         podman("volume", "rm", "--force", volume, check=False)
-    print(f"image {IMAGE}: {size / 1e6:.0f} MB; container memory limit {LIMIT}")
-    print(
-        f"hub in the container, {args.concurrency} connections: {args.count / elapsed:,.0f} "
-        f"reports/s, p50 {ms(lat, 0.5):.1f} ms, p99 {ms(lat, 0.99):.1f} ms"
-    )
-    print(
-        f"at {args.rate:.0f} reports/s offered for {args.rate_seconds:.0f} s: "
-        f"p50 {ms(paced, 0.5):.1f} ms, p99 {ms(paced, 0.99):.1f} ms"
-    )
-    print(
-        f"hub RSS: idle {idle / 1024:.0f} MiB, under load median "
-        f"{statistics.median(samples) / 1024:.0f} MiB, peak (VmHWM) {peak / 1024:.0f} MiB "
-        f"= {peak / 1024 / 256:.0%} of 256 MiB"
-    )
-    if cgroup is not None:
-        print(
-            f"container memory cgroup: peak {cgroup[0] / 2**20:.0f} MiB (what it charged, page "
-            f"cache included), limit {cgroup[1] / 2**20:.0f} MiB"
-        )
+    show(run, size, args)
 
 
 if __name__ == "__main__":
