@@ -1,6 +1,7 @@
 """The felhom-controller image: `once` reaches the hub container and its report is stored."""
 
 import secrets
+import time
 
 import httpx
 import pytest
@@ -64,4 +65,22 @@ def test_a_wrong_key_fails_once_and_the_hub_stores_nothing(
         assert latest_report(hub, "acme", key) is None
         assert httpx.get(f"{hub.url}/healthz", timeout=5).status_code == 200
     finally:
+        hub.podman("volume", "rm", "--force", state, check=False)
+
+
+def test_run_mode_answers_its_healthcheck(hub: HubContainer, images: dict[Service, str]) -> None:
+    key = create_customer(hub, "acme")
+    state = f"controller-state-{secrets.token_hex(4)}"
+    hub.podman("volume", "create", "--label", LABEL, state)
+    name = f"controller-{secrets.token_hex(4)}"
+    options = [o for o in controller_options(hub, key, state) if o != "--rm"]
+    try:
+        hub.podman.run_detached(name, *options, image=images[Service.CONTROLLER])
+        deadline = time.monotonic() + 60
+        while hub.podman.result("healthcheck", "run", name).returncode != 0:
+            assert time.monotonic() < deadline, hub.podman.logs(name)
+            time.sleep(0.5)
+        assert latest_report(hub, "acme", key) is not None  # `run` reports at once
+    finally:
+        hub.podman.remove(name)
         hub.podman("volume", "rm", "--force", state, check=False)
