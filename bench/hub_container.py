@@ -32,7 +32,7 @@ from deploy.images import (
     build_command,
     default_ca_bundle,
 )
-from deploy.podman import LABEL, Podman, wait_http
+from deploy.podman import LABEL, READ_ONLY, Podman, wait_http
 from felhom_hub.secrets import hash_password
 
 IMAGE = "localhost/metalfleet-bench/felhom-hub:bench"
@@ -81,7 +81,7 @@ def start(podman: Podman, config: Path, volume: str, port: int) -> str:
     name = f"bench-hub-{secrets.token_hex(4)}"
     podman.run_detached(
         name,
-        "--read-only",
+        *READ_ONLY,
         "--memory",
         LIMIT,
         "-p",

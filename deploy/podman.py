@@ -25,6 +25,9 @@ events_logger = "file"
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 """
+READ_ONLY = ("--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,size=64m")
+"""A read-only root with only /tmp writable, as the Kubernetes manifests run them (podman's
+--read-only alone would also mount tmpfs on /run and /var/tmp)."""
 LABEL = "dev.metalfleet.test=images"
 """Every container and volume made here carries it, so leftovers can be found and removed."""
 

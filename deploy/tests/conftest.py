@@ -16,7 +16,7 @@ import pytest
 
 from deploy import base
 from deploy.images import BuildOptions, Engine, Service, build_command, default_ca_bundle
-from deploy.podman import LABEL, Podman, available, wait_http
+from deploy.podman import LABEL, READ_ONLY, Podman, available, wait_http
 from felhom_hub.secrets import hash_password
 
 TEST_REPOSITORY = "localhost/metalfleet-test"
@@ -111,14 +111,14 @@ class HubContainer:
 
     def cli(self, *args: str) -> str:
         """A one-off ``felhom-hub`` command in the image, on the same volume and config."""
-        return self.podman("run", "--rm", "--read-only", *self._mounts(), self.image, *args)
+        return self.podman("run", "--rm", *READ_ONLY, *self._mounts(), self.image, *args)
 
     def start(self) -> None:
         self.name = f"hub-{secrets.token_hex(4)}"
         self.port = free_port()
         self.podman.run_detached(
             self.name,
-            "--read-only",
+            *READ_ONLY,
             "-p",
             f"127.0.0.1:{self.port}:8080",
             *self._mounts(),

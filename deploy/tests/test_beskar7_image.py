@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from deploy.images import Service
-from deploy.podman import LABEL, Podman, wait_http
+from deploy.podman import LABEL, READ_ONLY, Podman, wait_http
 from deploy.tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def test_the_manager_starts_on_its_embedded_store_and_answers_probes(
     try:
         podman.run_detached(
             name,
-            "--read-only",
+            *READ_ONLY,
             "-p",
             f"127.0.0.1:{port}:8081",
             "-v",

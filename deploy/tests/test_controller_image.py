@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from deploy.images import Service
-from deploy.podman import LABEL
+from deploy.podman import LABEL, READ_ONLY
 from deploy.tests.conftest import HubContainer
 from deploy.tests.test_hub_image import create_customer, latest_report
 
@@ -25,7 +25,7 @@ def controller_options(hub: HubContainer, key: str, state: str) -> list[str]:
         "ENGINE_ENABLED": "false",
         "SMART_ENABLED": "false",
     }
-    options = ["--rm", "--read-only", "--network", f"container:{hub.name}"]
+    options = ["--rm", *READ_ONLY, "--network", f"container:{hub.name}"]
     options += ["-v", f"{state}:/var/lib/felhom-controller"]
     for name, value in settings.items():
         options += ["-e", f"FELHOM_CONTROLLER_{name}={value}"]

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from deploy.images import Service
-from deploy.podman import Podman
+from deploy.podman import READ_ONLY, Podman
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def test_the_final_stage_has_no_build_tools_and_no_build_secret(
     printed = podman(
         "run",
         "--rm",
-        "--read-only",
+        *READ_ONLY,
         "--entrypoint",
         "python3",
         images[service],
