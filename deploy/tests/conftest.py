@@ -39,6 +39,8 @@ def podman() -> Iterator[Podman]:
     engine = Podman()
     engine.prepare()
     engine.cleanup()
+    # the storage persists between runs: drop build leftovers no build has used for a week
+    engine("image", "prune", "--force", "--filter", "until=168h", check=False)
     try:
         yield engine
     finally:
