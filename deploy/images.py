@@ -1,13 +1,10 @@
 """The three service images: their names and tag, the engine that builds them, the commands.
 
-    python -m deploy.images build [--base IMAGE | --debian-base] [SERVICE ...]   (make images)
-    python -m deploy.images base       # a Debian base made with mmdebstrap, for no-registry CI
-    python -m deploy.images sizes [SERVICE ...]
-    python -m deploy.images pin [--check]   # write deploy/images.env into the manifests
+The command line is deploy/cli.py (``make images``, ``make pin-images``).
 
 Names and the tag come from deploy/images.env only. The Containerfiles live in
-deploy/<service>/Containerfile; the build context is the repository root (.containerignore lets
-only the workspace's metadata and sources in).
+deploy/<service>/Containerfile; the build context is the repository root, where .dockerignore
+(read by podman and docker alike) lets only the workspace's metadata and sources in.
 """
 
 import os
