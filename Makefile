@@ -6,7 +6,7 @@ PY_DIRS := felhom-hub beskar7 felhom-controller bench tools deploy
 CHARMS := $(wildcard charms/*/Makefile)
 
 .PHONY: bootstrap run test lint typecheck unit charms bench clean image real-boot
-.PHONY: images pin-images kubectl deploy-test
+.PHONY: images push-images pin-images kubectl deploy-test
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
@@ -44,6 +44,10 @@ test: lint typecheck unit charms deploy-test
 # DEBIAN_BASE=1 makes one with mmdebstrap instead (no registry needed).
 images: bootstrap
 	$(UV) run --frozen python -m deploy.cli build $(if $(BASE),--base $(BASE)) $(if $(DEBIAN_BASE),--debian-base)
+
+# Push them to deploy/images.env's registry (log in first: podman login / docker login).
+push-images: bootstrap
+	$(UV) run --frozen python -m deploy.cli push
 
 # Write deploy/images.env's registry and tag into the manifests that name an image.
 pin-images: bootstrap

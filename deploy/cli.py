@@ -22,6 +22,7 @@ from deploy.images import (
     find_engine,
     git_revision,
     parse_services,
+    push_command,
 )
 
 
@@ -37,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--debian-base", action="store_true", help="make and use the Debian base")
     build.add_argument("--engine", choices=[e.value for e in Engine])
     commands.add_parser("base", help="make the Debian base with mmdebstrap and import it")
+    push = commands.add_parser("push", help="push the images (all unless named)")
+    push.add_argument("services", nargs="*", metavar="SERVICE")
+    push.add_argument("--no-tls-verify", action="store_true", help="plain-HTTP registry (podman)")
+    push.add_argument("--engine", choices=[e.value for e in Engine])
     sizes = commands.add_parser("sizes", help="print the images' sizes")
     sizes.add_argument("services", nargs="*", metavar="SERVICE")
     pin = commands.add_parser("pin", help="write deploy/images.env into the manifests")
@@ -60,6 +65,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         if subprocess.run(command, check=False).returncode != 0:
             raise ImageError(f"building {service.value} failed (see above)")
     return cmd_sizes(args)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    where = coordinates()
+    for service in parse_services(args.services):
+        command = push_command(engine, where.ref(service), tls_verify=not args.no_tls_verify)
+        print("+ " + " ".join(command), flush=True)
+        if subprocess.run(command, check=False).returncode != 0:
+            raise ImageError(f"pushing {where.ref(service)} failed (see above; logged in?)")
+    return 0
 
 
 def image_size(engine: str, ref: str) -> int:
@@ -98,7 +114,7 @@ def cmd_pin(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"build": cmd_build, "sizes": cmd_sizes, "pin": cmd_pin}
+    handlers = {"build": cmd_build, "push": cmd_push, "sizes": cmd_sizes, "pin": cmd_pin}
     try:
         if args.command == "base":
             print(base.ensure_base([find_engine().value]))

@@ -120,6 +120,17 @@ def build_command(
     return [*command, str(ROOT)]
 
 
+def push_command(
+    engine: Engine, ref: str, *, tls_verify: bool = True, prefix: Sequence[str] = ()
+) -> list[str]:
+    """The push command line; ``tls_verify=False`` for a plain-HTTP registry (podman only:
+    docker takes such registries from its daemon's insecure-registries setting)."""
+    command = [*(prefix or [engine.value]), "push"]
+    if not tls_verify and engine is Engine.PODMAN:
+        command.append("--tls-verify=false")
+    return [*command, ref]
+
+
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 

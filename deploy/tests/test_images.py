@@ -17,6 +17,7 @@ from deploy.images import (
     find_engine,
     parse_coordinates,
     parse_services,
+    push_command,
 )
 
 
@@ -87,3 +88,10 @@ def test_services_are_all_by_default_and_unknown_names_fail() -> None:
     assert parse_services(["beskar7"]) == [Service.BESKAR7]
     with pytest.raises(ImageError, match="known: felhom-hub, felhom-controller, beskar7"):
         parse_services(["felhom"])
+
+
+def test_a_push_to_a_plain_http_registry_skips_tls_with_podman_only() -> None:
+    assert push_command(Engine.PODMAN, "r/x:t") == ["podman", "push", "r/x:t"]
+    insecure = push_command(Engine.PODMAN, "r/x:t", tls_verify=False)
+    assert insecure == ["podman", "push", "--tls-verify=false", "r/x:t"]
+    assert push_command(Engine.DOCKER, "r/x:t", tls_verify=False) == ["docker", "push", "r/x:t"]
