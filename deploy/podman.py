@@ -10,7 +10,8 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -91,12 +92,13 @@ class Podman:
 
     def remove(self, *names: str) -> None:
         if names:
-            self("rm", "--force", "--time", "5", *names, check=False)
+            self("rm", "--force", "--volumes", "--time", "5", *names, check=False)
 
     def cleanup(self) -> None:
-        """Remove every container and volume this helper made (also those of a killed run)."""
+        """Remove every container this helper made (also those of a killed run) and every
+        volume no container uses."""
         self.remove(*self("ps", "--all", "--quiet", "--filter", f"label={LABEL}").split())
-        self("volume", "prune", "--force", "--filter", f"label={LABEL}", check=False)
+        self("volume", "prune", "--force", check=False)  # this storage is ours alone
 
     def logs(self, name: str) -> str:
         done = self.result("logs", name, timeout=30)
@@ -104,6 +106,36 @@ class Podman:
 
     def pid(self, name: str) -> int:
         return int(self("inspect", "--format", "{{.State.Pid}}", name))
+
+
+@contextmanager
+def engine_service(podman: Podman, socket: Path, timeout: float = 30.0) -> Iterator[Path]:
+    """podman's Docker-compatible Engine API on ``socket`` for the life of the block."""
+    command = [*podman.prefix, "system", "service", "--time=0", f"unix://{socket}"]
+    process = subprocess.Popen(
+        command, env=podman.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        transport = httpx.HTTPTransport(uds=str(socket))
+        with httpx.Client(transport=transport, timeout=2) as client:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    if client.get("http://d/v1.41/version").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"podman system service did not answer on {socket}")
+                time.sleep(0.1)
+        yield socket
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
 
 
 def wait_http(url: str, timeout: float = 60.0) -> httpx.Response:
