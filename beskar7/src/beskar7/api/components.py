@@ -27,7 +27,10 @@ DEFAULT_DIR = CONFIG_DIR / "default"
 RELEASE_FILE = CONFIG_DIR / "release" / "infrastructure-components.yaml"
 
 VARIABLES = {
-    "BESKAR7_IMAGE": "controller image (default ghcr.io/metalfleet/beskar7:latest)",
+    "BESKAR7_IMAGE": (
+        "controller image (default: the one `make images` builds, as pinned in "
+        "config/manager/manager.yaml from deploy/images.env)"
+    ),
     "BESKAR7_BOOTSTRAP_URL_BASE": (
         "required: base URL at which booting hosts reach the callback server (Service "
         "beskar7-callback, port 8082, exposed to the hosts' network), "

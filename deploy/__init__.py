@@ -1,0 +1,1 @@
+"""Container images and deployment manifests of the services (docs/deploy.md)."""
