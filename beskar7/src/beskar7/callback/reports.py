@@ -99,3 +99,17 @@ def sanitize_reason(reason: str) -> str:
     printable = "".join(c if c.isprintable() else " " for c in reason)
     cleaned = " ".join(printable.split()) or "no reason given"
     return (FAILURE_PREFIX + cleaned)[:MAX_REASON_CHARS].rstrip()
+
+
+def provisioned_message(body: bytes) -> str | None:
+    """The final OS's optional `{"message": "..."}` in a provisioned call, sanitized like a
+    failure reason (printable, single line, at most `MAX_REASON_CHARS`); None when absent."""
+    if not body.strip():
+        return None
+    message = parse_object(body).get("message")
+    if message is None:
+        return None
+    if not isinstance(message, str):
+        raise BodyError("message: must be a string")
+    printable = "".join(c if c.isprintable() else " " for c in message)
+    return " ".join(printable.split())[:MAX_REASON_CHARS] or None
