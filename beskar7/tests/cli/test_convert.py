@@ -57,8 +57,8 @@ def test_converted_manifests_apply_once_the_inspection_image_is_set(
         if obj["kind"] == "Beskar7Machine":
             obj["spec"]["inspectionImage"] = "http://boot.example.com/inspector/"
     edited = tmp_path / "edited.yaml"
-    with edited.open("w") as out:
-        yaml.dump_all(converted, out)
+    with edited.open("w") as stream:
+        yaml.dump_all(converted, stream)
 
     code, out, err = run(capsys, "apply", "-f", str(edited), "--store", str(tmp_path / "db"))
 

@@ -2,7 +2,8 @@
 
 A report is checked against the upstream schema (`InspectionReport`) the way the API server
 decodes JSON: no coercion (`"cores": "many"` and `"cores": "8"` fail), no unknown top-level
-field, no negative counts or sizes. Errors name the field, never echo the value.
+field, no negative counts or sizes. Errors name the field, never echo the value. A report in the
+architecture seed's shape is accepted too and normalized first (report_shapes.py).
 """
 
 import json
@@ -12,6 +13,7 @@ from typing import Any
 from beskar7.api.issues import strict_check
 from beskar7.api.meta import prune
 from beskar7.api.physicalhost import InspectionReport
+from beskar7.callback import report_shapes
 
 ENVELOPE_FIELDS = ("namespace", "hostName")
 """Where the upstream v0.4 body names its host; ignored by the per-host endpoint."""
@@ -55,7 +57,13 @@ def envelope(data: dict[str, Any]) -> tuple[str, str]:
 
 
 def validate_report(data: dict[str, Any], received: datetime) -> InspectionReport:
-    """The report in `data` (envelope fields dropped), stamped with the receive time."""
+    """The report in `data` (envelope fields dropped), stamped with the receive time. The
+    architecture seed's shape is normalized first (report_shapes)."""
+    if report_shapes.is_seed_shape(data):
+        try:
+            data = report_shapes.normalize(data)
+        except report_shapes.ShapeError as e:
+            raise BodyError(str(e)) from None
     fields = {k: v for k, v in data.items() if k not in ENVELOPE_FIELDS}
     unknown = sorted(set(fields) - _REPORT_FIELDS)
     if unknown:
