@@ -1,6 +1,7 @@
 """Protocol steps 6 and 7 through the app: the hand-off, the single-use seed (user-data,
 meta-data), the report token, and every token revoked once the host is provisioned."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -259,3 +260,15 @@ async def test_seed_secrets_and_tokens_never_reach_the_logs(
     assert seed_path.rstrip("/").rsplit("/", 1)[1] not in text
     assert values["beskar7-report-token"] not in text
     assert "cloud-config" not in text
+
+
+async def test_two_racing_fetches_of_one_document_serve_it_once(
+    callback_lab: CallbackLab,
+) -> None:
+    _, seed_path = await handed_off(callback_lab)
+
+    answers = await asyncio.gather(
+        *(fetch(callback_lab, seed_path + "user-data") for _ in range(4))
+    )
+
+    assert sorted(r.status_code for r in answers) == [200, 404, 404, 404]

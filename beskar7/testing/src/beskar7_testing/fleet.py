@@ -230,10 +230,11 @@ class SimulatedFleet:
 
     def _report_provisioned(self, kexec_lines: str) -> None:
         """What a final OS does with the command line the inspector kexecs it with: fetch its
-        meta-data from `beskar7.seed` (single use), then report provisioned with the report
-        token the meta-data carries (the inspector's token is not on that line)."""
+        user-data and meta-data from `beskar7.seed` (single use), then report provisioned with
+        the report token the meta-data carries (the inspector's token is not on that line)."""
         seed = re.search(r"beskar7\.seed=(\S+?)(?:'|\s|$)", kexec_lines)
         assert seed is not None, "no beskar7.seed on the final OS's command line"
+        self._http.get(seed.group(1) + "user-data").raise_for_status()
         meta = self._http.get(seed.group(1) + "meta-data")
         meta.raise_for_status()
         values = seed_meta_data(meta.text)
