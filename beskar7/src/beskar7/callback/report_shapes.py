@@ -17,8 +17,6 @@ checked as strictly as a canonical report (reports.validate_report); shape error
 
 from typing import Any
 
-from beskar7.inspector.hardware.nics import speed
-
 SECTIONS = {
     "cpus": {"count", "cores", "threads", "model", "architecture", "mhz"},
     "memory": {"totalBytes", "totalGB"},
@@ -162,5 +160,10 @@ def _nic(nic: dict[str, Any]) -> dict[str, Any]:
         out["name"] = nic["interface"]
     mbps = _count("nics[].speedMbps", nic.get("speedMbps"))
     if mbps:
-        out["speed"] = speed(str(mbps))
+        out["speed"] = _speed(mbps)
     return out
+
+
+def _speed(mbps: int) -> str:
+    """`1000Mbps`, `25Gbps`: the units the inspector's own reports use."""
+    return f"{mbps // 1000}Gbps" if mbps >= 10000 and mbps % 1000 == 0 else f"{mbps}Mbps"
