@@ -79,3 +79,12 @@ def test_meta_data_is_yaml_a_nocloud_reader_understands() -> None:
         "beskar7-report-url": "http://api/api/v1/provisioned/ns/h",
         "beskar7-report-token": "tok",
     }
+
+
+@pytest.mark.parametrize("lifetime", [0.0, -1.0])
+def test_a_seed_lifetime_that_is_not_positive_is_refused(lifetime: float) -> None:
+    from beskar7.callback.settings import CallbackSettings
+
+    with pytest.raises(ValueError, match="seed lifetime must be positive"):
+        CallbackSettings(seed_lifetime=lifetime)
+    assert CallbackSettings().seed_lifetime == 900.0
