@@ -217,11 +217,16 @@ class SimulatedFleet:
     def _kernel_line(self, index: int) -> tuple[str, str]:
         """Follow boot.ipxe's chain like iPXE, until the host's script has a kernel line."""
         mac = urllib.parse.quote(self.emulator.systems[index].mac, safe="")
-        script = self._http.get(f"{self.callback_url}/boot.ipxe").text
-        chain = _command(script, "chain").replace("${net0/mac}", mac)
         deadline = time.monotonic() + 120
+        chain: str | None = None
         while time.monotonic() < deadline and not self._stop.is_set():
-            script = self._http.get(chain).text
+            try:  # boot.ipxe loops `chain || goto chain_retry`: a manager restart is waited out
+                if chain is None:
+                    script = self._http.get(f"{self.callback_url}/boot.ipxe").text
+                    chain = _command(script, "chain").replace("${net0/mac}", mac)
+                script = self._http.get(chain).text
+            except httpx.TransportError:
+                script = ""
             if re.search(r"^kernel ", script, re.M):
                 kernel = _command(script, "kernel").split(" ", 1)
                 return kernel[0], kernel[1] if len(kernel) > 1 else ""
