@@ -78,7 +78,7 @@ deploy-test: bootstrap
 image: bootstrap
 	$(UV) run --frozen python -m beskar7.image build --out build/image
 
-# The virtual end-to-end boot (qemu-system-x86 and ipxe-qemu from Debian must be installed).
+# The virtual end-to-end boot, BIOS and UEFI (Debian: qemu-system-x86, ipxe-qemu, ovmf).
 real-boot: image
 	BESKAR7_REQUIRE_REAL_BOOT=1 $(UV) run --frozen pytest beskar7/tests/e2e/test_real_boot.py -v
 

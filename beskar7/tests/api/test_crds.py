@@ -195,7 +195,7 @@ def test_machine_schema_lists_both_names_and_requires_one_by_cel(
         "minDiskGB": 1,
         "minMemoryGB": 1,
     }
-    assert props["osFamily"]["enum"] == ["kairos", "talos", "flatcar", "leap-micro"]
+    assert props["osFamily"]["enum"] == ["kairos", "talos", "flatcar", "leap-micro", "cloud-init"]
 
 
 def resolve(schema: dict[str, Any], parts: list[str | int]) -> dict[str, Any] | None:

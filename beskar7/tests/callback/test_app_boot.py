@@ -295,7 +295,7 @@ async def test_a_token_expires_after_inspection_and_deployment(callback_lab: Cal
     assert response.status_code == 401
 
 
-async def test_a_machine_without_optional_fields_renders_without_them(
+async def test_a_machine_without_url_or_family_boots_the_generic_cloud_init_family(
     callback_lab: CallbackLab,
 ) -> None:
     await callback_lab.store.patch(
@@ -305,7 +305,7 @@ async def test_a_machine_without_optional_fields_renders_without_them(
     params = words((await callback_lab.boot()).text)
 
     assert "beskar7.config" not in params
-    assert "beskar7.os" not in params
+    assert params["beskar7.os"] == "cloud-init"  # reads beskar7's NoCloud seed
 
 
 async def test_a_configuration_url_without_a_family_is_for_kairos_as_upstream(

@@ -237,7 +237,7 @@ async def test_a_host_that_is_not_inspecting_does_not_take_a_report(
     callback_lab: CallbackLab,
 ) -> None:
     token = await callback_lab.mint()
-    await callback_lab.set_host_status(state="Ready")
+    await callback_lab.set_host_status(state="InUse")
     before = await callback_lab.version()
 
     response = await callback_lab.client.post(

@@ -134,3 +134,15 @@ def test_failure_bodies() -> None:
         failure_reason(b'{"reason": 7}')
     with pytest.raises(BodyError):
         failure_reason(b"kexec failed")
+
+
+def test_a_provisioned_message_is_optional_printable_and_capped() -> None:
+    from beskar7.callback.reports import provisioned_message
+
+    assert provisioned_message(b"") is None
+    assert provisioned_message(b"{}") is None
+    assert provisioned_message(b'{"message": "  "}') is None
+    assert provisioned_message(b'{"message": "up\\n\\u001b[1m ok"}') == "up [1m ok"
+    assert provisioned_message(json.dumps({"message": "x" * 999}).encode()) == "x" * 256
+    with pytest.raises(BodyError, match="message: must be a string"):
+        provisioned_message(b'{"message": ["no"]}')

@@ -1,45 +1,61 @@
 """The whole flow on real firmware: a qemu VM (TCG) with iPXE, a real Linux kernel, the
 inspection image from `make image` and the real inspector, powered through the Redfish
 emulator, provisioned by a real manager process. Everything stays on loopback: the guest
-reaches the host only as 10.0.2.2 through qemu's user-mode networking.
+reaches the host only as 10.0.2.2 through qemu's user-mode networking. The happy path runs
+under BIOS (SeaBIOS) and UEFI (OVMF): the test target OS fetches its user-data through the
+seed URL in its OS family's parameter, checks it, sees a second fetch refused, and reports a
+value from it in its provisioned call, with the report token from its meta-data.
 
-Skipped when qemu or the image is missing, unless BESKAR7_REQUIRE_REAL_BOOT=1 (CI sets it, so
-there a missing prerequisite fails instead).
+Skipped when qemu, OVMF or the image is missing, unless BESKAR7_REQUIRE_REAL_BOOT=1 (CI sets it,
+so there a missing prerequisite fails instead).
 """
 
 import os
 import re
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from beskar7.api.protocol import Annotation
 from beskar7_testing.lab import ProvisioningLab
-from beskar7_testing.qemu import VirtualFleet, qemu_available
+from beskar7_testing.qemu import Firmware, VirtualFleet, qemu_available
 
 IMAGE_DIR = Path(__file__).resolve().parents[3] / "build" / "image"
 REQUIRED = os.environ.get("BESKAR7_REQUIRE_REAL_BOOT") == "1"
 
 
-def missing() -> str | None:
-    reason = qemu_available()
+def missing(firmware: Firmware = Firmware.BIOS) -> str | None:
+    reason = qemu_available(firmware)
     if reason is None and not (IMAGE_DIR / "initrd.img").exists():
         reason = f"no inspection image in {IMAGE_DIR}: run `make image`"
     return reason
 
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(missing() is not None and not REQUIRED, reason=str(missing())),
+def skip_unless(firmware: Firmware) -> pytest.MarkDecorator:
+    reason = missing(firmware)
+    return pytest.mark.skipif(reason is not None and not REQUIRED, reason=str(reason))
+
+
+pytestmark = [pytest.mark.slow]
+FIRMWARES = [
+    pytest.param(Firmware.BIOS, marks=skip_unless(Firmware.BIOS), id="bios"),
+    pytest.param(Firmware.UEFI, marks=skip_unless(Firmware.UEFI), id="uefi"),
 ]
 
 
-@pytest.fixture
-async def lab(tmp_path: Path) -> AsyncIterator[ProvisioningLab]:
-    assert missing() is None, missing()
+@pytest.fixture(params=[pytest.param(Firmware.BIOS, marks=skip_unless(Firmware.BIOS), id="bios")])
+async def lab(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[ProvisioningLab]:
+    firmware: Firmware = request.param
+    assert missing(firmware) is None, missing(firmware)
     lab = ProvisioningLab(
-        tmp_path / "lab", systems=1, image_dir=IMAGE_DIR, inspection_timeout="240s"
+        tmp_path / "lab",
+        systems=1,
+        image_dir=IMAGE_DIR,
+        inspection_timeout="240s" if firmware == Firmware.BIOS else "480s",
+        firmware=firmware,
     )
     await lab.start()
     try:
@@ -67,11 +83,24 @@ async def until_phase(lab: ProvisioningLab, wanted: str, timeout: float) -> dict
     return await lab.machine("vm")
 
 
-async def test_a_virtual_server_is_inspected_kexecd_and_provisioned(lab: ProvisioningLab) -> None:
+@pytest.mark.timeout(900)  # OVMF under TCG is several times slower than SeaBIOS
+@pytest.mark.parametrize("lab", FIRMWARES, indirect=True)
+async def test_a_virtual_server_is_inspected_kexecd_and_provisioned_with_its_user_data(
+    lab: ProvisioningLab,
+) -> None:
     [host] = await lab.add_hosts([0])
-    await lab.add_machine("vm", {"minCPUCores": 1, "minMemoryGB": 1, "minDiskGB": 1}, "kairos")
+    marker = secrets.token_hex(8)
+    user_data = f"#cloud-config\nhostname: vm\nbeskar7-e2e: {marker}\n"
+    await lab.add_machine(
+        "vm",
+        {"minCPUCores": 1, "minMemoryGB": 1, "minDiskGB": 1},
+        "kairos",
+        config_url=False,  # beskar7's own seed carries the bootstrap data
+        user_data=user_data,
+    )
 
-    machine = await until_phase(lab, "Provisioned", 300)
+    timeout = 300 if lab.firmware == Firmware.BIOS else 600
+    machine = await until_phase(lab, "Provisioned", timeout)
 
     assert machine["spec"]["providerID"] == f"b7://default/{host}"
     report = (await lab.host(host))["status"]["inspectionReport"]
@@ -83,9 +112,21 @@ async def test_a_virtual_server_is_inspected_kexecd_and_provisioned(lab: Provisi
     console = serial(lab)
     assert "boot.ipxe" in console  # iPXE chained the manager's script
     assert re.search(r"Command line:.*beskar7\.host=" + host, console)  # the kernel got its params
-    # the target OS was kexec'd with the OS family's configuration parameter
-    assert re.search(r"beskar7-target: \[[^]]*\] config parameter: config_url=http", console)
+    # the target OS was kexec'd with the seed's user-data URL in the family's parameter
+    seed_url = rf"http://10\.0\.2\.2:\d+/api/v1/seed/default/{host}/[A-Za-z0-9_-]{{43}}/"
+    target_cmdline = re.search(r"beskar7-target: \[[^]]*\] cmdline: (.*)", console)
+    assert target_cmdline is not None, console[-4000:]
+    assert "beskar7.token" not in target_cmdline.group(1)  # no bearer token on the final OS
+    assert re.search(rf"config parameter: config_url={seed_url}user-data", console)
+    assert f"user-data checked: beskar7-e2e={marker}" in console
+    assert "second user-data fetch refused" in console
+    assert f"meta-data checked: provider-id=b7://default/{host}" in console
     assert "provisioned reported" in console
+    manager_log = lab.manager_log.read_text()
+    assert f"reports its operating system is up: user-data beskar7-e2e={marker}" in manager_log
+    assert Annotation.BOOTSTRAP_TOKEN not in (await lab.host(host))["metadata"].get(
+        "annotations", {}
+    )
     steps = [what for what, _ in lab.fleet.boots[0].events]
     assert steps[:2] == ["power-on", "vm-started"]
 

@@ -46,7 +46,6 @@ def _cmdline(port: int) -> str:
             "beskar7.host=vm-0",
             f"beskar7.target={api}/target.tar.gz",
             "beskar7.os=kairos",
-            f"beskar7.config={api}/config",
             "beskar7.timeout=300",
             "BOOTIF=01-" + MAC.replace(":", "-"),
         ]
@@ -114,12 +113,16 @@ def test_inspect_kexec_provision(
         assert code == 0, f"qemu exit {code} (timeout?); serial log tail:\n{tail}"
         try:
             _check_report(server)
-            assert server.requests("GET", server.api % "bootstrap"), "no go-ahead request"
+            assert server.requests("POST", server.api % "handoff"), "no go-ahead request"
             assert server.requests("GET", "/target.tar.gz"), "target not downloaded"
             assert "running kexec --exec" in log
             assert log.count("Linux version") >= 2, "no second kernel boot after kexec"
-            config = f"config parameter: config_url=http://10.0.2.2:{server.port}/config"
+            seed = f"http://10.0.2.2:{server.port}{server.seed}"
+            config = f"config parameter: config_url={seed}user-data"
             assert _said(log, "beskar7-target", config), "target /init did not see config_url"
+            assert _said(log, "beskar7-target", "user-data checked: beskar7-e2e=image-boot")
+            assert _said(log, "beskar7-target", "second user-data fetch refused")
+            assert len(server.requests("GET", server.seed + "user-data")) == 2
             assert _said(log, "beskar7-target", "provisioned reported")
             provisioned = server.requests("POST", server.api % "provisioned")
             assert provisioned and provisioned[0].authorized, "provisioned not reported"
@@ -140,7 +143,7 @@ def test_inspect_kexec_provision(
 
 
 def test_failure_reports_and_powers_off(tmp_path: Path) -> None:
-    """A refused go-ahead: the inspector reports provision-failed, /init powers the VM off."""
+    """A refused hand-off: the inspector reports provision-failed, /init powers the VM off."""
     with CallbackServer(IMAGE / "target.tar.gz", TOKEN, go_ahead=403) as server:
         code, _, ended, log = _boot(server, tmp_path)
         tail = "\n".join(log.splitlines()[-30:])

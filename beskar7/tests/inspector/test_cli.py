@@ -100,7 +100,11 @@ def test_skip_kexec_from_a_command_line_file(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     api.route("POST", "/api/v1/inspection/default/vm-01", (202, b""))
-    api.route("GET", "/api/v1/bootstrap/default/vm-01", (200, b"user-data"))
+    api.route(
+        "POST",
+        "/api/v1/handoff/default/vm-01",
+        (200, b'{"seedURL": "http://10.0.2.2:8082/api/v1/seed/default/vm-01/s/"}'),
+    )
     api.route("GET", "/images/vmlinuz", (200, b"KERNEL"))
     cmdline = tmp_path / "cmdline"
     cmdline.write_text(cmdline_for("/images/vmlinuz", debug="true") + "\n")
@@ -113,11 +117,12 @@ def test_skip_kexec_from_a_command_line_file(
 
     out, err = capsys.readouterr()
     assert out.startswith(f"kexec --load {state}/target/kernel --command-line 'console=ttyS0")
-    assert "beskar7.token=<redacted>" in out
+    assert "beskar7.seed=http://10.0.2.2:8082/api/v1/seed/default/vm-01/s/" in out
+    assert "beskar7.token" not in out
     assert "DEBUG" in err and "booted from the NIC with MAC 52:54:00:12:34:56" in err
     assert TOKEN not in out + err
     assert fake_bin.kexec_calls() == []
-    assert (state / "bootstrap-data").read_bytes() == b"user-data"
+    assert not (state / "bootstrap-data").exists()
 
 
 def test_help_documents_parameters_and_exit_codes() -> None:
@@ -186,7 +191,11 @@ def test_a_full_skip_kexec_run_on_the_bare_python(
 ) -> None:
     """The network path too works on the interpreter the image has (no site-packages)."""
     api.route("POST", "/api/v1/inspection/default/vm-01", (503, b""), (202, b""))
-    api.route("GET", "/api/v1/bootstrap/default/vm-01", (200, b"user-data"))
+    api.route(
+        "POST",
+        "/api/v1/handoff/default/vm-01",
+        (200, b'{"seedURL": "http://10.0.2.2:8082/api/v1/seed/default/vm-01/s/"}'),
+    )
     api.route("GET", "/images/target.tar.gz", (200, (TREES / "target.tar.gz").read_bytes()))
     state = tmp_path / "state"
     done = subprocess.run(

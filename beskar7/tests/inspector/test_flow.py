@@ -19,9 +19,10 @@ from beskar7.inspector.settings import Settings
 from tests.inspector.doubles import TOKEN, ApiServer, CmdlineFor, FakeBin, expected_report, tree
 
 REPORT = "/api/v1/inspection/default/vm-01"
-BOOTSTRAP = "/api/v1/bootstrap/default/vm-01"
+HANDOFF = "/api/v1/handoff/default/vm-01"
 FAILED = "/api/v1/provision-failed/default/vm-01"
-USER_DATA = b"#cloud-config\nhostname: vm-01\n"
+SEED = "http://10.0.2.2:8082/api/v1/seed/default/vm-01/s3cr3t-Q/"
+GO_AHEAD = json.dumps({"seedURL": SEED, "format": "cloud-config"}).encode()
 
 
 def targz(members: dict[str, bytes]) -> bytes:
@@ -53,7 +54,7 @@ def fast(settings: Settings, state_dir: Path, timeout: float = 10.0) -> Settings
 @pytest.fixture
 def happy(api: ApiServer) -> ApiServer:
     api.route("POST", REPORT, (503, b"busy"), (503, b"busy"), (202, b'{"status":"accepted"}'))
-    api.route("GET", BOOTSTRAP, (404, b""), (404, b""), (200, USER_DATA))
+    api.route("POST", HANDOFF, (404, b""), (404, b""), (200, GO_AHEAD))
     api.route("GET", "/images/target.tar.gz", (200, TARGET))
     api.route("POST", FAILED, (202, b""))
     return api
@@ -102,7 +103,7 @@ def test_the_report_is_retried_then_the_go_ahead_awaited(happy_run: Outcome) -> 
     assert happy_run.code == 0
     assert [(r.method, r.path) for r in api.requests] == [
         *[("POST", REPORT)] * 3,
-        *[("GET", BOOTSTRAP)] * 3,
+        *[("POST", HANDOFF)] * 3,
         ("GET", "/images/target.tar.gz"),
     ]
     for request in api.requests[:6]:
@@ -113,10 +114,9 @@ def test_the_report_is_retried_then_the_go_ahead_awaited(happy_run: Outcome) -> 
     assert "HTTP 503" in happy_run.logs and "(not ready)" in happy_run.logs
 
 
-def test_the_bootstrap_data_is_saved_for_root_only(happy_run: Outcome) -> None:
-    bootstrap = happy_run.state / "bootstrap-data"
-    assert bootstrap.read_bytes() == USER_DATA
-    assert bootstrap.stat().st_mode & 0o777 == 0o600
+def test_the_bootstrap_data_is_not_fetched_or_kept_by_the_inspector(happy_run: Outcome) -> None:
+    assert not any(r.path.startswith("/api/v1/bootstrap") for r in happy_run.api.requests)
+    assert [p.name for p in happy_run.state.iterdir()] == ["target"]
 
 
 def test_the_target_is_unpacked_and_kexeced(happy_run: Outcome) -> None:
@@ -130,7 +130,7 @@ def test_the_target_is_unpacked_and_kexeced(happy_run: Outcome) -> None:
             str(boot / "initrd.img-6.1.0-28-amd64"),
             "--command-line",
             f"console=ttyS0,115200 console=tty0 talos.config={url}/config/vm-01.yaml "
-            f"beskar7.api={url} beskar7.token={TOKEN} beskar7.namespace=default "
+            f"beskar7.seed={SEED} beskar7.api={url} beskar7.namespace=default "
             "beskar7.host=vm-01",
         ],
         ["--exec"],
@@ -219,8 +219,8 @@ def test_bare_kernel_with_initrd_url_and_skip_kexec(
     out, _ = capsys.readouterr()
     assert out == (
         f"kexec --load {state}/target/kernel --initrd {state}/target/initrd --command-line "
-        f"'console=ttyS0,115200 console=tty0 beskar7.api={happy.url} beskar7.token=<redacted> "
-        "beskar7.namespace=default beskar7.host=vm-01'\nkexec --exec\n"
+        f"'console=ttyS0,115200 console=tty0 ds=nocloud-net;s={SEED} beskar7.seed={SEED} "
+        f"beskar7.api={happy.url} beskar7.namespace=default beskar7.host=vm-01'\nkexec --exec\n"
     )
     assert TOKEN not in caplog.text
 
@@ -284,22 +284,22 @@ def test_no_go_ahead_within_the_timeout(
     happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
 ) -> None:
     happy.route("POST", REPORT, (202, b""))
-    happy.route("GET", BOOTSTRAP, (404, b""))
+    happy.route("POST", HANDOFF, (404, b""))
     settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state", timeout=0.5)
     assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 4
-    assert len(happy.calls("GET", BOOTSTRAP)) >= 3
+    assert len(happy.calls("POST", HANDOFF)) >= 3
     [failure] = happy.calls("POST", FAILED)
-    assert json.loads(failure.body)["reason"].startswith("no bootstrap data from ")
+    assert json.loads(failure.body)["reason"].startswith("no go-ahead from ")
 
 
-def test_an_unauthorized_bootstrap_is_fatal(
+def test_an_unauthorized_handoff_is_fatal(
     happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
 ) -> None:
     happy.route("POST", REPORT, (202, b""))
-    happy.route("GET", BOOTSTRAP, (401, b""), (200, USER_DATA))
+    happy.route("POST", HANDOFF, (401, b""), (200, GO_AHEAD))
     settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
     assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 4
-    assert len(happy.calls("GET", BOOTSTRAP)) == 1
+    assert len(happy.calls("POST", HANDOFF)) == 1
     assert "HTTP 401" in json.loads(happy.calls("POST", FAILED)[0].body)["reason"]
 
 
@@ -325,21 +325,24 @@ def test_dry_run_touches_no_network(
     assert printed["report"] == expected_report("vm")
     assert printed["plan"][0].startswith(f"POST {happy.url}{REPORT} ")
     assert any("config_url=http://c/k.yaml" in step for step in printed["plan"])
-    assert any("beskar7.token=<redacted>" in step for step in printed["plan"])
+    assert any("beskar7.seed=<seed>/" in step for step in printed["plan"])
+    assert not any("beskar7.token" in step for step in printed["plan"])
     assert TOKEN not in out.getvalue()
 
 
-def test_an_unwritable_state_dir_is_reported(
-    happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path
+@pytest.mark.parametrize(
+    "answer",
+    [b"not json", b"{}", b'{"seedURL": "file:///etc/"}', b'{"seedURL": "http://x/no-slash"}'],
+)
+def test_a_handoff_without_a_usable_seed_url_is_reported(
+    happy: ApiServer, cmdline_for: CmdlineFor, tmp_path: Path, answer: bytes
 ) -> None:
     happy.route("POST", REPORT, (202, b""))
-    happy.route("GET", BOOTSTRAP, (200, USER_DATA))
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("")
-    settings = fast(parse_cmdline(cmdline_for()), blocker / "state")
+    happy.route("POST", HANDOFF, (200, answer))
+    settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
     assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 4
     [failure] = happy.calls("POST", FAILED)
-    assert json.loads(failure.body)["reason"].startswith("could not save the bootstrap data")
+    assert "seed URL" in json.loads(failure.body)["reason"]
 
 
 def test_an_unexpected_error_is_reported_with_the_token_redacted(
@@ -352,7 +355,7 @@ def test_an_unexpected_error_is_reported_with_the_token_redacted(
 
     monkeypatch.setattr(flow, "fetch_target", broken)
     happy.route("POST", REPORT, (202, b""))
-    happy.route("GET", BOOTSTRAP, (200, USER_DATA))
+    happy.route("POST", HANDOFF, (200, GO_AHEAD))
     settings = fast(parse_cmdline(cmdline_for()), tmp_path / "state")
     assert run(settings, tree("vm"), skip_kexec=True, dry_run=False, path="") == 1
     [failure] = happy.calls("POST", FAILED)

@@ -10,6 +10,7 @@ from beskar7.inspector.osfamily import (
     UnknownOSFamilyError,
     config_parameter,
     families,
+    seed_config_url,
 )
 
 URL = "http://10.0.2.2:8082/config/default/vm-01"
@@ -22,14 +23,15 @@ URL = "http://10.0.2.2:8082/config/default/vm-01"
         ("talos", f"talos.config={URL}"),
         ("flatcar", f"flatcar.ignition.config.url={URL}"),
         ("leap-micro", f"combustion.path={URL}"),
+        ("cloud-init", f"ds=nocloud-net;s={URL}"),
     ],
 )
 def test_each_family_gets_its_parameter(family: str, parameter: str) -> None:
     assert config_parameter(family, URL) == parameter
 
 
-def test_exactly_the_four_families() -> None:
-    assert families() == ["flatcar", "kairos", "leap-micro", "talos"]
+def test_exactly_the_five_families() -> None:
+    assert families() == ["cloud-init", "flatcar", "kairos", "leap-micro", "talos"]
     assert set(CONFIG_PARAMETERS) == set(families())
 
 
@@ -54,3 +56,22 @@ def test_a_url_without_a_family_is_an_error() -> None:
 
 def test_the_inspector_knows_every_family_the_api_accepts() -> None:
     assert set(CONFIG_PARAMETERS) == {family.value for family in OSFamily}
+
+
+SEED = "http://10.0.2.2:8082/api/v1/seed/default/vm-01/secret/"
+
+
+@pytest.mark.parametrize(
+    ("family", "parameter"),
+    [
+        ("kairos", f"config_url={SEED}user-data"),
+        ("talos", f"talos.config={SEED}user-data"),
+        ("flatcar", f"flatcar.ignition.config.url={SEED}user-data"),
+        ("leap-micro", f"combustion.path={SEED}user-data"),
+        ("cloud-init", f"ds=nocloud-net;s={SEED}"),
+    ],
+)
+def test_beskar7s_seed_goes_to_each_family_as_the_document_or_the_nocloud_directory(
+    family: str, parameter: str
+) -> None:
+    assert config_parameter(family, seed_config_url(family, SEED)) == parameter

@@ -19,6 +19,8 @@ ZONE_LABEL = "topology.kubernetes.io/zone"
 
 BOOTSTRAP_DATA_KEY = "value"
 """Key of the user data in a CAPI bootstrap data Secret."""
+BOOTSTRAP_FORMAT_KEY = "format"
+"""Key of the user data's format (cloud-config, ignition) in that Secret."""
 
 
 class _ReadResource(Resource):

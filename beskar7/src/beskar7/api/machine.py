@@ -63,6 +63,8 @@ class OSFamily(StrEnum):
     TALOS = "talos"
     FLATCAR = "flatcar"
     LEAP_MICRO = "leap-micro"
+    CLOUD_INIT = "cloud-init"
+    """Any image with cloud-init: `ds=nocloud-net;s=<seed URL>`."""
 
 
 class HardwareRequirements(SpecModel):

@@ -27,14 +27,21 @@ Each step: who writes what -> who applies it (and what that does) -> who clears 
 5. **go-ahead**: the machine controller, the report meeting the hardware requirements, writes
    `inspection-request: inspect-complete` -> the host controller (nothing to do at the BMC) ->
    the host controller.
-6. **bootstrap**: the callback server (`/api/v1/bootstrap`) hands the machine's bootstrap data
-   to the inspector while the machine is Provisioning (no key) -> the inspector installs the
-   final OS and kexecs into it.
-7. **provisioned**: the callback server (`/api/v1/provisioned`) writes `provisioned-request` (a
-   timestamp) -> the host controller: state Ready -> the host controller.
+6. **hand-off**: while the machine is Provisioning, the callback server (`/api/v1/handoff`)
+   writes `seed-token` (JSON {hash, issuedAt, expiresAt, served} of a single-use secret) and
+   answers the inspector with the seed URL `/api/v1/seed/<ns>/<host>/<secret>/`; the inspector
+   kexecs the final OS with that URL in its OS family's kernel parameter (no bearer token on
+   that command line). The final OS fetches `user-data` (the machine's bootstrap data) and
+   `meta-data` (instance-id, local-hostname, provider-id, and a report token whose hash the
+   server writes as `report-token`), each at most once -> the callback server at step 7.
+   (`/api/v1/bootstrap` still hands the raw bootstrap data to an upstream-style inspector.)
+7. **provisioned**: the callback server (`/api/v1/provisioned`, with the inspection or the report
+   token) writes `provisioned-request` (a timestamp) and removes `bootstrap-token`,
+   `report-token` and `seed-token` (every token of the host is revoked) -> the host controller:
+   state Ready -> the host controller. Any callback for a Ready host is refused.
    **failed** (7f): the callback server (`/api/v1/provision-failed`) writes
-   `provision-failed-request` (the reason) -> the host controller: phase Failed, state Error ->
-   the host controller.
+   `provision-failed-request` (the reason) -> the host controller: phase Failed, state Error
+   (only while the host is Inspecting: on a Ready host it does nothing) -> the host controller.
 8. **timeout**: the machine controller writes `inspection-request: timeout` -> the host
    controller: power off, phase Timeout -> the host controller.
 9. **release**: the machine controller sets `spec.consumerRef` to null, removes
@@ -69,6 +76,10 @@ class Annotation(StrEnum):
     """Step 7: when the final OS called back."""
     PROVISION_FAILED_REQUEST = PREFIX + "provision-failed-request"
     """Step 7f: why the deployment failed, as the inspector or the final OS said."""
+    SEED_TOKEN = PREFIX + "seed-token"
+    """Step 6: JSON {hash, issuedAt, expiresAt, served} of the seed URL's single-use secret."""
+    REPORT_TOKEN = PREFIX + "report-token"
+    """Step 6: JSON {hash, issuedAt, expiresAt} of the token the final OS reports with."""
     FORCE_RELEASE = PREFIX + "force-release"
     """Step 9, on the Beskar7Machine (and copied to the host): release without Redfish clean-up."""
     BOOT_MAC = PREFIX + "boot-mac"
@@ -106,5 +117,13 @@ CLEARED_ON_RELEASE = (
     Annotation.PROVISIONED_REQUEST,
     Annotation.PROVISION_FAILED_REQUEST,
     Annotation.FORCE_RELEASE,
+    Annotation.SEED_TOKEN,
+    Annotation.REPORT_TOKEN,
 )
 """Step 9: what the host controller removes from a released host."""
+REVOKED_AT_PROVISIONED = (
+    Annotation.BOOTSTRAP_TOKEN,
+    Annotation.SEED_TOKEN,
+    Annotation.REPORT_TOKEN,
+)
+"""Step 7: the tokens the callback server removes when the final OS reports provisioned."""

@@ -26,7 +26,9 @@ plus the deployment window, the manager's --deployment-timeout) and stores only 
 the host (annotation `bootstrap-token`). Every later call
 (`/api/v1/inspection`, `/api/v1/bootstrap`, `/api/v1/provisioned`, `/api/v1/provision-failed`)
 sends it as `Authorization: Bearer <token>`. What it writes on the host is the provisioning
-protocol's steps 3, 4 and 7 (api/protocol.py); step 6 hands out the bootstrap data.
+protocol's steps 3, 4, 6 and 7 (api/protocol.py): step 6 (`deploy`, `seed`) hands the final OS a
+single-use NoCloud seed with its bootstrap data and meta-data; at step 7 every token is revoked
+and no callback is taken any more.
 """
 
 from beskar7.callback.app import create_app

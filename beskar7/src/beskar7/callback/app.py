@@ -8,8 +8,14 @@
 | `POST /api/v1/inspection/{ns}/{host}` | Bearer | 202; 400, 401, 409, 413 |
 | `POST /api/v1/inspection` (v0.4: ns, hostName in body) | Bearer | as above |
 | `GET /api/v1/bootstrap/{ns}/{host}` | Bearer | raw bootstrap data; opaque 404 until Provisioning |
-| `POST /api/v1/provisioned/{ns}/{host}` | Bearer | 202 |
-| `POST /api/v1/provision-failed/{ns}/{host}` | Bearer | 202 (`{"reason": ...}`) |
+| `POST /api/v1/handoff/{ns}/{host}` | Bearer | `{seedURL, format}`; 404 until Provisioning |
+| `GET /api/v1/seed/{ns}/{host}/{secret}/{doc}` | URL secret, rate limit | doc once; opaque 404 |
+| `POST /api/v1/provisioned/{ns}/{host}` | Bearer or report | 202 (`{"message": ...}`) |
+| `POST /api/v1/provision-failed/{ns}/{host}` | Bearer or report | 202 (`{"reason": ...}`) |
+
+`{doc}` is `user-data` or `meta-data`; "report" is the report token the meta-data carries.
+
+Every token-checked call is refused (401) once the host is provisioned.
 | `GET /healthz` | - | 200 when the store answers, else 503 |
 
 Store failures answer 503. No OpenAPI or docs pages are served.
@@ -24,7 +30,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from beskar7.api.errors import StoreError
 from beskar7.api.kinds import PHYSICAL_HOST
-from beskar7.callback import boot, tokens
+from beskar7.callback import boot, deploy, tokens
 from beskar7.callback.ratelimit import retry_after_header
 from beskar7.callback.service import (
     BadRequestError,
@@ -93,9 +99,11 @@ def _accepted() -> Response:
     return JSONResponse({"status": "accepted"}, 202)
 
 
-async def _authorize(request: Request, namespace: str, host: str) -> Caller:
+async def _authorize(
+    request: Request, namespace: str, host: str, *, report: bool = False
+) -> Caller:
     token = tokens.bearer_token(request.headers.get("authorization"))
-    return await _service(request).authorize(namespace, host, token)
+    return await _service(request).authorize(namespace, host, token, report=report)
 
 
 def _check_length(request: Request, limit: int) -> None:
@@ -196,19 +204,41 @@ async def bootstrap(request: Request, namespace: str, host: str) -> Response:
     )
 
 
-@router.post("/api/v1/provisioned/{namespace}/{host}")
-async def provisioned(request: Request, namespace: str, host: str) -> Response:
+@router.post("/api/v1/handoff/{namespace}/{host}")
+async def handoff(request: Request, namespace: str, host: str) -> Response:
     _check_length(request, MAX_SMALL_BODY)
     caller = await _authorize(request, namespace, host)
     await _read_body(request, MAX_SMALL_BODY)
-    await _service(request).provisioned(caller)
+    answer = await deploy.handoff(_service(request), caller, _base(request))
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/v1/seed/{namespace}/{host}/{secret}/{document}")
+async def seed_document(
+    request: Request, namespace: str, host: str, secret: str, document: str
+) -> Response:
+    _rate_limit(request)
+    found = await deploy.seed_document(
+        _service(request), _base(request), namespace, host, secret, document
+    )
+    return Response(
+        found.body, media_type=found.content_type, headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.post("/api/v1/provisioned/{namespace}/{host}")
+async def provisioned(request: Request, namespace: str, host: str) -> Response:
+    _check_length(request, MAX_SMALL_BODY)
+    caller = await _authorize(request, namespace, host, report=True)
+    body = await _read_body(request, MAX_SMALL_BODY)
+    await _service(request).provisioned(caller, body)
     return _accepted()
 
 
 @router.post("/api/v1/provision-failed/{namespace}/{host}")
 async def provision_failed(request: Request, namespace: str, host: str) -> Response:
     _check_length(request, MAX_SMALL_BODY)
-    caller = await _authorize(request, namespace, host)
+    caller = await _authorize(request, namespace, host, report=True)
     body = await _read_body(request, MAX_SMALL_BODY)
     await _service(request).provision_failed(caller, body)
     return _accepted()

@@ -35,7 +35,9 @@ ATTEMPTS = 5
 BOOTABLE_PHASES = frozenset({InspectionPhase.BOOTING, InspectionPhase.IN_PROGRESS})
 
 M = TypeVar("M", bound=BaseModel)
-Decide = Callable[[PhysicalHost], Awaitable[dict[str, str] | None]]
+Annotations = dict[str, str | None]
+"""Annotations to write; a None value removes the key (JSON merge patch)."""
+Decide = Callable[[PhysicalHost], Awaitable[Annotations | None]]
 """Given the current host: the annotations to write, or None to write nothing."""
 
 
@@ -186,7 +188,16 @@ def _updated(current: ConfigMap, desired: ConfigMap) -> ConfigMap:
     return current.model_copy(update={"metadata": meta, "data": desired.data, "binary_data": {}})
 
 
-async def bootstrap_data(store: Store, host: PhysicalHost) -> bytes | None:
+@dataclass(frozen=True)
+class BootstrapData:
+    """A machine's bootstrap data Secret: `value` and its `format` (None when absent)."""
+
+    machine: Beskar7Machine
+    value: bytes
+    format: bytes | None
+
+
+async def bootstrap_source(store: Store, host: PhysicalHost) -> BootstrapData | None:
     """The CAPI bootstrap data for the host's machine, once that machine is Provisioning."""
     machine = await consumer_machine(store, host)
     if machine is None or machine.status.phase != MachinePhase.PROVISIONING:
@@ -207,4 +218,13 @@ async def bootstrap_data(store: Store, host: PhysicalHost) -> bytes | None:
     if not secret_name:
         return None
     secret = await _read(store, SECRET, namespace, secret_name, Secret)
-    return None if secret is None else secret.value(capi.BOOTSTRAP_DATA_KEY)
+    value = None if secret is None else secret.value(capi.BOOTSTRAP_DATA_KEY)
+    if secret is None or value is None:
+        return None
+    return BootstrapData(machine, value, secret.value(capi.BOOTSTRAP_FORMAT_KEY))
+
+
+async def bootstrap_data(store: Store, host: PhysicalHost) -> bytes | None:
+    """The raw bootstrap data (protocol step 6 for an upstream-style inspector)."""
+    found = await bootstrap_source(store, host)
+    return None if found is None else found.value

@@ -2,7 +2,8 @@
 
 A report is checked against the upstream schema (`InspectionReport`) the way the API server
 decodes JSON: no coercion (`"cores": "many"` and `"cores": "8"` fail), no unknown top-level
-field, no negative counts or sizes. Errors name the field, never echo the value.
+field, no negative counts or sizes. Errors name the field, never echo the value. A report in the
+architecture seed's shape is accepted too and normalized first (report_shapes.py).
 """
 
 import json
@@ -12,6 +13,7 @@ from typing import Any
 from beskar7.api.issues import strict_check
 from beskar7.api.meta import prune
 from beskar7.api.physicalhost import InspectionReport
+from beskar7.callback import report_shapes
 
 ENVELOPE_FIELDS = ("namespace", "hostName")
 """Where the upstream v0.4 body names its host; ignored by the per-host endpoint."""
@@ -55,7 +57,13 @@ def envelope(data: dict[str, Any]) -> tuple[str, str]:
 
 
 def validate_report(data: dict[str, Any], received: datetime) -> InspectionReport:
-    """The report in `data` (envelope fields dropped), stamped with the receive time."""
+    """The report in `data` (envelope fields dropped), stamped with the receive time. The
+    architecture seed's shape is normalized first (report_shapes)."""
+    if report_shapes.is_seed_shape(data):
+        try:
+            data = report_shapes.normalize(data)
+        except report_shapes.ShapeError as e:
+            raise BodyError(str(e)) from None
     fields = {k: v for k, v in data.items() if k not in ENVELOPE_FIELDS}
     unknown = sorted(set(fields) - _REPORT_FIELDS)
     if unknown:
@@ -99,3 +107,17 @@ def sanitize_reason(reason: str) -> str:
     printable = "".join(c if c.isprintable() else " " for c in reason)
     cleaned = " ".join(printable.split()) or "no reason given"
     return (FAILURE_PREFIX + cleaned)[:MAX_REASON_CHARS].rstrip()
+
+
+def provisioned_message(body: bytes) -> str | None:
+    """The final OS's optional `{"message": "..."}` in a provisioned call, sanitized like a
+    failure reason (printable, single line, at most `MAX_REASON_CHARS`); None when absent."""
+    if not body.strip():
+        return None
+    message = parse_object(body).get("message")
+    if message is None:
+        return None
+    if not isinstance(message, str):
+        raise BodyError("message: must be a string")
+    printable = "".join(c if c.isprintable() else " " for c in message)
+    return " ".join(printable.split())[:MAX_REASON_CHARS] or None

@@ -13,7 +13,7 @@ from typing import Any
 from beskar7.api.machine import OSFamily
 from beskar7.api.meta import format_time
 from beskar7.api.physicalhost import HostState, PhysicalHost
-from beskar7.api.protocol import Annotation
+from beskar7.api.protocol import REVOKED_AT_PROVISIONED, Annotation
 from beskar7.callback import boot, hosts, reports, tokens
 from beskar7.callback.ratelimit import RateLimiter
 from beskar7.callback.settings import CallbackSettings, Clock
@@ -68,12 +68,19 @@ class TooManyRequestsError(CallbackError):
         self.retry_after = retry_after
 
 
+class UnprocessableError(CallbackError):
+    status = 422
+    detail = "unprocessable"
+
+
 @dataclass(frozen=True)
 class Caller:
-    """A host that presented its current token."""
+    """A host that presented its current token: the inspection token, or (`report`) the final
+    OS's report token."""
 
     host: PhysicalHost
     token: str
+    report: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,7 @@ class CallbackService:
         the host may not boot now or its script cannot be rendered safely."""
         rendered: list[str] = []
 
-        async def decide(host: PhysicalHost) -> dict[str, str] | None:
+        async def decide(host: PhysicalHost) -> hosts.Annotations | None:
             target = await hosts.boot_target(self.store, host)
             if target is None:
                 return None
@@ -169,24 +176,36 @@ class CallbackService:
 
     # -- token-checked callbacks -----------------------------------------------------------
 
-    async def authorize(self, namespace: str, name: str, token: str | None) -> Caller:
-        """The host, when `token` is its current, unexpired token."""
+    async def authorize(
+        self, namespace: str, name: str, token: str | None, *, report: bool = False
+    ) -> Caller:
+        """The host, when `token` is its current, unexpired inspection token or, with `report`,
+        its report token; refused for every token once the host is provisioned."""
         host = await hosts.get_host(self.store, namespace, name)
-        if host is None or token is None or not self._token_ok(host, token):
-            self._token_ok(None, token)  # about the same work whatever is wrong
-            raise UnauthorizedError()
-        return Caller(host, token)
+        if host is not None and token is not None:
+            if self._token_ok(host, token, Annotation.BOOTSTRAP_TOKEN):
+                return Caller(host, token)
+            if report and self._token_ok(host, token, Annotation.REPORT_TOKEN):
+                return Caller(host, token, report=True)
+        self._token_ok(None, token, Annotation.BOOTSTRAP_TOKEN)  # the same work whatever is wrong
+        raise UnauthorizedError()
 
-    def _token_ok(self, host: PhysicalHost | None, token: str | None) -> bool:
-        text = host.metadata.annotations.get(Annotation.BOOTSTRAP_TOKEN) if host else None
-        return tokens.verify(token, tokens.parse_record(text), self.clock())
+    def _token_ok(self, host: PhysicalHost | None, token: str | None, key: Annotation) -> bool:
+        text = host.metadata.annotations.get(key) if host else None
+        valid = tokens.verify(token, tokens.parse_record(text), self.clock())
+        return valid and host is not None and not provisioned(host)
 
-    async def _annotate(self, caller: Caller, annotations: dict[str, str]) -> None:
+    def caller_ok(self, current: PhysicalHost, caller: Caller) -> bool:
+        """Whether the caller's token is still the current host's (and it is not provisioned)."""
+        key = Annotation.REPORT_TOKEN if caller.report else Annotation.BOOTSTRAP_TOKEN
+        return self._token_ok(current, caller.token, key)
+
+    async def annotate(self, caller: Caller, annotations: hosts.Annotations) -> None:
         """Write `annotations` while the caller's token is still the host's token (checked
         again on every attempt)."""
 
-        async def decide(current: PhysicalHost) -> dict[str, str] | None:
-            return annotations if self._token_ok(current, caller.token) else None
+        async def decide(current: PhysicalHost) -> hosts.Annotations | None:
+            return annotations if self.caller_ok(current, caller) else None
 
         meta = caller.host.metadata
         if await hosts.annotate_host(self.store, meta.namespace, meta.name, decide) is None:
@@ -203,7 +222,7 @@ class CallbackService:
         except reports.BodyError as e:
             raise BadRequestError(str(e)) from None
         name = await hosts.save_report(self.store, host, reports.report_json(report))
-        await self._annotate(caller, {Annotation.INSPECTION_RESULT_REF: name})
+        await self.annotate(caller, {Annotation.INSPECTION_RESULT_REF: name})
         log.info("accepted the inspection report of host %s", _name(host))
 
     @staticmethod
@@ -229,17 +248,25 @@ class CallbackService:
         log.info("handed bootstrap data to host %s", _name(caller.host))
         return data
 
-    async def provisioned(self, caller: Caller) -> None:
+    async def provisioned(self, caller: Caller, body: bytes) -> None:
+        """Protocol step 7: the request, and every token of the host revoked in the same write.
+        An optional `{"message": ...}` from the final OS is logged (sanitized)."""
+        try:
+            message = reports.provisioned_message(body)
+        except reports.BodyError as e:
+            raise BadRequestError(str(e)) from None
         stamp = format_time(self.clock().replace(microsecond=0))
-        await self._annotate(caller, {Annotation.PROVISIONED_REQUEST: stamp})
-        log.info("host %s reports its operating system is up", _name(caller.host))
+        revoked: hosts.Annotations = dict.fromkeys(REVOKED_AT_PROVISIONED)
+        await self.annotate(caller, {Annotation.PROVISIONED_REQUEST: stamp, **revoked})
+        shown = f": {message}" if message else ""
+        log.info("host %s reports its operating system is up%s", _name(caller.host), shown)
 
     async def provision_failed(self, caller: Caller, body: bytes) -> None:
         try:
             reason = reports.failure_reason(body)
         except reports.BodyError as e:
             raise BadRequestError(str(e)) from None
-        await self._annotate(caller, {Annotation.PROVISION_FAILED_REQUEST: reason})
+        await self.annotate(caller, {Annotation.PROVISION_FAILED_REQUEST: reason})
         log.warning("host %s reports a failed deployment: %s", _name(caller.host), reason)
 
 
@@ -247,9 +274,16 @@ def _name(host: PhysicalHost) -> str:
     return f"{host.metadata.namespace}/{host.metadata.name}"
 
 
-def _os_family(family: OSFamily | None, config_url: str | None) -> str | None:
+def provisioned(host: PhysicalHost) -> bool:
+    """Ready, or its final OS already reported provisioned: no callback is taken any more."""
+    annotations = host.metadata.annotations
+    return host.status.state == HostState.READY or Annotation.PROVISIONED_REQUEST in annotations
+
+
+def _os_family(family: OSFamily | None, config_url: str | None) -> str:
     """The family whose kernel parameter carries the configuration URL: as given, else Kairos
-    (upstream beskar7's OS) when there is a URL, so upstream manifests keep working."""
+    (upstream beskar7's OS) when there is a URL, so upstream manifests keep working, else the
+    generic cloud-init family reading beskar7's own NoCloud seed."""
     if family is not None:
         return family.value
-    return OSFamily.KAIROS.value if config_url else None
+    return OSFamily.KAIROS.value if config_url else OSFamily.CLOUD_INIT.value

@@ -34,6 +34,9 @@ class CallbackSettings:
     deployment_window: float = 1200.0
     """Seconds a token stays valid after the inspection timeout, so that the final OS, kexec'd
     after validation, can still report `provisioned` with it (upstream allows 20 minutes)."""
+    seed_lifetime: float = 900.0
+    """Seconds the final OS's seed URL (user-data, meta-data) stays valid after the hand-off:
+    enough to download the target OS, kexec and boot it."""
     max_body_bytes: int = 1 << 20
     boot_rate: float = 1.0
     """Boot script renders per second per client address (token bucket refill)."""
@@ -53,6 +56,8 @@ class CallbackSettings:
             raise ValueError("bootstrap URL base must be an http(s) URL without spaces or quotes")
         if self.inspection_timeout <= 0 or self.deployment_window < 0:
             raise ValueError("inspection timeout must be positive, deployment window not negative")
+        if self.seed_lifetime <= 0:
+            raise ValueError("seed lifetime must be positive")
         if self.max_body_bytes < 1:
             raise ValueError("max body bytes must be positive")
         if self.boot_rate <= 0 or self.boot_burst < 1:

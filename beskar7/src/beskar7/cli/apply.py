@@ -5,10 +5,15 @@ from dataclasses import dataclass
 
 from beskar7.api.errors import FieldIssue, InvalidError, NotFoundError
 from beskar7.api.kinds import Kind, Obj, UnknownKindError, kind_of
+from beskar7.api.v1alpha1 import ALPHA, is_alpha
 from beskar7.api.validation import validate
 from beskar7.store.protocol import Store
 
 DEFAULT_NAMESPACE = "default"
+CONVERT_HINT = (
+    f"{ALPHA} manifests (upstream before v0.4) are not served: `beskar7 convert -f FILE` "
+    "rewrites them to v1beta1 and explains what cannot carry over"
+)
 SERVER_FIELDS = ("uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp")
 
 
@@ -45,6 +50,8 @@ def prepare(objects: list[Obj], namespace: str) -> list[tuple[Kind, Obj]]:
             problems.append(f"object {index}: {exc}")
         except InvalidError as exc:
             problems.append(f"object {index}: {exc}")
+    if any(is_alpha(obj) for obj in objects):
+        problems.append(CONVERT_HINT)
     if problems:
         raise ApplyError("nothing applied:\n  " + "\n  ".join(problems))
     return prepared

@@ -1,4 +1,4 @@
-"""The `beskar7` command: manager, apply, get, delete, crds, components."""
+"""The `beskar7` command: manager, apply, convert, get, delete, crds, components."""
 
 import argparse
 import asyncio
@@ -12,7 +12,7 @@ from beskar7 import __version__
 from beskar7.api import components, crds
 from beskar7.api.errors import NotFoundError, StoreError
 from beskar7.api.kinds import UnknownKindError, find_kind
-from beskar7.cli import flags, get
+from beskar7.cli import convert, flags, get
 from beskar7.cli.apply import DEFAULT_NAMESPACE, ApplyError, apply
 from beskar7.cli.manager import ManagerOptions, run_manager
 from beskar7.cli.manifests import ManifestError, load
@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--filename", required=True, help="file, directory or - for stdin")
     p.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE)
     p.set_defaults(run=_apply)
+    p = commands.add_parser("convert", help="rewrite v1alpha1 manifests to v1beta1 (stdout)")
+    p.add_argument("-f", "--filename", required=True, help="file, directory or - for stdin")
+    p.set_defaults(run=lambda args: convert.run(args.filename))
     p = commands.add_parser("get", help="show objects")
     _store_flags(p)
     p.add_argument("kind", help="kind, plural, singular or short name (ph, b7mt, ...)")

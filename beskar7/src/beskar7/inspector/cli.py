@@ -27,7 +27,7 @@ kernel parameters (from /proc/cmdline under --root, or --cmdline / --cmdline-fil
   beskar7.target-initrd=URL initrd for a bare kernel target (overrides an archive's)
   beskar7.target-digest=sha256:HEX  checked against the downloaded target
   beskar7.config=URL        the final OS's configuration; needs beskar7.os
-  beskar7.os=FAMILY         kairos | talos | flatcar | leap-micro
+  beskar7.os=FAMILY         kairos | talos | flatcar | leap-micro | cloud-init
   beskar7.timeout=SECONDS   overall budget (default 600)
   beskar7.debug=true        debug logging
   BOOTIF=01-aa-bb-cc-dd-ee-ff  the boot NIC (logged)
@@ -36,7 +36,7 @@ kernel parameters (from /proc/cmdline under --root, or --cmdline / --cmdline-fil
 exit codes:
   0 done (kexec executed, or --skip-kexec / --dry-run finished)
   1 internal error          2 usage or kernel parameters
-  3 report not accepted     4 no go-ahead (bootstrap data)
+  3 report not accepted     4 no go-ahead (hand-off)
   5 target download, digest or archive failed                6 kexec failed
 """
 

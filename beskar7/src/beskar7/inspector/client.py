@@ -97,24 +97,25 @@ class Client:
             if self.once or not self.deadline.pause(delay):
                 raise ReportError(f"report not delivered to {url} in time: {problem}")
 
-    def wait_bootstrap(self) -> bytes:
-        """GET the bootstrap data until 200 (404: not yet); 401/403/other 4xx are fatal."""
-        url = endpoint(self.settings, "bootstrap")
+    def wait_handoff(self) -> str:
+        """POST the hand-off until 200 (404: not yet) and return the final OS's seed URL;
+        401/403/other 4xx are fatal."""
+        url = endpoint(self.settings, "handoff")
         while True:
             try:
-                status, body = self.request("GET", url)
+                status, body = self.request("POST", url, b"{}")
             except UnreachableError as exc:
                 problem = f"API unreachable: {exc}"
             else:
                 if status == 200:
-                    log.info("bootstrap data received (%d bytes)", len(body))
-                    return body
+                    log.info("go-ahead received")
+                    return _seed_url(body, url)
                 problem = "not ready" if status == 404 else f"HTTP {status}"
                 if status not in (404, 429) and status < 500:
-                    raise BootstrapError(f"bootstrap data refused by {url}: {problem}")
+                    raise BootstrapError(f"hand-off refused by {url}: {problem}")
             log.info("waiting for the go-ahead (%s)", problem)
             if self.once or not self.deadline.pause(self.settings.poll_interval):
-                raise BootstrapError(f"no bootstrap data from {url} in time: {problem}")
+                raise BootstrapError(f"no go-ahead from {url} in time: {problem}")
 
     def provision_failed(self, reason: str) -> bool:
         """Best effort, a few short tries even when the budget is spent; True if accepted."""
@@ -137,3 +138,16 @@ class Client:
             if self.once or (0 < status < 500 and status != 429):
                 break
         return False
+
+
+def _seed_url(body: bytes, url: str) -> str:
+    """`seedURL` of a hand-off answer: an http(s) URL ending in `/`, else BootstrapError."""
+    try:
+        value = json.loads(body).get("seedURL")
+    except (ValueError, AttributeError):
+        value = None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise BootstrapError(f"the hand-off from {url} carries no seed URL")
+    if not value.endswith("/") or any(char.isspace() or char == '"' for char in value):
+        raise BootstrapError(f"the hand-off from {url} carries an unusable seed URL")
+    return value

@@ -1,10 +1,10 @@
-"""One inspection run: collect, report, wait for the go-ahead, fetch the target, kexec."""
+"""One inspection run: collect, report, wait for the go-ahead (the hand-off, which brings the
+final OS's seed URL), fetch the target, kexec."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -13,7 +13,6 @@ from beskar7.inspector.client import Client, endpoint
 from beskar7.inspector.deadline import (
     EXIT_INTERNAL,
     EXIT_OK,
-    BootstrapError,
     Deadline,
     ReportError,
     StepError,
@@ -25,7 +24,7 @@ from beskar7.inspector.target import fetch_target
 
 log = logging.getLogger(__name__)
 
-BOOTSTRAP_FILE = "bootstrap-data"
+SEED_PLACEHOLDER = "<seed>/"
 
 
 def run(
@@ -93,13 +92,9 @@ def _provision(
     out: TextIO,
 ) -> None:
     """Wait for the go-ahead, fetch the target, kexec (or print the kexec commands)."""
-    data = client.wait_bootstrap()
-    try:
-        save_bootstrap(settings.state_dir, data)
-    except OSError as exc:
-        raise BootstrapError(f"could not save the bootstrap data: {exc.strerror}") from None
+    seed = client.wait_handoff()
     files = fetch_target(settings, deadline)
-    commands = kexec_commands(settings, files.kernel, files.initrd)
+    commands = kexec_commands(settings, files.kernel, files.initrd, seed)
     if skip_kexec:
         log.info("--skip-kexec: not running kexec")
         out.write("".join(shown(settings, command) + "\n" for command in commands))
@@ -107,15 +102,8 @@ def _provision(
     run_kexec(settings, commands, path=path)
 
 
-def save_bootstrap(state_dir: Path, data: bytes) -> Path:
-    """Write the bootstrap data to `<state_dir>/bootstrap-data`, readable by root only."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    target = state_dir / BOOTSTRAP_FILE
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        os.fchmod(handle.fileno(), 0o600)
-        handle.write(data)
-    return target
+def _kexec_plan(settings: Settings) -> list[list[str]]:
+    return kexec_commands(settings, "<kernel>", "<initrd>", SEED_PLACEHOLDER)
 
 
 def plan(settings: Settings) -> list[str]:
@@ -126,12 +114,15 @@ def plan(settings: Settings) -> list[str]:
         f"POST {endpoint(settings, 'inspection')} with the report "
         f"(retry 5xx/429/unreachable every {settings.retry_delay:g}s doubling "
         f"to {settings.retry_cap:g}s, within {settings.timeout:g}s)",
-        f"GET {endpoint(settings, 'bootstrap')} every {settings.poll_interval:g}s until 200, "
-        f"save it to {settings.state_dir / BOOTSTRAP_FILE}",
+        f"POST {endpoint(settings, 'handoff')} every {settings.poll_interval:g}s until 200: "
+        "the final OS's seed URL",
         f"download {settings.target}{digest}; a tar archive is unpacked and searched for "
         "vmlinuz*|kernel|bzImage and initrd*|initramfs*",
         *([initrd] if initrd else []),
-        *(shown(settings, command) for command in kexec_commands(settings, "<kernel>", "<initrd>")),
+        *(
+            shown(settings, command)
+            for command in kexec_commands(settings, "<kernel>", "<initrd>", SEED_PLACEHOLDER)
+        ),
         f"on failure after the report: POST {endpoint(settings, 'provision-failed')}",
     ]
     return [settings.redact(step) for step in steps]

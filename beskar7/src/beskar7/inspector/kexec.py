@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from beskar7.inspector.deadline import KexecError
-from beskar7.inspector.osfamily import config_parameter
+from beskar7.inspector.osfamily import CLOUD_INIT, config_parameter, seed_config_url
 from beskar7.inspector.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,16 +22,19 @@ def _quoted(name: str, value: str) -> str:
     return f'{name}="{value}"' if any(char.isspace() for char in value) else f"{name}={value}"
 
 
-def final_cmdline(settings: Settings) -> str:
-    """Consoles kept + the OS family's config parameter + what the final OS calls back with."""
+def final_cmdline(settings: Settings, seed: str) -> str:
+    """Consoles kept + the OS family's config parameter (`beskar7.config`, else the seed) +
+    where the final OS finds its meta-data and reports. Never the inspector's bearer token:
+    /proc/cmdline is world-readable; the seed's secret is single-use and short-lived."""
     words = list(settings.consoles)
-    parameter = config_parameter(settings.os_family, settings.config)
+    family = settings.os_family or (None if settings.config else CLOUD_INIT)
+    parameter = config_parameter(family, settings.config or seed_config_url(family, seed))
     if parameter is not None:
         name, _, value = parameter.partition("=")
         words.append(_quoted(name, value))
     words += [
+        _quoted("beskar7.seed", seed),
         _quoted("beskar7.api", settings.api),
-        _quoted("beskar7.token", settings.token),
         _quoted("beskar7.namespace", settings.namespace),
         _quoted("beskar7.host", settings.host),
     ]
@@ -39,13 +42,13 @@ def final_cmdline(settings: Settings) -> str:
 
 
 def kexec_commands(
-    settings: Settings, kernel: Path | str, initrd: Path | str | None
+    settings: Settings, kernel: Path | str, initrd: Path | str | None, seed: str
 ) -> list[list[str]]:
-    """[[kexec --load ...], [kexec --exec]] (argument lists, the token in clear)."""
+    """[[kexec --load ...], [kexec --exec]] (argument lists)."""
     load = ["kexec", "--load", str(kernel)]
     if initrd is not None:
         load += ["--initrd", str(initrd)]
-    load += ["--command-line", final_cmdline(settings)]
+    load += ["--command-line", final_cmdline(settings, seed)]
     return [load, ["kexec", "--exec"]]
 
 

@@ -1,4 +1,9 @@
-"""How each supported OS family is told where its configuration lives: one kernel parameter."""
+"""How each supported OS family is told where its configuration lives: one kernel parameter.
+
+Without `beskar7.config` the inspector hands the final OS beskar7's own seed (callback/seed.py):
+`<seed>user-data` to the families that fetch one document, the seed directory itself to the
+generic cloud-init family (NoCloud over the network: `ds=nocloud-net;s=<seed>`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,12 @@ CONFIG_PARAMETERS: dict[str, str] = {
     "talos": "talos.config",
     "flatcar": "flatcar.ignition.config.url",
     "leap-micro": "combustion.path",
+    "cloud-init": "ds",
 }
 """OS family -> the kernel parameter that carries the configuration URL."""
+CLOUD_INIT = "cloud-init"
+NOCLOUD_NET = "nocloud-net"
+USER_DATA = "user-data"
 
 
 class UnknownOSFamilyError(ValueError):
@@ -39,4 +48,11 @@ def config_parameter(os_family: str | None, url: str | None) -> str | None:
         return None
     if os_family is None:
         raise UnknownOSFamilyError("a configuration URL needs an OS family (beskar7.os)")
+    if os_family == CLOUD_INIT:
+        return f"ds={NOCLOUD_NET};s={url}"
     return f"{CONFIG_PARAMETERS[os_family]}={url}"
+
+
+def seed_config_url(os_family: str | None, seed: str) -> str:
+    """The URL the family's parameter carries for beskar7's seed (`seed` ends with `/`)."""
+    return seed if os_family in (None, CLOUD_INIT) else seed + USER_DATA

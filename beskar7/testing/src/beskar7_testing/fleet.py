@@ -5,7 +5,8 @@ with a Pxe boot target it does what its firmware and the inspection image would:
 `boot.ipxe` from the callback server, follow its `chain` with the system's MAC (as iPXE expands
 `${net0/mac}`), read the `kernel` line of the host's script, download the kernel and initrd,
 then run the real inspector (`beskar7.inspector`) against a synthetic hardware tree with kexec
-skipped, and finally — as the kexec'd OS would — report `provisioned` with the token.
+skipped, and finally — as the kexec'd OS would — fetch its seed meta-data and report
+`provisioned` with the report token it carries.
 
 It also serves the files those URLs point at (`/inspector/vmlinuz`, `/inspector/initrd.img`,
 `/images/target.tar.gz`) and receives the emulator's change notifications, which tell it which
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import logging
 import re
 import tarfile
@@ -196,10 +198,11 @@ class SimulatedFleet:
                 retry_cap=5.0,
             )
             root = write_tree(self.workdir / f"hw-{index}", self._hardware(index))
-            code = run_inspector(settings, root, skip_kexec=True, path="", out=io.StringIO())
+            out = io.StringIO()
+            code = run_inspector(settings, root, skip_kexec=True, path="", out=out)
             boot.note(f"inspector-exit-{code}")
             if code == 0:
-                self._report_provisioned(settings.api, settings.namespace, settings.host, params)
+                self._report_provisioned(out.getvalue())
                 boot.note("provisioned")
         except Exception as exc:
             boot.note("boot-failed")
@@ -214,23 +217,43 @@ class SimulatedFleet:
     def _kernel_line(self, index: int) -> tuple[str, str]:
         """Follow boot.ipxe's chain like iPXE, until the host's script has a kernel line."""
         mac = urllib.parse.quote(self.emulator.systems[index].mac, safe="")
-        script = self._http.get(f"{self.callback_url}/boot.ipxe").text
-        chain = _command(script, "chain").replace("${net0/mac}", mac)
         deadline = time.monotonic() + 120
+        chain: str | None = None
         while time.monotonic() < deadline and not self._stop.is_set():
-            script = self._http.get(chain).text
+            try:  # boot.ipxe loops `chain || goto chain_retry`: a manager restart is waited out
+                if chain is None:
+                    script = self._http.get(f"{self.callback_url}/boot.ipxe").text
+                    chain = _command(script, "chain").replace("${net0/mac}", mac)
+                script = self._http.get(chain).text
+            except httpx.TransportError:
+                script = ""
             if re.search(r"^kernel ", script, re.M):
                 kernel = _command(script, "kernel").split(" ", 1)
                 return kernel[0], kernel[1] if len(kernel) > 1 else ""
             time.sleep(1.0)  # the waiting script: iPXE would sleep and chain again
         raise TimeoutError("no boot script for this server")
 
-    def _report_provisioned(self, api: str, namespace: str, host: str, params: str) -> None:
-        token = re.search(r"beskar7\.token=(\S+)", params)
-        assert token is not None
-        url = f"{api}/api/v1/provisioned/{namespace}/{host}"
-        headers = {"Authorization": f"Bearer {token.group(1)}"}
-        self._http.post(url, headers=headers).raise_for_status()
+    def _report_provisioned(self, kexec_lines: str) -> None:
+        """What a final OS does with the command line the inspector kexecs it with: fetch its
+        user-data and meta-data from `beskar7.seed` (single use), then report provisioned with
+        the report token the meta-data carries (the inspector's token is not on that line)."""
+        seed = re.search(r"beskar7\.seed=(\S+?)(?:'|\s|$)", kexec_lines)
+        assert seed is not None, "no beskar7.seed on the final OS's command line"
+        self._http.get(seed.group(1) + "user-data").raise_for_status()
+        meta = self._http.get(seed.group(1) + "meta-data")
+        meta.raise_for_status()
+        values = seed_meta_data(meta.text)
+        headers = {"Authorization": f"Bearer {values['beskar7-report-token']}"}
+        self._http.post(values["beskar7-report-url"], headers=headers).raise_for_status()
+
+
+def seed_meta_data(text: str) -> dict[str, str]:
+    """The `key: "value"` lines of the seed's meta-data."""
+    found = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(": ")
+        found[key] = json.loads(value)
+    return found
 
 
 def _command(script: str, name: str) -> str:

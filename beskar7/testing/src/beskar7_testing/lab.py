@@ -25,7 +25,7 @@ from beskar7_testing.emulator import SushyEmulator, fake_systems, free_port
 from beskar7_testing.fleet import SimulatedFleet, target_archive
 from beskar7_testing.fleet_server import FleetServer
 from beskar7_testing.hardware import Hardware
-from beskar7_testing.qemu import GUEST_HOST, VirtualFleet, image_server
+from beskar7_testing.qemu import GUEST_HOST, Firmware, VirtualFleet, image_server
 
 BMC_USER, BMC_PASSWORD = "lab-admin", "lab-password"  # the emulated BMCs' throwaway credential
 BMC_SECRET = "lab-bmc"
@@ -47,9 +47,11 @@ class ProvisioningLab:
         redfish_port: int | None = None,
         manager_args: Sequence[str] = (),
         image_dir: Path | None = None,
+        firmware: Firmware = Firmware.BIOS,
     ) -> None:
         """`image_dir` (a `make image` output) makes the servers real qemu VMs (testing.qemu)
-        booting that image; without it they are simulated (testing.fleet)."""
+        booting that image with `firmware`; without it they are simulated (testing.fleet)."""
+        self.firmware = firmware
         self.workdir = workdir.resolve()
         self.namespace = namespace
         self.callback_port = callback_port or free_port()
@@ -86,7 +88,11 @@ class ProvisioningLab:
             )
         self.guest_callback_url = f"http://{GUEST_HOST}:{self.callback_port}"
         return VirtualFleet(
-            self.emulator, self.guest_callback_url, self.workdir / "vms", server=self.server
+            self.emulator,
+            self.guest_callback_url,
+            self.workdir / "vms",
+            server=self.server,
+            firmware=self.firmware,
         )
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -159,13 +165,20 @@ class ProvisioningLab:
         return names
 
     async def add_machine(
-        self, name: str, requirements: dict[str, int] | None = None, os_family: str | None = None
+        self,
+        name: str,
+        requirements: dict[str, int] | None = None,
+        os_family: str | None = None,
+        *,
+        config_url: bool = True,
+        user_data: str | None = None,
     ) -> None:
-        """A CAPI Machine with bootstrap data, and the Beskar7Machine it owns; with `os_family`,
-        a configurationURL (on the fleet server) for that OS family."""
+        """A CAPI Machine with bootstrap data (`user_data`, else a small cloud-config), and the
+        Beskar7Machine it owns; with `os_family`, that family and (unless not `config_url`) a
+        configurationURL on the fleet server, instead of beskar7's seed."""
         data_secret = f"{name}-bootstrap"
-        user_data = f"#cloud-config\nhostname: {name}\n"
-        await self.store.create(objects.secret(data_secret, self.namespace, {"value": user_data}))
+        data = user_data or f"#cloud-config\nhostname: {name}\n"
+        await self.store.create(objects.secret(data_secret, self.namespace, {"value": data}))
         owner = await self.store.create(
             objects.machine(name, self.namespace, CLUSTER_NAME, data_secret)
         )
@@ -179,6 +192,7 @@ class ProvisioningLab:
         )
         if os_family is not None:
             infra["spec"]["osFamily"] = os_family
+        if os_family is not None and config_url:
             infra["spec"]["configurationURL"] = f"{self.fleet.guest_url}/config/{name}.yaml"
         await self.store.create(infra)
 

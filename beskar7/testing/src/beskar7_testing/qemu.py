@@ -6,6 +6,9 @@ on these nested machines) with that system's MAC, network-booting the firmware's
 `bootfile=<callback>/boot.ipxe` over user-mode networking; when the system goes Off it stops the
 VM. The guest reaches only the host's loopback, as 10.0.2.2, so every URL it is given uses that
 address. The serial console goes to `<workdir>/vm-<n>/serial.log`.
+
+`Firmware.BIOS` is SeaBIOS with iPXE's legacy ROM; `Firmware.UEFI` is Debian's OVMF (package
+`ovmf`, a fresh copy of its variable store per VM) with iPXE's EFI ROM (package `ipxe-qemu`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import shutil
 import subprocess
 import threading
+from enum import StrEnum
 from pathlib import Path
 
 from beskar7_testing.emulator import SushyEmulator
@@ -25,12 +29,28 @@ log = logging.getLogger(__name__)
 GUEST_HOST = "10.0.2.2"
 """The host's loopback as a qemu user-mode-networking guest sees it."""
 QEMU = "qemu-system-x86_64"
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+IPXE_ROMS = Path("/usr/lib/ipxe/qemu")
 
 
-def qemu_available() -> str | None:
-    """Why virtual servers cannot run here, or None when they can."""
+class Firmware(StrEnum):
+    BIOS = "bios"
+    UEFI = "uefi"
+
+
+ROMS = {Firmware.BIOS: "pxe-virtio.rom", Firmware.UEFI: "efi-virtio.rom"}
+"""What each firmware needs from ipxe-qemu (BIOS runs qemu's default virtio ROM, as always)."""
+
+
+def qemu_available(firmware: Firmware = Firmware.BIOS) -> str | None:
+    """Why virtual servers with `firmware` cannot run here, or None when they can."""
     if shutil.which(QEMU) is None:
         return f"{QEMU} is not installed (Debian: qemu-system-x86 ipxe-qemu)"
+    if not (IPXE_ROMS / ROMS[firmware]).exists():
+        return f"{IPXE_ROMS / ROMS[firmware]} is missing (Debian: ipxe-qemu)"
+    if firmware == Firmware.UEFI and not (OVMF_CODE.exists() and OVMF_VARS.exists()):
+        return f"{OVMF_CODE} or {OVMF_VARS} is missing (Debian: ovmf)"
     return None
 
 
@@ -57,11 +77,13 @@ class VirtualFleet(SimulatedFleet):
         memory_mb: int = 1024,
         disk_gb: int = 1,
         nic: str = "virtio-net-pci",
+        firmware: Firmware = Firmware.BIOS,
     ) -> None:
         super().__init__(emulator, callback_url, workdir, server=server, guest_host=GUEST_HOST)
         self.memory_mb = memory_mb
         self.disk_gb = disk_gb
         self.nic = nic
+        self.firmware = firmware
         self.vms: dict[int, subprocess.Popen[bytes]] = {}
         self._vm_lock = threading.Lock()
 
@@ -76,10 +98,24 @@ class VirtualFleet(SimulatedFleet):
         return [
             QEMU, "-accel", "tcg", "-m", str(self.memory_mb), "-smp", "1",
             "-nographic", "-monitor", "none", "-no-reboot", "-boot", "n",
+            *self._firmware_options(vm),
             "-netdev", f"user,id=n0,bootfile={bootfile}",
-            "-device", f"{self.nic},netdev=n0,mac={mac}",
+            "-device", f"{self.nic},netdev=n0,mac={mac}{self._rom_options()}",
             "-drive", f"file={vm / 'disk.img'},if=virtio,format=raw",
             "-serial", f"file:{self.serial_log(index)}",
+        ]  # fmt: skip
+
+    def _rom_options(self) -> str:
+        if self.firmware == Firmware.BIOS:
+            return ""
+        return f",romfile={IPXE_ROMS / ROMS[self.firmware]},bootindex=1"
+
+    def _firmware_options(self, vm: Path) -> list[str]:
+        if self.firmware == Firmware.BIOS:
+            return []
+        return [
+            "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+            "-drive", f"if=pflash,format=raw,file={vm / 'OVMF_VARS.fd'}",
         ]  # fmt: skip
 
     def _boot(self, index: int) -> None:
@@ -87,6 +123,8 @@ class VirtualFleet(SimulatedFleet):
         vm.mkdir(parents=True, exist_ok=True)
         with (vm / "disk.img").open("wb") as disk:
             disk.truncate(self.disk_gb * 1024**3)  # sparse: costs no space
+        if self.firmware == Firmware.UEFI:
+            shutil.copyfile(OVMF_VARS, vm / "OVMF_VARS.fd")  # each boot starts from empty NVRAM
         self.serial_log(index).unlink(missing_ok=True)
         with self._vm_lock:
             self._kill(index)

@@ -306,6 +306,35 @@ def test_an_unreadable_report_is_dropped_with_a_reason() -> None:
             (Annotation.INSPECTION_REQUEST,),
         ),
         (
+            "a provision-failed on a Ready host does nothing but is consumed",
+            provisioning_host(
+                "Ready",
+                phase="Complete",
+                started=STARTED,
+                report=True,
+                annotations={Annotation.PROVISION_FAILED_REQUEST: "forged or late"},
+            ),
+            HostState.READY,
+            InspectionPhase.COMPLETE,
+            (Annotation.PROVISION_FAILED_REQUEST,),
+        ),
+        (
+            "provisioned and a failure in one look: provisioned wins",
+            provisioning_host(
+                "Inspecting",
+                phase="Complete",
+                started=STARTED,
+                report=True,
+                annotations={
+                    Annotation.PROVISIONED_REQUEST: "2026-11-22T09:00:00Z",
+                    Annotation.PROVISION_FAILED_REQUEST: "late",
+                },
+            ),
+            HostState.READY,
+            InspectionPhase.COMPLETE,
+            (Annotation.PROVISIONED_REQUEST, Annotation.PROVISION_FAILED_REQUEST),
+        ),
+        (
             "a ready host stays ready when its BMC comes back",
             provisioning_host("Ready", phase="Complete", started=STARTED, report=True),
             HostState.READY,

@@ -273,8 +273,8 @@ def _report(status: PhysicalHostStatus, read: ReportRead | None, done: _Applied)
 
 def _provision_failed(status: PhysicalHostStatus, reason: str, done: _Applied) -> None:
     done.remove.append(Annotation.PROVISION_FAILED_REQUEST)
-    if status.state not in PROVISIONING_STATES or status.inspection_phase in FAILED_PHASES:
-        return
+    if status.state != HostState.INSPECTING or status.inspection_phase in FAILED_PHASES:
+        return  # a Ready host's final OS is up: a late or forged failure changes nothing
     status.inspection_phase = InspectionPhase.FAILED
     status.error_message = DEPLOY_FAILURE_PREFIX + reason
     done.note(WARNING, PROVISIONING_FAILED, status.error_message)
