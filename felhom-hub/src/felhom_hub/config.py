@@ -235,12 +235,57 @@ class RegistrySettings(_Section):
     username: str = ""
     token: str = ""
     check_interval: Duration = timedelta(minutes=30)
+    # controller.yaml.example is fetched from here (empty: the felhom-controller package's own)
+    template_url: str = ""
     template_interval: Duration = timedelta(hours=1)
+
+    @field_validator("template_url")
+    @classmethod
+    def _template_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http(s) URL or empty")
+        return value
 
     @field_validator("check_interval", "template_interval")
     @classmethod
     def _sane_interval(cls, value: timedelta) -> timedelta:
         return within(value, timedelta(seconds=10), timedelta(days=7))
+
+
+class ConfigsSettings(_Section):
+    """Per-customer controller.yaml (see docs/felhom-hub.md, "Customer configs")."""
+
+    hub_url: str = ""  # written into each controller.yaml as hub.url (empty: the template's)
+    secret_keys: list[str] = []  # Fernet keys, the first seals; empty: secret_key_file
+    secret_key_file: Path | None = None  # default <data_dir>/config.key, created on first start
+    controller_timeout: Duration = timedelta(seconds=10)
+
+    @field_validator("secret_keys", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: list[str]) -> list[str]:
+        for number, key in enumerate(value, 1):
+            if not re.fullmatch(r"[A-Za-z0-9_\-]{43}=", key):
+                raise ValueError(f"key {number} is not a Fernet key (32 url-safe base64 bytes)")
+        return value
+
+    @field_validator("hub_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http(s) URL or empty")
+        return value.rstrip("/")
+
+    @field_validator("controller_timeout")
+    @classmethod
+    def _sane_timeout(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(seconds=1), timedelta(minutes=5))
 
 
 class ServerSettings(_Section):
@@ -284,6 +329,7 @@ class Settings(_Section):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    configs: ConfigsSettings = Field(default_factory=ConfigsSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
 

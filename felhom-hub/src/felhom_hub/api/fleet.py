@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlalchemy import Connection
 
 from felhom_hub.alerting.registry_client import update_available
@@ -20,9 +20,8 @@ from felhom_hub.api.responses import (
     serialized,
 )
 from felhom_hub.config import Settings
-from felhom_hub.secrets import same, token_hash
 from felhom_hub.status import CustomerStatus, status_of
-from felhom_hub.store import customers, fleet, infra_backups, registry, reports
+from felhom_hub.store import fleet, infra_backups, registry, reports
 
 router = APIRouter(prefix="/api/v1", tags=["fleet"])
 
@@ -144,32 +143,4 @@ async def latest_infra_backup(customer_id: CustomerPath, caller: Caller, db: Db)
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no infra backup for this customer")
     return InfraBackup(
         customer_id=customer_id, received_at=stored.received_at, backup=json.loads(stored.body)
-    )
-
-
-@router.get(
-    "/config/{customer_id}",
-    responses={
-        401: {"description": "unknown customer or wrong retrieval password"},
-        403: {"description": "customer is blocked"},
-        404: {"description": "no controller.yaml generated yet"},
-    },
-)
-async def controller_config(
-    customer_id: CustomerPath,
-    db: Db,
-    x_retrieval_password: Annotated[str | None, Header()] = None,
-) -> None:
-    """The generated controller.yaml, authenticated by the customer's retrieval password."""
-    config = await db.reading(lambda conn: customers.get(conn, customer_id=customer_id))
-    given = token_hash(x_retrieval_password or "")
-    stored = config.retrieval_password_hash if config else None
-    if config is None or stored is None or not same(stored, given):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "unknown customer or wrong X-Retrieval-Password"
-        )
-    if config.blocked:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this customer is blocked")
-    raise HTTPException(
-        status.HTTP_404_NOT_FOUND, "no controller.yaml has been generated for this customer yet"
     )

@@ -212,3 +212,30 @@ registry_state = Table(
     Column("checked_at", UtcTimestamp, nullable=False),
     Column("error", Text),
 )
+
+controller_configs = Table(
+    "controller_configs",
+    metadata,
+    Column("customer_id", Text, primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("contact_email", Text, nullable=False),
+    Column("hostname", Text, nullable=False),
+    Column("expect_restic", Integer),
+    Column("expect_dbdump", Integer),
+    Column("sealed", Text, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+)
+
+config_template = Table(
+    "config_template",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("body", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("fetched_at", UtcTimestamp),
+    Column("checked_at", UtcTimestamp, nullable=False),
+    Column("error", Text),
+)
