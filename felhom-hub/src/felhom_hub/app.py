@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -16,6 +17,7 @@ from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, Preference
 from felhom_hub.api.report_schema import Report
 from felhom_hub.clock import Clock, utcnow
 from felhom_hub.config import Settings
+from felhom_hub.configs.reseal import reseal_all
 from felhom_hub.configs.service import ConfigService
 from felhom_hub.configs.vault import vault_for
 from felhom_hub.jobs.loop import JobMetrics
@@ -45,7 +47,8 @@ def create_app(
             services = Services(settings, database, clock, JobMetrics(app.state.metrics.registry))
             services.http = http
             app.state.config_service = ConfigService(settings, database, app.state.vault, http)
-            work: list[Coroutine[Any, Any, None]] = [health.probe(database, stop)]
+            work: list[Coroutine[Any, Any, Any]] = [health.probe(database, stop)]
+            work.append(anyio.to_thread.run_sync(reseal_all, database, app.state.vault))
             if run_jobs:
                 work.extend(services.coroutines(stop))
             tasks = [asyncio.create_task(job) for job in work]

@@ -38,6 +38,7 @@ def save(
         expect_restic=_flag(config.expect_restic),
         expect_dbdump=_flag(config.expect_dbdump),
         sealed=vault.seal_text(document),
+        sealed_with=vault.key_id,
         created_at=created_at or now,
         updated_at=now,
     )

@@ -9,6 +9,7 @@ with the new key, see :func:`felhom_hub.configs.reseal.reseal_all`), then drop t
 A value sealed with a key the hub no longer has cannot be opened: :class:`SealedError`.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -29,6 +30,9 @@ class Vault:
             raise ValueError("the vault needs at least one key")
         self._fernets = [Fernet(key) for key in keys]
         self._multi = MultiFernet(self._fernets)
+        # Which key sealed a value, stored beside it so rotation finds the old ones without
+        # decrypting everything; a digest of a 256-bit random key reveals nothing of it.
+        self.key_id = hashlib.sha256(keys[0]).hexdigest()[:16]
 
     def seal(self, plain: bytes) -> str:
         return self._multi.encrypt(plain).decode("ascii")
@@ -63,6 +67,11 @@ class Vault:
 
 def is_sealed(text: str) -> bool:
     return text.startswith(TOKEN_PREFIX)
+
+
+def open_stored(vault: Vault, body: str) -> str:
+    """A stored body: opened when sealed, as it is when stored in plaintext before sealing."""
+    return vault.open_text(body) if is_sealed(body) else body
 
 
 def load_or_create_key(path: Path) -> bytes:

@@ -20,6 +20,7 @@ class ConfigRow:
     expect_restic: int | None
     expect_dbdump: int | None
     sealed: str
+    sealed_with: str
     created_at: datetime
     updated_at: datetime
 
@@ -35,6 +36,7 @@ def put(conn: Connection, row: ConfigRow, *, stale_threshold_s: int | None) -> N
         "expect_restic": row.expect_restic,
         "expect_dbdump": row.expect_dbdump,
         "sealed": row.sealed,
+        "sealed_with": row.sealed_with,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     }
@@ -65,24 +67,25 @@ def managed_ids(conn: Connection) -> set[str]:
     return set(conn.execute(select(controller_configs.c.customer_id)).scalars())
 
 
-def sealed_values(conn: Connection, *, after: str, limit: int) -> list[tuple[str, str]]:
-    """(customer_id, sealed) in id order after ``after``: for re-sealing with a new key."""
+def stale_seals(conn: Connection, *, key_id: str, after: str, limit: int) -> list[tuple[str, str]]:
+    """(customer_id, sealed) of configs not sealed with ``key_id``, in id order."""
     query = (
         select(controller_configs.c.customer_id, controller_configs.c.sealed)
         .where(controller_configs.c.customer_id > after)
+        .where(controller_configs.c.sealed_with != key_id)
         .order_by(controller_configs.c.customer_id)
         .limit(limit)
     )
     return [(str(a), str(b)) for a, b in conn.execute(query)]
 
 
-def reseal(conn: Connection, *, customer_id: str, old: str, new: str) -> bool:
+def reseal(conn: Connection, *, customer_id: str, old: str, new: str, key_id: str) -> bool:
     """Replace the sealed document when it is still ``old`` (a concurrent edit wins)."""
     statement = (
         update(controller_configs)
         .where(controller_configs.c.customer_id == customer_id)
         .where(controller_configs.c.sealed == old)
-        .values(sealed=new)
+        .values(sealed=new, sealed_with=key_id)
     )
     return conn.execute(statement).rowcount == 1
 

@@ -151,6 +151,7 @@ infra_backups = Table(
     Column("customer_id", Text, nullable=False),
     Column("received_at", UtcTimestamp, nullable=False),
     Column("body", Text, nullable=False),
+    Column("sealed_with", Text),
 )
 
 customer_notifications = Table(
@@ -223,6 +224,7 @@ controller_configs = Table(
     Column("expect_restic", Integer),
     Column("expect_dbdump", Integer),
     Column("sealed", Text, nullable=False),
+    Column("sealed_with", Text, nullable=False),
     Column("created_at", UtcTimestamp, nullable=False),
     Column("updated_at", UtcTimestamp, nullable=False),
 )

@@ -11,6 +11,7 @@ CREATE TABLE controller_configs (
     expect_restic INTEGER CHECK (expect_restic IN (0, 1)),
     expect_dbdump INTEGER CHECK (expect_dbdump IN (0, 1)),
     sealed        TEXT NOT NULL,
+    sealed_with   TEXT NOT NULL,  -- the sealing key's id (configs/vault.py), for rotation
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );
@@ -27,3 +28,8 @@ CREATE TABLE config_template (
     checked_at    TEXT NOT NULL,
     error         TEXT
 );
+
+-- Infrastructure backups carry restic passwords and the base64 controller.yaml: their bodies are
+-- sealed like the configs from now on. NULL: a plaintext body stored before; the hub seals
+-- those at start (configs/reseal.py), as it re-seals values whose key is not the first one.
+ALTER TABLE infra_backups ADD COLUMN sealed_with TEXT;
