@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from felhom_hub.app import create_app
 from felhom_hub.configs import records
 from felhom_hub.configs.diff import MASK
+from felhom_hub.configs.model import StoredConfig
 from felhom_hub.secrets import hash_password, token_hash
 from felhom_hub.store import Database, customers
 from tests.conftest import FakeClock, make_settings
@@ -53,7 +54,7 @@ def create(web: TestClient) -> str:
     return answer.text
 
 
-def stored(web: TestClient, db: Database) -> records.StoredConfig:
+def stored(web: TestClient, db: Database) -> StoredConfig:
     with db.read() as conn:
         found = records.load(conn, web.app.state.vault, "acme")  # type: ignore[attr-defined]
     assert found is not None
