@@ -1,6 +1,7 @@
 """The config actions on the customer page (seed "Customer Actions"): push, pull, diff, trigger
 update, create config from a report, regenerate credentials; and the page's config panel."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -12,7 +13,7 @@ from starlette.responses import Response
 
 from felhom_hub.configs import accounts, records
 from felhom_hub.configs.accounts import ConfigExistsError, Credential
-from felhom_hub.configs.diff import MASK, masked
+from felhom_hub.configs.diff import MASK, Change, masked
 from felhom_hub.configs.model import Credentials, StoredConfig
 from felhom_hub.configs.service import ActionError, ConfigService
 from felhom_hub.configs.template import current
@@ -88,8 +89,21 @@ async def config_diff(request: Request, customer_id: str) -> Response:
         rows = await service.diff(customer_id)
     except ActionError as exc:
         return _result(request, who, customer_id, "Show Diff", str(exc), ok=False)
-    context = {"customer_id": customer_id, "rows": rows}
-    return render(request, who, "config_diff.html", context)
+    shown = [
+        {
+            "key": r.key,
+            "change": r.change.value,
+            "old": None if r.change is Change.ADDED else _shown(r.old),
+            "new": None if r.change is Change.REMOVED else _shown(r.new),
+        }
+        for r in rows
+    ]
+    return render(request, who, "config_diff.html", {"customer_id": customer_id, "rows": shown})
+
+
+def _shown(value: object) -> str:
+    """A value as JSON text: strings quoted (so "1" and 1 differ), null for an empty key."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 @router.post("/customers/{customer_id}/create-config")

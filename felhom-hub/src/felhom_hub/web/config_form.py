@@ -90,11 +90,17 @@ def _fields(form: dict[str, str], keep: StoredConfig | None, errors: FormErrors)
     return data
 
 
+def normalized(form: dict[str, str]) -> dict[str, str]:
+    """Browsers post a textarea's lines with CRLF; the hub keeps LF."""
+    return {name: value.replace("\r\n", "\n") for name, value in form.items()}
+
+
 def parse(
     form: dict[str, str], customer_id: str, keep: StoredConfig | None = None
 ) -> tuple[ManagedConfig | None, FormErrors]:
     """The posted form as a config, or None and the errors. ``keep``: the stored config whose
     masked secrets the form leaves as they are."""
+    form = normalized(form)
     if any(len(value) > MAX_TEXTAREA for value in form.values()):
         return None, FormErrors(form="a field is longer than 64 KiB")
     errors = FormErrors()
@@ -139,4 +145,4 @@ def values_of(config: ManagedConfig) -> dict[str, Any]:
 def values_posted(form: dict[str, str]) -> dict[str, Any]:
     """The posted fields, shown again beside their errors."""
     events = {e.value for e in EventType if form.get(f"event_{e.value}")}
-    return {**form, "events": events}
+    return {**normalized(form), "events": events}
