@@ -110,7 +110,7 @@ def test_form_preview_push_and_diff(hub: HubProcess, node: ControllerProcess, pa
         '"••••••"'
     )
     empty = page.locator("tr[data-key='api.tls_cert'] td")  # null in the hub, absent on the node
-    expect(empty.nth(2)).to_have_text("–")
+    expect(empty.nth(2)).to_have_text("\u2013")  # the dash of an absent value
     expect(empty.nth(3)).to_have_text("null")
     added = page.locator("tr.diff-added td").nth(1)
     assert added.evaluate("e => getComputedStyle(e).color") == "rgb(31, 157, 85)"
