@@ -175,6 +175,6 @@ def test_delete_removes_the_config_and_reports_make_it_manual(
     assert web.post("/customers/acme/delete", data={"csrf": csrf_of(page)}).status_code == 200
     seed_report(db, "acme", clock.now)
     page = web.get("/customers/acme").text
-    assert "MANUAL" in page and 'id="create-config"' in page
+    assert "MANUAL" in page and 'id="create-config-top"' in page
     with db.read() as conn:
         assert records.load(conn, web.app.state.vault, "acme") is None  # type: ignore[attr-defined]
