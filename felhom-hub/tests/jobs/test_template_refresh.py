@@ -14,12 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from felhom_hub.app import create_app
 from felhom_hub.configs.template import PACKAGE_SOURCE, current
 from felhom_hub.jobs import template_refresh
 from felhom_hub.store import Database, templates
 from tests.configs.helpers import example
-from tests.conftest import START
+from tests.conftest import START, make_settings
 from tests.hub_process import free_port
 
 GOOD = example()
@@ -173,3 +175,17 @@ async def test_an_oversized_template_is_refused(
     served, url = etag_source
     served.body = b"a: '" + b"x" * (template_refresh.MAX_BYTES + 1) + b"'\n"
     assert "larger than" in await refresh(db, url)
+
+
+def test_the_hub_runs_the_refresh_when_a_url_is_set(tmp_path: Path, source: FileServer) -> None:
+    settings = make_settings(tmp_path / "hub", registry={"template_url": source.url})
+    database = Database(settings.server.database_path)
+    with TestClient(create_app(settings, db=database)):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with database.read() as conn:
+                state = templates.get(conn)
+            if state is not None:
+                break
+            time.sleep(0.1)
+    assert state is not None and state.body == GOOD and state.source == source.url

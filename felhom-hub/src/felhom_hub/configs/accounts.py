@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from felhom_hub.configs import records
-from felhom_hub.configs.model import Credentials, ManagedConfig, StoredConfig
+from felhom_hub.configs.model import HOSTNAME_PATTERN, Credentials, ManagedConfig, StoredConfig
 from felhom_hub.configs.vault import Vault
 from felhom_hub.secrets import new_token, token_hash
 from felhom_hub.store import configs, customers
@@ -82,12 +82,9 @@ def regenerate(
     return Issued(customer_id, fresh, None)
 
 
-_HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$")
-
-
 def from_report(customer_id: str, report: dict[str, Any]) -> ManagedConfig:
     """A first config from a manual customer's latest report, to edit from there."""
     hostname = report.get("hostname")
-    if not isinstance(hostname, str) or not _HOSTNAME.match(hostname):
+    if not isinstance(hostname, str) or not re.fullmatch(HOSTNAME_PATTERN, hostname):
         hostname = "node-1"
     return ManagedConfig(customer_id=customer_id, display_name=customer_id, hostname=hostname)
