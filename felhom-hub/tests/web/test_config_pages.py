@@ -13,8 +13,8 @@ from felhom_hub.configs import records
 from felhom_hub.configs.diff import MASK
 from felhom_hub.configs.model import StoredConfig
 from felhom_hub.secrets import hash_password, token_hash
-from felhom_hub.store import Database, customers
-from tests.conftest import FakeClock, make_settings
+from felhom_hub.store import Database, customers, templates
+from tests.conftest import START, FakeClock, make_settings
 from tests.web.helpers import PASSWORD, csrf_of, seed_report
 
 TOKEN = "cf-token-that-must-not-leak-123"
@@ -178,3 +178,45 @@ def test_delete_removes_the_config_and_reports_make_it_manual(
     assert "MANUAL" in page and 'id="create-config-top"' in page
     with db.read() as conn:
         assert records.load(conn, web.app.state.vault, "acme") is None  # type: ignore[attr-defined]
+
+
+def test_a_new_stale_threshold_rearms_the_dead_mans_switch(
+    web: TestClient, db: Database, clock: FakeClock
+) -> None:
+    create(web)
+    seed_report(db, "acme", clock.now)
+    fields = form(web.get("/configs/acme/edit").text, stale_threshold_minutes="90")
+    assert web.post("/configs/acme/edit", data=fields).status_code == 200
+    with db.read() as conn:
+        (alert_after,) = conn.exec_driver_sql(
+            "SELECT alert_after FROM fleet WHERE customer_id = 'acme'"
+        ).one()
+    assert alert_after == int(clock.now.timestamp()) + 90 * 60
+
+
+def test_a_failed_template_refresh_is_shown(web: TestClient, db: Database) -> None:
+    create(web)
+    with db.write() as conn:
+        templates.record_failure(
+            conn, source="https://git.example/t?token=s3cr3t", error="HTTP 500", now=START
+        )
+    page = web.get("/customers/acme").text
+    assert 'id="template-error"' in page and "HTTP 500" in page
+    assert "s3cr3t" not in page and "https://git.example/t" not in page  # package example used
+
+
+def test_a_template_url_is_shown_without_its_credentials(web: TestClient, db: Database) -> None:
+    create(web)
+    body = "identity: {}\nhub: {}\n"
+    with db.write() as conn:
+        templates.record_good(
+            conn,
+            source="https://user:pw@git.example:3000/raw/t?token=s3cr3t",
+            body=body,
+            etag=None,
+            last_modified=None,
+            now=START,
+        )
+    page = web.get("/customers/acme").text
+    assert "https://git.example:3000/raw/t" in page
+    assert "s3cr3t" not in page and "user:pw" not in page

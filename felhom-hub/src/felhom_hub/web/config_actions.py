@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter
 from sqlalchemy import Connection
@@ -172,6 +173,15 @@ class ConfigPanel:
         return self.stored is not None and bool(self.stored.credentials.previous_api_key)
 
 
+def _without_credentials(source: str) -> str:
+    """A template URL as pages show it: no user info, query or fragment (tokens live there)."""
+    parts = urlsplit(source)
+    if not parts.scheme:
+        return source
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 def masked_copy(stored: StoredConfig) -> StoredConfig:
     """The config with every secret replaced by MASK, for the YAML preview."""
     config = stored.config.model_copy(
@@ -207,6 +217,6 @@ async def config_panel(request: Request, customer_id: str) -> ConfigPanel:
             preview = service.render(masked_copy(stored), template).text
         except ActionError as exc:
             problem = str(exc)
-    source = template.source if template else None
+    source = _without_credentials(template.source) if template else None
     error = template.error if template else (state.error if state else None)
     return ConfigPanel(stored, problem, preview, source, error, newest, setup)

@@ -4,6 +4,7 @@ CSRF); creating a config shows its credentials once."""
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,6 +14,7 @@ from felhom_hub.configs.accounts import ConfigExistsError, Issued
 from felhom_hub.configs.model import ManagedConfig, StoredConfig
 from felhom_hub.configs.vault import SealedError, Vault
 from felhom_hub.events import EventType
+from felhom_hub.store import deadman
 from felhom_hub.web.common import checked_form, forbidden, redirect, render, to_login
 from felhom_hub.web.config_form import FormErrors, parse, values_of, values_posted
 from felhom_hub.web.guard import Visitor, visitor
@@ -89,9 +91,13 @@ async def create(request: Request) -> Response:
     vault: Vault = request.app.state.vault
     now = request.app.state.clock()
     try:
-        issued = await request.app.state.db.writing(
-            lambda conn: accounts.create(conn, vault, config, now=now)
-        )
+
+        def write(conn: Connection) -> Issued:
+            issued = accounts.create(conn, vault, config, now=now)
+            _rearm(request, conn)
+            return issued
+
+        issued = await request.app.state.db.writing(write)
     except ConfigExistsError:
         errors = FormErrors(customer_id="this customer already has a config; edit it instead")
         return _form(request, who, values_posted(form), errors, editing=None, status=409)
@@ -147,6 +153,15 @@ async def save(request: Request, customer_id: str) -> Response:
 async def _save(request: Request, config: ManagedConfig) -> None:
     vault: Vault = request.app.state.vault
     now = request.app.state.clock()
-    await request.app.state.db.writing(
-        lambda conn: records.update_config(conn, vault, config, now=now)
-    )
+
+    def write(conn: Connection) -> None:
+        records.update_config(conn, vault, config, now=now)
+        _rearm(request, conn)
+
+    await request.app.state.db.writing(write)
+
+
+def _rearm(request: Request, conn: Connection) -> None:
+    """A changed stale threshold takes effect at once (as on start-up and unblock)."""
+    default = request.app.state.settings.alerting.stale_threshold
+    deadman.rearm_all(conn, default_threshold=default)
