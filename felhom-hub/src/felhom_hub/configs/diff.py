@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from felhom_hub.configs.merge import load, plain
+from felhom_hub.configs.merge import load_plain
 
 MASK = "••••••"
 _SECRET_WORDS = ("key", "token", "password", "secret")
@@ -83,6 +83,6 @@ def diff_trees(
 
 def diff_yaml(hub: str, controller: str, volatile: tuple[str, ...] = VOLATILE) -> list[DiffRow]:
     """TemplateError when either text is not a YAML mapping."""
-    ours = plain(load(hub, "the hub's config"))
-    theirs = plain(load(controller, "the controller's config"))
+    ours = load_plain(hub, "the hub's config")
+    theirs = load_plain(controller, "the controller's config")
     return diff_trees(ours, theirs, volatile)

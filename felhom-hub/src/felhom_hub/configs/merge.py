@@ -34,6 +34,17 @@ def load(text: str, what: str = "the template") -> CommentedMap:
     return document
 
 
+def load_plain(text: str, what: str) -> dict[str, Any]:
+    """The text as plain data (the fast safe loader: no comments kept), for comparing."""
+    try:
+        document = YAML(typ="safe").load(text)
+    except YAMLError as exc:
+        raise TemplateError(f"{what} is not valid YAML: {_first_line(exc)}") from None
+    if not isinstance(document, dict):
+        raise TemplateError(f"{what} is not a YAML mapping")
+    return {str(key): value for key, value in document.items()}
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 

@@ -104,7 +104,7 @@ async def config_diff(request: Request, customer_id: str) -> Response:
 
 def _shown(value: object) -> str:
     """A value as JSON text: strings quoted (so "1" and 1 differ), null for an empty key."""
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 @router.post("/customers/{customer_id}/create-config")
