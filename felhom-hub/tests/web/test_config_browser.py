@@ -132,6 +132,8 @@ def test_form_preview_push_and_diff(hub: HubProcess, node: ControllerProcess, pa
     expect(rows.first).to_have_class("diff-changed")
     expect(rows.first.locator("td").nth(2)).to_have_text('"Acme Kft."')
     expect(rows.first.locator("td").nth(3)).to_have_text('"Acme Zrt."')
+    for log in (hub.log.read_text(), node.log()):  # no secret in either process's log
+        assert key not in log and TOKEN not in log
 
 
 def test_an_unreachable_controller_is_a_clear_message(hub: HubProcess, page: Page) -> None:

@@ -35,9 +35,11 @@ def load(text: str, what: str = "the template") -> CommentedMap:
 
 
 def load_plain(text: str, what: str) -> dict[str, Any]:
-    """The text as plain data (the fast safe loader: no comments kept), for comparing."""
+    """The text as plain data (the safe loader, no comments kept), for comparing. Pure Python
+    like the round-trip loader, so both read YAML 1.2 alike (libyaml's C loader reads 1.1:
+    it refuses ``{a: 127.0.0.1:80}``, which the round-trip dumper writes)."""
     try:
-        document = YAML(typ="safe").load(text)
+        document = YAML(typ="safe", pure=True).load(text)
     except YAMLError as exc:
         raise TemplateError(f"{what} is not valid YAML: {_first_line(exc)}") from None
     if not isinstance(document, dict):

@@ -42,7 +42,7 @@ def _overrides(text: str, errors: FormErrors) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
-        data = YAML(typ="safe").load(text)
+        data = YAML(typ="safe", pure=True).load(text)
     except YAMLError as exc:
         errors["overrides"] = f"not valid YAML: {str(exc).splitlines()[0]}"
         return {}
@@ -86,6 +86,8 @@ def _fields(form: dict[str, str], keep: StoredConfig | None, errors: FormErrors)
     if keep is not None:
         tokens = _restore(tokens, keep.config.tokens)
         overrides = _restore(overrides, keep.config.overrides)
+    if MASK in tokens.values():  # a name the stored config does not have
+        errors["tokens"] = f"{MASK} stands for a stored token; type the token itself"
     data["tokens"], data["overrides"] = tokens, overrides
     return data
 
