@@ -2,6 +2,7 @@
 process (Last-Modified / If-Modified-Since, as a static file server answers), and a small
 server that validates with an ETag like Gitea's raw endpoint (If-None-Match)."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from felhom_hub.app import create_app
+from felhom_hub.config import RegistrySettings
 from felhom_hub.configs.template import PACKAGE_SOURCE, current
 from felhom_hub.jobs import template_refresh
 from felhom_hub.store import Database, templates
@@ -128,6 +130,7 @@ class EtagSource:
     body: bytes
     etag: str = '"v1"'
     seen: list[str | None] = field(default_factory=list)
+    authorization: list[str | None] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -137,6 +140,7 @@ def etag_source() -> Iterator[tuple[EtagSource, str]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             served.seen.append(self.headers.get("If-None-Match"))
+            served.authorization.append(self.headers.get("Authorization"))
             if self.headers.get("If-None-Match") == served.etag:
                 self.send_response(304)
                 self.end_headers()
@@ -189,3 +193,19 @@ def test_the_hub_runs_the_refresh_when_a_url_is_set(tmp_path: Path, source: File
                 break
             time.sleep(0.1)
     assert state is not None and state.body == GOOD and state.source == source.url
+
+
+async def test_registry_credentials_go_to_the_registrys_host_only(
+    db: Database, etag_source: tuple[EtagSource, str]
+) -> None:
+    served, url = etag_source
+    host = url.split("/raw/")[0]
+    same = RegistrySettings(image=f"{host}/admin/ctl", username="u", token="t", template_url=url)
+    auth = template_refresh.template_auth(same)
+    async with httpx.AsyncClient() as client:
+        assert await template_refresh.run_once(db, client, url, START, auth) == "template updated"
+    assert served.authorization == ["Basic " + base64.b64encode(b"u:t").decode()]
+    other = same.model_copy(update={"image": "http://127.0.0.2:1/admin/ctl"})
+    assert template_refresh.template_auth(other) is None
+    anonymous = same.model_copy(update={"username": "", "token": ""})
+    assert template_refresh.template_auth(anonymous) is None

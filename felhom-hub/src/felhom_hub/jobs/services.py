@@ -88,8 +88,9 @@ class Services:
 
     async def template(self, now: datetime) -> object:
         assert self.http is not None
-        url = self.settings.registry.template_url
-        return await template_refresh.run_once(self.db, self.http, url, now)
+        registry = self.settings.registry
+        auth = template_refresh.template_auth(registry)
+        return await template_refresh.run_once(self.db, self.http, registry.template_url, now, auth)
 
     async def heartbeat(self, now: datetime) -> object:
         assert self.http is not None

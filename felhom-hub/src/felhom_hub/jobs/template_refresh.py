@@ -1,13 +1,16 @@
 """The template refresh, every ``registry.template_interval``: a conditional GET of
 ``registry.template_url`` (If-None-Match / If-Modified-Since); a new copy is kept only when it
 is a YAML mapping with the controller's sections, else the last good one stays and the error
-is recorded for the pages."""
+is recorded for the pages. The registry's credentials go along only to the registry's own host
+(the seed's Gitea serves both the image and the repository holding the template)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
 
+from felhom_hub.alerting.registry_client import RegistryError, split_image
+from felhom_hub.config import RegistrySettings
 from felhom_hub.configs.merge import TemplateError
 from felhom_hub.configs.template import check_template
 from felhom_hub.store import Database, templates
@@ -27,9 +30,25 @@ class Fetched:
     body: bytes
 
 
-async def _fetch(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> Fetched:
+def template_auth(settings: RegistrySettings) -> httpx.BasicAuth | None:
+    """Basic auth with registry.username/token when the template lives on the registry's host
+    (same scheme, host and port); None otherwise."""
+    if not (settings.username or settings.token) or not settings.template_url:
+        return None
     try:
-        async with client.stream("GET", url, headers=headers, timeout=30) as response:
+        registry_base, _ = split_image(settings.image)
+    except RegistryError:
+        return None
+    ours, theirs = httpx.URL(settings.template_url), httpx.URL(registry_base)
+    same = (ours.scheme, ours.host, ours.port) == (theirs.scheme, theirs.host, theirs.port)
+    return httpx.BasicAuth(settings.username, settings.token) if same else None
+
+
+async def _fetch(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], auth: httpx.BasicAuth | None
+) -> Fetched:
+    try:
+        async with client.stream("GET", url, headers=headers, timeout=30, auth=auth) as response:
             body = b""
             async for chunk in response.aiter_bytes():
                 body += chunk
@@ -65,10 +84,16 @@ def _conditional(state: templates.TemplateState | None, url: str) -> dict[str, s
     return headers
 
 
-async def run_once(db: Database, client: httpx.AsyncClient, url: str, now: datetime) -> str:
+async def run_once(
+    db: Database,
+    client: httpx.AsyncClient,
+    url: str,
+    now: datetime,
+    auth: httpx.BasicAuth | None = None,
+) -> str:
     state = await db.reading(templates.get)
     try:
-        fetched = await _fetch(client, url, _conditional(state, url))
+        fetched = await _fetch(client, url, _conditional(state, url), auth)
         if fetched.status == 304:
             await db.writing(lambda conn: templates.record_unchanged(conn, now=now))
             return "template unchanged"
