@@ -112,6 +112,9 @@ class ConfigService:
                 target.generated.text,
             )
         except controller.ControllerError as exc:
+            if exc.failure is controller.Failure.TIMEOUT:  # it may still have applied it
+                message = f"Push unconfirmed: {exc}; Show Diff tells whether it applied"
+                raise ActionError(message) from None
             raise ActionError(f"Push failed, nothing was applied: {exc}") from None
         if credentials.previous_api_key:  # the node has the new key now
             settled = Credentials(credentials.api_key, credentials.session_secret)
