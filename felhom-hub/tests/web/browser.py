@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from felhom_hub.jobs.schedule import HUB_TZ
 from felhom_hub.secrets import hash_password
 from felhom_hub.store import Database, customers
 from tests.conftest import add_customer
@@ -84,7 +85,11 @@ def seed(data_dir: Path) -> str:
 def start_seeded(data_dir: Path) -> SeededHub:
     key = seed(data_dir)
     auth = f'auth:\n  password_hash: "{hash_password(PASSWORD)}"\n'
-    return SeededHub(start_hub(data_dir, sections=auth), key)
+    # The daily backup check half a day away: run within its hour it would add an
+    # expected_backup_missed warning to the seeded counts.
+    check_at = (datetime.now(HUB_TZ) + timedelta(hours=12)).strftime("%H:%M")
+    alerting = f'alerting:\n  backup_check_at: "{check_at}"\n'
+    return SeededHub(start_hub(data_dir, sections=auth + alerting), key)
 
 
 def log_in(page: Page, url: str, password: str = PASSWORD) -> None:
