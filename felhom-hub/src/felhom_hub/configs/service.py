@@ -17,7 +17,7 @@ from felhom_hub.configs.merge import TemplateError
 from felhom_hub.configs.model import Credentials, StoredConfig
 from felhom_hub.configs.template import Template, current
 from felhom_hub.configs.vault import SealedError, Vault
-from felhom_hub.store import Database, configs, customers, registry, templates
+from felhom_hub.store import Database, configs, registry, templates
 
 
 class ActionError(Exception):
@@ -150,12 +150,3 @@ class ConfigService:
         except controller.ControllerError as exc:
             raise ActionError(f"Update not started: {exc}") from None
         return f"The controller started updating to {state.newest}."
-
-    async def delete(self, customer_id: str) -> bool:
-        """Drop the config and the customer's credentials; reports make it manual again."""
-
-        def remove(conn: Connection) -> bool:
-            had_config = configs.remove(conn, customer_id=customer_id)
-            return customers.delete(conn, customer_id=customer_id) or had_config
-
-        return await self.db.writing(remove)

@@ -49,14 +49,6 @@ class Vault:
     def open_text(self, token: str) -> str:
         return self.open(token).decode()
 
-    def current(self, token: str) -> bool:
-        """True when ``token`` opens with the first (sealing) key."""
-        try:
-            self._fernets[0].decrypt(token.encode("ascii"))
-        except (InvalidToken, UnicodeEncodeError):
-            return False
-        return True
-
     def rotate(self, token: str) -> str:
         """``token`` re-sealed with the first key; SealedError when no key opens it."""
         try:

@@ -63,10 +63,6 @@ def exists(conn: Connection, *, customer_id: str) -> bool:
     return conn.execute(query).first() is not None
 
 
-def managed_ids(conn: Connection) -> set[str]:
-    return set(conn.execute(select(controller_configs.c.customer_id)).scalars())
-
-
 def stale_seals(conn: Connection, *, key_id: str, after: str, limit: int) -> list[tuple[str, str]]:
     """(customer_id, sealed) of configs not sealed with ``key_id``, in id order."""
     query = (
