@@ -118,3 +118,24 @@ def test_unreadable_or_malformed_files_are_reported(tmp_path: Path) -> None:
 )
 def test_split_listen(listen: str, expected: tuple[str, int]) -> None:
     assert split_listen(listen) == expected
+
+
+def test_config_management_keys(tmp_path: Path) -> None:
+    key_a, key_b = "A" * 43 + "=", "b" * 43 + "="
+    env = {
+        "FELHOM_HUB_CONFIGS_SECRET_KEYS": f"{key_a}, {key_b}",
+        "FELHOM_HUB_CONFIGS_HUB_URL": "https://hub.example/",
+        "FELHOM_HUB_REGISTRY_TEMPLATE_URL": "https://git.example/raw/controller.yaml.example",
+    }
+    settings = load_settings(None, env)
+    assert settings.configs.secret_keys == [key_a, key_b]
+    assert settings.configs.hub_url == "https://hub.example"
+    assert settings.registry.template_url.endswith("controller.yaml.example")
+    for name, value, message in (
+        ("CONFIGS_SECRET_KEYS", "short", "configs.secret_keys: key 1 is not a Fernet key"),
+        ("CONFIGS_HUB_URL", "hub.example", "configs.hub_url: must be an http\\(s\\) URL"),
+        ("REGISTRY_TEMPLATE_URL", "ftp://x", "registry.template_url: must be an http\\(s\\) URL"),
+        ("CONFIGS_CONTROLLER_TIMEOUT", "1h", "configs.controller_timeout: must be between"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            load_settings(None, {f"FELHOM_HUB_{name}": value})

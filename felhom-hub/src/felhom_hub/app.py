@@ -5,17 +5,21 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from felhom_hub import __version__
-from felhom_hub.api import errors, fleet, health, history, ingest, maintenance, metrics
+from felhom_hub.api import config, errors, fleet, health, history, ingest, maintenance, metrics
 from felhom_hub.api.limits import KeyLimiter
 from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, PreferencesIn
 from felhom_hub.api.report_schema import Report
 from felhom_hub.clock import Clock, utcnow
 from felhom_hub.config import Settings
+from felhom_hub.configs.reseal import reseal_all
+from felhom_hub.configs.service import ConfigService
+from felhom_hub.configs.vault import vault_for
 from felhom_hub.jobs.loop import JobMetrics
 from felhom_hub.jobs.services import Services
 from felhom_hub.store import Database, deadman
@@ -42,7 +46,9 @@ def create_app(
         async with httpx.AsyncClient(timeout=30) as http:
             services = Services(settings, database, clock, JobMetrics(app.state.metrics.registry))
             services.http = http
-            work: list[Coroutine[Any, Any, None]] = [health.probe(database, stop)]
+            app.state.config_service = ConfigService(settings, database, app.state.vault, http)
+            work: list[Coroutine[Any, Any, Any]] = [health.probe(database, stop)]
+            work.append(anyio.to_thread.run_sync(reseal_all, database, app.state.vault))
             if run_jobs:
                 work.extend(services.coroutines(stop))
             tasks = [asyncio.create_task(job) for job in work]
@@ -60,6 +66,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = database
     app.state.clock = clock
+    app.state.vault = vault_for(settings)
     app.state.limiter = KeyLimiter(
         settings.api.rate_limit_per_minute, settings.api.daily_bytes_per_key
     )
@@ -67,7 +74,7 @@ def create_app(
     app.state.metrics.watch(database)
     errors.install(app, server=settings.server)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
-    routers = (ingest, fleet, history, maintenance, health, metrics)
+    routers = (ingest, fleet, config, history, maintenance, health, metrics)
     for module in routers:
         app.include_router(module.router)
     install_dashboard(app, settings)

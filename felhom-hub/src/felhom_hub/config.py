@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -42,6 +43,22 @@ Duration = Annotated[
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PASSWORD_HASH = re.compile(r"^\$(argon2(id|i|d)|2[aby])\$")
+
+
+def _optional_url(value: str) -> str:
+    if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise ValueError("must be an http(s) URL or empty")
+    return value.rstrip("/")
+
+
+def _split_commas(value: Any) -> Any:
+    """``"a, b"`` (as an environment variable gives a list) -> ["a", "b"]."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+OptionalUrl = Annotated[str, AfterValidator(_optional_url)]
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -235,12 +252,36 @@ class RegistrySettings(_Section):
     username: str = ""
     token: str = ""
     check_interval: Duration = timedelta(minutes=30)
+    # controller.yaml.example is fetched from here (empty: the felhom-controller package's own)
+    template_url: OptionalUrl = ""
     template_interval: Duration = timedelta(hours=1)
 
     @field_validator("check_interval", "template_interval")
     @classmethod
     def _sane_interval(cls, value: timedelta) -> timedelta:
         return within(value, timedelta(seconds=10), timedelta(days=7))
+
+
+class ConfigsSettings(_Section):
+    """Per-customer controller.yaml (see docs/felhom-hub.md, "Customer configs")."""
+
+    hub_url: OptionalUrl = ""  # written into each controller.yaml as hub.url (empty: template's)
+    secret_keys: Annotated[list[str], BeforeValidator(_split_commas)] = []  # Fernet; first seals
+    secret_key_file: Path | None = None  # default <data_dir>/config.key, created on first start
+    controller_timeout: Duration = timedelta(seconds=10)
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: list[str]) -> list[str]:
+        for number, key in enumerate(value, 1):
+            if not re.fullmatch(r"[A-Za-z0-9_\-]{43}=", key):
+                raise ValueError(f"key {number} is not a Fernet key (32 url-safe base64 bytes)")
+        return value
+
+    @field_validator("controller_timeout")
+    @classmethod
+    def _sane_timeout(cls, value: timedelta) -> timedelta:
+        return within(value, timedelta(seconds=1), timedelta(minutes=5))
 
 
 class ServerSettings(_Section):
@@ -284,6 +325,7 @@ class Settings(_Section):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    configs: ConfigsSettings = Field(default_factory=ConfigsSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
 

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from felhom_hub.configs import accounts
 from felhom_hub.jobs import backup_deadlines
 from felhom_hub.jobs.backup_deadlines import latest_slot
 from felhom_hub.store import Database, events
+from tests.configs.helpers import managed
 from tests.conftest import GLOBAL_AUTH, FakeClock, report_body
 
 FIVE = time(5, 0)
@@ -61,3 +63,19 @@ def test_missing_backups_and_dumps_are_reported_once_a_day(
 def test_a_hub_that_was_down_past_the_grace_skips_the_day(db: Database) -> None:
     late = datetime(2026, 7, 1, 3, 0, tzinfo=UTC) + timedelta(hours=2)
     assert backup_deadlines.run_once(db, now=late, at=FIVE) is None
+
+
+def test_a_configs_expectations_win_over_the_report(
+    client: TestClient, db: Database, clock: FakeClock
+) -> None:
+    vault = client.app.state.vault  # type: ignore[attr-defined]
+    restic = {"kind": "restic", "target": "hdd1", "status": "ok"}
+    with db.write() as conn:  # expects dumps it does not report, excuses the restic backup
+        config = managed(expect_dbdump=True, expect_restic=False)
+        accounts.create(conn, vault, config, now=clock())
+    clock.now = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)
+    body = report_body("acme", backups=[restic])
+    assert client.post("/api/v1/report", json=body, headers=GLOBAL_AUTH).status_code == 201
+    clock.now = datetime(2026, 7, 1, 3, 0, 30, tzinfo=UTC)
+    assert backup_deadlines.run_once(db, now=clock(), at=FIVE) is not None
+    assert hub_events(db, "acme") == ["expected_dbdump_missed"]

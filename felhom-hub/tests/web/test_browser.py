@@ -125,7 +125,7 @@ def test_the_waiting_and_manual_variants(page: Page, seeded: SeededHub) -> None:
     expect(page.locator("#history")).to_have_count(0)  # nothing to chart yet
     shot(page, "customer-waiting")
     page.goto(f"{seeded.hub.url}/customers/manual-co")
-    expect(page.locator("button:text-is('Create Config')")).to_be_disabled()
+    expect(page.locator("button:text-is('Create Config')")).to_be_enabled()
     expect(page.locator("#block")).to_have_count(0)
     expect(page.locator("#credentials")).to_have_count(0)
     shot(page, "customer-manual")

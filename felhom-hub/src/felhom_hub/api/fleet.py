@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from sqlalchemy import Connection
 
 from felhom_hub.alerting.registry_client import update_available
@@ -20,9 +20,9 @@ from felhom_hub.api.responses import (
     serialized,
 )
 from felhom_hub.config import Settings
-from felhom_hub.secrets import same, token_hash
+from felhom_hub.configs.vault import SealedError, open_stored
 from felhom_hub.status import CustomerStatus, status_of
-from felhom_hub.store import customers, fleet, infra_backups, registry, reports
+from felhom_hub.store import fleet, infra_backups, registry, reports
 
 router = APIRouter(prefix="/api/v1", tags=["fleet"])
 
@@ -136,40 +136,21 @@ async def latest_report(
 
 
 @router.get("/infra-backup/{customer_id}", responses=READ_ERRORS)
-async def latest_infra_backup(customer_id: CustomerPath, caller: Caller, db: Db) -> InfraBackup:
+async def latest_infra_backup(
+    customer_id: CustomerPath, caller: Caller, db: Db, request: Request
+) -> InfraBackup:
     """The newest infrastructure snapshot, for a fresh controller restoring the node."""
     caller.require(customer_id)
     stored = await db.reading(lambda conn: infra_backups.latest(conn, customer_id=customer_id))
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no infra backup for this customer")
-    return InfraBackup(
-        customer_id=customer_id, received_at=stored.received_at, backup=json.loads(stored.body)
-    )
-
-
-@router.get(
-    "/config/{customer_id}",
-    responses={
-        401: {"description": "unknown customer or wrong retrieval password"},
-        403: {"description": "customer is blocked"},
-        404: {"description": "no controller.yaml generated yet"},
-    },
-)
-async def controller_config(
-    customer_id: CustomerPath,
-    db: Db,
-    x_retrieval_password: Annotated[str | None, Header()] = None,
-) -> None:
-    """The generated controller.yaml, authenticated by the customer's retrieval password."""
-    config = await db.reading(lambda conn: customers.get(conn, customer_id=customer_id))
-    given = token_hash(x_retrieval_password or "")
-    stored = config.retrieval_password_hash if config else None
-    if config is None or stored is None or not same(stored, given):
+    try:
+        body = open_stored(request.app.state.vault, stored.body)
+    except SealedError:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "unknown customer or wrong X-Retrieval-Password"
-        )
-    if config.blocked:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this customer is blocked")
-    raise HTTPException(
-        status.HTTP_404_NOT_FOUND, "no controller.yaml has been generated for this customer yet"
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the snapshot was sealed with a key this hub no longer has (configs.secret_keys)",
+        ) from None
+    return InfraBackup(
+        customer_id=customer_id, received_at=stored.received_at, backup=json.loads(body)
     )

@@ -111,10 +111,15 @@ async def post_infra_backup(request: Request, caller: Caller, ctx: WriteContext)
     caller.require(backup.customer_id)
     db, now, settings = ctx.db, ctx.now, ctx.settings
     keep = settings.retention.infra_backup_versions
+    vault = request.app.state.vault
 
     def store(conn: Any) -> int:
-        backup_id = infra_backups.add(
-            conn, customer_id=backup.customer_id, received_at=now, body=backup.model_dump_json()
+        backup_id = infra_backups.add(  # sealed: restic passwords, the controller.yaml
+            conn,
+            customer_id=backup.customer_id,
+            received_at=now,
+            body=vault.seal_text(backup.model_dump_json()),
+            sealed_with=vault.key_id,
         )
         infra_backups.trim(conn, customer_id=backup.customer_id, keep=keep)
         fleet.ensure(conn, customer_id=backup.customer_id)  # known now, even before a report

@@ -16,7 +16,13 @@ from felhom_hub.alerting import dispatch
 from felhom_hub.alerting.mailer import Mailer, mailer_for
 from felhom_hub.clock import Clock
 from felhom_hub.config import Settings
-from felhom_hub.jobs import backup_deadlines, heartbeat, registry_check, staleness
+from felhom_hub.jobs import (
+    backup_deadlines,
+    heartbeat,
+    registry_check,
+    staleness,
+    template_refresh,
+)
 from felhom_hub.jobs.loop import JobMetrics, every
 from felhom_hub.jobs.prune import prune
 from felhom_hub.jobs.schedule import run_daily
@@ -80,6 +86,12 @@ class Services:
         assert self.http is not None
         return await registry_check.run_once(self.db, self.http, self.settings.registry, now)
 
+    async def template(self, now: datetime) -> object:
+        assert self.http is not None
+        registry = self.settings.registry
+        auth = template_refresh.template_auth(registry)
+        return await template_refresh.run_once(self.db, self.http, registry.template_url, now, auth)
+
     async def heartbeat(self, now: datetime) -> object:
         assert self.http is not None
         return await heartbeat.run_once(self.db, self.http, self.settings, now)
@@ -106,6 +118,9 @@ class Services:
             jobs.append(
                 every("registry", s.registry.check_interval, self.registry, clock, stop, metrics)
             )
+        if s.registry.template_url:
+            interval = s.registry.template_interval
+            jobs.append(every("template", interval, self.template, clock, stop, metrics))
         if s.alerting.heartbeat_url:
             interval = s.alerting.heartbeat_interval
             jobs.append(every("heartbeat", interval, self.heartbeat, clock, stop, metrics))

@@ -8,18 +8,32 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from felhom_hub.store.reports import unpack
-from felhom_hub.store.schema import customer_configs, events, fleet, report_dicts
+from felhom_hub.store.schema import (
+    controller_configs,
+    customer_configs,
+    events,
+    fleet,
+    report_dicts,
+)
 
 
 def reporting_customers(conn: Connection, *, batch: int = 500) -> Iterator[tuple[str, set[str]]]:
-    """(customer_id, the backup kinds its latest report lists) for every customer that reports,
-    is not blocked and has monitoring on; read a batch at a time in id order."""
+    """(customer_id, the backup kinds expected of it) for every customer that reports, is not
+    blocked and has monitoring on: the kinds its latest report lists, unless its config says
+    otherwise (expect_restic / expect_dbdump); read a batch at a time in id order."""
     after = ""
     while True:
         query = (
-            select(fleet.c.customer_id, fleet.c.body, report_dicts.c.body)
+            select(
+                fleet.c.customer_id,
+                fleet.c.body,
+                report_dicts.c.body,
+                controller_configs.c.expect_restic,
+                controller_configs.c.expect_dbdump,
+            )
             .join(report_dicts, report_dicts.c.id == fleet.c.dict_id)
             .outerjoin(customer_configs, customer_configs.c.customer_id == fleet.c.customer_id)
+            .outerjoin(controller_configs, controller_configs.c.customer_id == fleet.c.customer_id)
             .where(fleet.c.customer_id > after, fleet.c.report_id.is_not(None))
             .where(fleet.c.monitoring_paused == 0)
             .where((customer_configs.c.status.is_(None)) | (customer_configs.c.status != "blocked"))
@@ -27,13 +41,24 @@ def reporting_customers(conn: Connection, *, batch: int = 500) -> Iterator[tuple
             .limit(batch)
         )
         rows = conn.execute(query).all()
-        for customer_id, body, dictionary in rows:
+        for customer_id, body, dictionary, restic, dbdump in rows:
             report = json.loads(unpack(body, dictionary))
             kinds = {b.get("kind") for b in report.get("backups") or [] if isinstance(b, dict)}
-            yield customer_id, {k for k in kinds if isinstance(k, str)}
+            found = {k for k in kinds if isinstance(k, str)}
+            yield customer_id, _expected(found, {"restic": restic, "dbdump": dbdump})
         if len(rows) < batch:
             return
         after = rows[-1][0]
+
+
+def _expected(kinds: set[str], overrides: dict[str, int | None]) -> set[str]:
+    """The kinds a config expects (1) or excuses (0) win over what the report lists (NULL)."""
+    for kind, expected in overrides.items():
+        if expected == 1:
+            kinds.add(kind)
+        elif expected == 0:
+            kinds.discard(kind)
+    return kinds
 
 
 def completed_since(

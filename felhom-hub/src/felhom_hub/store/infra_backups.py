@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from felhom_hub.store.schema import infra_backups
 
@@ -14,14 +14,43 @@ class StoredBackup:
     customer_id: str
     received_at: datetime
     body: str
+    sealed_with: str | None = None  # the sealing key's id; None: a plaintext body
 
 
-def add(conn: Connection, *, customer_id: str, received_at: datetime, body: str) -> int:
+def add(
+    conn: Connection,
+    *,
+    customer_id: str,
+    received_at: datetime,
+    body: str,
+    sealed_with: str | None = None,
+) -> int:
+    values = {"customer_id": customer_id, "received_at": received_at, "body": body}
     result = conn.execute(
-        insert(infra_backups).returning(infra_backups.c.id),
-        {"customer_id": customer_id, "received_at": received_at, "body": body},
+        insert(infra_backups).returning(infra_backups.c.id), {**values, "sealed_with": sealed_with}
     )
     return int(result.scalar_one())
+
+
+def stale_seals(conn: Connection, *, key_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+    """(id, body) of snapshots not sealed with ``key_id`` (plaintext ones included)."""
+    query = (
+        select(infra_backups.c.id, infra_backups.c.body)
+        .where(infra_backups.c.id > after)
+        .where(infra_backups.c.sealed_with.is_(None) | (infra_backups.c.sealed_with != key_id))
+        .order_by(infra_backups.c.id)
+        .limit(limit)
+    )
+    return [(int(i), str(b)) for i, b in conn.execute(query)]
+
+
+def reseal(conn: Connection, *, backup_id: int, old: str, new: str, key_id: str) -> bool:
+    statement = (
+        update(infra_backups)
+        .where(infra_backups.c.id == backup_id, infra_backups.c.body == old)
+        .values(body=new, sealed_with=key_id)
+    )
+    return conn.execute(statement).rowcount == 1
 
 
 def latest(conn: Connection, *, customer_id: str) -> StoredBackup | None:

@@ -151,6 +151,7 @@ infra_backups = Table(
     Column("customer_id", Text, nullable=False),
     Column("received_at", UtcTimestamp, nullable=False),
     Column("body", Text, nullable=False),
+    Column("sealed_with", Text),
 )
 
 customer_notifications = Table(
@@ -209,6 +210,34 @@ registry_state = Table(
     Column("image", Text, primary_key=True),
     Column("newest", Text),
     Column("found_at", UtcTimestamp),
+    Column("checked_at", UtcTimestamp, nullable=False),
+    Column("error", Text),
+)
+
+controller_configs = Table(
+    "controller_configs",
+    metadata,
+    Column("customer_id", Text, primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("contact_email", Text, nullable=False),
+    Column("hostname", Text, nullable=False),
+    Column("expect_restic", Integer),
+    Column("expect_dbdump", Integer),
+    Column("sealed", Text, nullable=False),
+    Column("sealed_with", Text, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+)
+
+config_template = Table(
+    "config_template",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("body", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("fetched_at", UtcTimestamp),
     Column("checked_at", UtcTimestamp, nullable=False),
     Column("error", Text),
 )

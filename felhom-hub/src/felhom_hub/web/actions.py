@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
-from felhom_hub.store import Database, customers
+from felhom_hub.store import Database, configs, customers
 from felhom_hub.web.common import checked_form, forbidden, redirect, render, to_login
 from felhom_hub.web.guard import visitor
 
@@ -22,8 +22,9 @@ class Action(StrEnum):
 
 
 def _apply(conn: Connection, action: Action, customer_id: str, now: datetime) -> bool:
-    if action is Action.DELETE:
-        return customers.delete(conn, customer_id=customer_id)
+    if action is Action.DELETE:  # the config too: reports make it a manual customer again
+        had_config = configs.remove(conn, customer_id=customer_id)
+        return customers.delete(conn, customer_id=customer_id) or had_config
     status = "blocked" if action is Action.BLOCK else "active"
     return customers.set_status(conn, customer_id=customer_id, status=status, now=now)
 

@@ -23,6 +23,7 @@ from felhom_hub.store import (
     series,
 )
 from felhom_hub.web.common import render, to_login
+from felhom_hub.web.config_actions import config_panel
 from felhom_hub.web.customer_view import (
     EVENT_LIMIT,
     PERIODS,
@@ -189,4 +190,5 @@ async def customer(request: Request, customer_id: str) -> Response:
     stale = ctx.settings.alerting.stale_threshold
     view = customer_page(data, now=ctx.now, stale=stale, period=period, severity=severity)
     context = {"c": view, "periods": list(PERIODS), "severities": list(Severity)}
+    context["cfg"] = await config_panel(request, customer_id)
     return render(request, ctx.who, "customer.html", context)
