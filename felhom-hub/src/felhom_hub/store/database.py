@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from felhom_hub.store import reports
+from felhom_hub.store.checkpointer import Checkpointer
 from felhom_hub.store.faults import FaultKind, FileIdentity, StorageFault, classify
 from felhom_hub.store.migrate import apply_migrations
 from felhom_hub.store.writer import Writer
@@ -52,6 +53,7 @@ class Database:
             asyncio.AbstractEventLoop, anyio.CapacityLimiter
         ] = weakref.WeakKeyDictionary()
         self.writer = Writer(self)
+        self.checkpointer = Checkpointer(path, BUSY_TIMEOUT_MS)
 
     def _engine(self) -> Engine:
         engine = create_engine(f"sqlite:///{self.path}", pool_size=8, max_overflow=32)
@@ -98,6 +100,7 @@ class Database:
         self._drop_writing_connection()  # the engine was replaced (a restored file)
         conn = self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
         self._writer_conn = conn
+        self.checkpointer.start()
         return conn
 
     def _drop_writing_connection(self) -> None:
@@ -156,6 +159,7 @@ class Database:
         if current == self.identity:
             return
         if current is not None and self._probe() is None:
+            self.checkpointer.stop()  # it holds the old file; the next write restarts it
             self.engine.dispose()
             self.engine = self._engine()
             self.identity, self.fault = current, None
@@ -206,6 +210,7 @@ class Database:
 
     def dispose(self) -> None:
         self.writer.stop()
+        self.checkpointer.stop()
         with self.write_lock:
             self._drop_writing_connection()
         self.engine.dispose()
@@ -219,6 +224,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")  # store/checkpointer.py does it instead
     cursor.close()
 
 
