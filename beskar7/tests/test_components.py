@@ -15,6 +15,7 @@ from beskar7.api import components, crds
 from beskar7.api.kinds import (
     ALL_KINDS,
     BESKAR7_CLUSTER,
+    BESKAR7_CLUSTER_TEMPLATE,
     BESKAR7_MACHINE,
     BESKAR7_MACHINE_TEMPLATE,
     CLUSTER,
@@ -44,7 +45,8 @@ CLUSTER_WIDE: dict[Kind, frozenset[str]] = {
     BESKAR7_MACHINE: READ | WRITE,
     BESKAR7_CLUSTER: READ | WRITE,
     BESKAR7_MACHINE_TEMPLATE: READ,
-    SECRET: READ,  # BMC credentials, bootstrap data
+    BESKAR7_CLUSTER_TEMPLATE: READ,
+    SECRET: READ | {"patch"},  # BMC credentials (labelled for clusterctl move), bootstrap data
     CONFIG_MAP: READ | WRITE | {"create"},  # inspection reports
     EVENT: frozenset({"create", "patch"}),
     CLUSTER: READ,
