@@ -318,7 +318,7 @@ def test_metadata_yaml_names_the_contract() -> None:
         {
             "apiVersion": "clusterctl.cluster.x-k8s.io/v1alpha3",
             "kind": "Metadata",
-            "releaseSeries": [{"major": 0, "minor": 1, "contract": "v1beta1"}],
+            "releaseSeries": [{"major": 0, "minor": 1, "contract": "v1beta2"}],
         }
     ]
 
