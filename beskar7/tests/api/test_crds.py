@@ -152,7 +152,8 @@ def test_physical_host_schema_carries_the_rules() -> None:
     }
     status = schema_of(kinds.PHYSICAL_HOST)["properties"]["status"]["properties"]
     assert status["state"]["enum"] == [
-        "", "Unknown", "Enrolling", "Available", "InUse", "Inspecting", "Ready", "Error"
+        "", "Unknown", "Enrolling", "Available", "InUse", "Inspecting", "Ready", "Error",
+        "Releasing"
     ]  # fmt: skip
     report = status["inspectionReport"]["properties"]
     assert report["disks"]["items"]["properties"]["sizeGB"]["type"] == "integer"

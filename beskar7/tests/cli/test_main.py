@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from beskar7.api import crds
+from beskar7.api import crds, kinds
 from beskar7.cli.main import main
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -134,7 +134,7 @@ def test_crds_prints_every_definition_and_writes_the_committed_files(
 ) -> None:
     code, out, _ = run(capsys, "crds")
     assert code == 0
-    assert out.count("kind: CustomResourceDefinition") == 4
+    assert out.count("kind: CustomResourceDefinition") == len(kinds.OWN_KINDS)
     run(capsys, "crds", "--output-dir", str(tmp_path))
     for name in crds.generate():
         assert (tmp_path / name).read_text() == (CRD_DIR / name).read_text()

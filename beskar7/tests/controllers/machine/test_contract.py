@@ -53,7 +53,7 @@ async def test_a_machine_whose_cluster_is_missing_waits(machine_lab: MachineLab)
 
 
 @pytest.mark.parametrize("how", ["annotation", "cluster"])
-async def test_a_paused_machine_is_left_alone(
+async def test_inframachine_rule_paused_a_paused_machine_only_gets_the_paused_condition(
     machine_lab: MachineLab, redfish_stub: RedfishStub, how: str
 ) -> None:
     lab = machine_lab
@@ -65,7 +65,9 @@ async def test_a_paused_machine_is_left_alone(
 
     await lab.settle("m")
 
-    await untouched(lab, "m")
+    machine = await lab.machine("m")
+    assert "finalizers" not in machine["metadata"]
+    assert conditions(machine["status"]) == {"Paused": ("True", "Paused")}
     assert "consumerRef" not in (await lab.hosts.host("h"))["spec"]
 
     await lab.store.delete(BESKAR7_MACHINE, NAMESPACE, "m")  # no finalizer: simply gone

@@ -51,13 +51,18 @@ async def inspecting(lab: MachineLab, emulator: SushyEmulator, i: int, **kw: Any
     return emulator.system_ids[i]
 
 
+def conditions_full(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["type"]: c for c in status.get("conditions", [])}
+
+
 def released(host: dict[str, Any]) -> None:
-    """No trace of the last consumer on the host."""
+    """No trace of the last consumer on the host but its inventory (the last report)."""
     status, annotations = host["status"], host["metadata"].get("annotations", {})
     assert "consumerRef" not in host["spec"]
     assert status["state"] == "Available"
-    assert not {"inspectionPhase", "inspectionTimestamp", "inspectionReport"} & status.keys()
+    assert not {"inspectionPhase", "inspectionTimestamp"} & status.keys()
     assert not annotations, annotations
+    assert "cluster.x-k8s.io/cluster-name" not in host["metadata"].get("labels", {})
 
 
 async def test_a_machine_claims_inspects_and_provisions_a_host(
@@ -161,6 +166,33 @@ async def test_hardware_short_of_the_requirements_fails_the_machine_and_frees_th
     await lab.settle("m1")  # terminal: nothing changes, the host is not claimed again
     assert (await lab.machine_status("m1")) == status
     assert "consumerRef" not in (await lab.hosts.host("h1"))["spec"]
+
+
+async def test_host_selection_a_replacement_machine_skips_the_host_whose_inventory_failed(
+    machine_lab: MachineLab, sushy_emulator: SushyEmulator
+) -> None:
+    """The issue's "claims in order: host-a, host-a": the kept inventory stops the second."""
+    lab = machine_lab
+    await inspecting(lab, sushy_emulator, 1, requirements={"minMemoryGB": 512})
+    await lab.report("h1")
+    await lab.settle("m1")
+    assert (await lab.machine_status("m1"))["phase"] == "Failed"
+    host_status: dict[str, Any] = await lab.hosts.status("h1")
+    assert host_status["inspectionReport"]["memory"], "the inventory stays"
+
+    await lab.add_machine("m1-replacement", requirements={"minMemoryGB": 512})
+    await lab.settle("m1-replacement")
+
+    status = await lab.machine_status("m1-replacement")
+    assert status["phase"] == "Pending"
+    assert "consumerRef" not in (await lab.hosts.host("h1"))["spec"]
+    message = conditions_full(status)["PhysicalHostAssociated"]["message"]
+    assert "1 with an inventory that fails the hardware requirements" in message
+
+    await lab.add_host("h3", sushy_emulator.system_address(3))
+    await lab.settle("m1-replacement")
+    ref = (await lab.hosts.host("h3"))["spec"]["consumerRef"]
+    assert ref["name"] == "m1-replacement", "a never-inspected host is tried instead"
 
 
 async def test_an_inspection_that_never_reports_times_out(
