@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from beskar7.api.errors import ConflictError
-from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, Kind, Obj
+from beskar7.api.capi import CLUSTER_NAME_LABEL
+from beskar7.api.errors import ConflictError, NotFoundError
+from beskar7.api.kinds import CLUSTER, CONFIG_MAP, PHYSICAL_HOST, SECRET, Kind, Obj
 from beskar7.api.protocol import (
     INSPECTION_RESULT_CONFIGMAP_SUFFIX,
     REPORT_KEY,
@@ -23,7 +24,7 @@ from beskar7.runtime.controller import Request
 from beskar7.store.embedded.store import EmbeddedStore
 from beskar7_testing.redfish_stub import RedfishStub
 from tests.fixtures.hosts import NAMESPACE, HostLab, physical_host
-from tests.fixtures.machines import GOLDEN_REPORT
+from tests.fixtures.machines import CLUSTER_NAME, GOLDEN_REPORT, cluster_obj
 from tests.fixtures.redfish import BMC_PASSWORD, BMC_USERNAME
 
 CONSUMER = {
@@ -256,3 +257,59 @@ async def test_an_annotation_whose_removal_conflicts_is_not_applied_twice(
         await lab.settle("h")
         assert not (await lab.host("h"))["metadata"].get("annotations")
         assert len(writes(redfish_stub)) == count  # no second power-on
+
+
+async def test_paused_cluster_a_claimed_hosts_cluster_paused_leaves_it_alone(
+    host_lab: HostLab, redfish_stub: RedfishStub
+) -> None:
+    """clusterctl move pauses the Cluster: the hosts its machines hold are not touched."""
+    await host_lab.store.create(cluster_obj(paused=True))
+    await claimed(host_lab, "h", redfish_stub.url)
+    labels = {CLUSTER_NAME_LABEL: CLUSTER_NAME}
+    await host_lab.store.patch(PHYSICAL_HOST, NAMESPACE, "h", {"metadata": {"labels": labels}})
+    await host_lab.annotate("h", INSPECT)
+    before = len(writes(redfish_stub))
+
+    await host_lab.settle("h")
+
+    host = await host_lab.host("h")
+    assert host["metadata"]["annotations"] == INSPECT, "the request waits"
+    assert conditions(host["status"])["Paused"] == ("True", "Paused")
+    assert len(writes(redfish_stub)) == before, "no Redfish action while paused"
+
+    await host_lab.store.patch(CLUSTER, NAMESPACE, CLUSTER_NAME, {"spec": {"paused": False}})
+    await host_lab.settle("h")
+    status = await host_lab.status("h")
+    assert status["state"] == "Inspecting"
+    assert conditions(status)["Paused"] == ("False", "NotPaused")
+
+
+async def test_safe_release_deleting_a_claimed_host_waits_for_its_machine_to_let_go(
+    host_lab: HostLab, redfish_stub: RedfishStub
+) -> None:
+    await claimed(host_lab, "h", redfish_stub.url)
+    redfish_stub.system.power_state = "On"
+    await host_lab.store.delete(PHYSICAL_HOST, NAMESPACE, "h")
+
+    await host_lab.settle("h")
+
+    host = await host_lab.host("h")
+    assert host["metadata"]["finalizers"], "held while claimed"
+    assert ("POST", {"ResetType": "ForceOff"}) not in writes(redfish_stub), "the node keeps running"
+    reasons = [e["reason"] for e in await host_lab.events("h")]
+    assert "DeletedWhileClaimed" in reasons
+
+    await set_spec(host_lab, "h", {"consumerRef": None})
+    await host_lab.settle("h")
+    with pytest.raises(NotFoundError):
+        await host_lab.host("h")
+    assert ("POST", {"ResetType": "ForceOff"}) in writes(redfish_stub)
+
+
+async def test_clusterctl_move_rule_bmc_secrets_carry_the_move_label(
+    host_lab: HostLab, redfish_stub: RedfishStub
+) -> None:
+    """clusterctl provider contract: a Secret no Cluster owns moves only when labelled."""
+    await claimed(host_lab, "h", redfish_stub.url)
+    secret = await host_lab.store.get(SECRET, NAMESPACE, "bmc")
+    assert secret["metadata"]["labels"] == {"clusterctl.cluster.x-k8s.io/move": ""}
