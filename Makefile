@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY_DIRS := felhom-hub beskar7 felhom-controller bench tools
 CHARMS := $(wildcard charms/*/Makefile)
 
-.PHONY: bootstrap run test lint typecheck unit charms bench clean image real-boot
+.PHONY: bootstrap run test lint typecheck unit charms bench clean image real-boot release
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
@@ -43,6 +43,10 @@ image: bootstrap
 # The virtual end-to-end boot (qemu-system-x86 and ipxe-qemu from Debian must be installed).
 real-boot: image
 	BESKAR7_REQUIRE_REAL_BOOT=1 $(UV) run --frozen pytest beskar7/tests/e2e/test_real_boot.py -v
+
+# beskar7's clusterctl provider repository: build/release/infrastructure-beskar7/<version>/.
+release: bootstrap
+	$(UV) run --frozen python -m beskar7.api.release build/release
 
 bench: bootstrap
 	$(UV) run --frozen python bench/hub_ingest.py
