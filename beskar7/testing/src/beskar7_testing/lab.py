@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from beskar7.api.errors import AlreadyExistsError
-from beskar7.api.kinds import BESKAR7_MACHINE, MACHINE, PHYSICAL_HOST, Obj
+from beskar7.api.kinds import BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST, Obj
 from beskar7.api.validation import validate
 from beskar7.store.embedded.store import EmbeddedStore
 from beskar7_testing import objects
@@ -98,6 +98,8 @@ class ProvisioningLab:
         self.fleet.start()
         await self._create(objects.secret(BMC_SECRET, self.namespace, _bmc_credentials()))
         await self._create(objects.cluster(CLUSTER_NAME, self.namespace))
+        provisioned = objects.INFRASTRUCTURE_PROVISIONED  # what CAPI core would write
+        await self.store.patch_status(CLUSTER, self.namespace, CLUSTER_NAME, provisioned)
         self.start_manager()
         return self
 
