@@ -20,6 +20,7 @@ from beskar7.api.errors import AlreadyExistsError
 from beskar7.api.kinds import BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST, Obj
 from beskar7.api.validation import validate
 from beskar7.store.embedded.store import EmbeddedStore
+from beskar7.store.protocol import Store
 from beskar7_testing import objects
 from beskar7_testing.emulator import SushyEmulator, fake_systems, free_port
 from beskar7_testing.fleet import SimulatedFleet, target_archive
@@ -68,7 +69,7 @@ class ProvisioningLab:
         )
         self.guest_callback_url = self.callback_url
         self.fleet = self._fleet(hardware, dead, image_dir)
-        self.store = EmbeddedStore(self.store_path, validate=validate)
+        self.store: Store = EmbeddedStore(self.store_path, validate=validate)
         self.manager: subprocess.Popen[bytes] | None = None
         self.manager_log = self.workdir / "manager.log"
 
