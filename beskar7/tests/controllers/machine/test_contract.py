@@ -11,6 +11,7 @@ import pytest
 from beskar7.api import capi
 from beskar7.api.kinds import BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST, SECRET, Kind, Obj
 from beskar7.api.machine import FINALIZER
+from beskar7.controllers.host.reconciler import hosts_of_cluster
 from beskar7.controllers.machine.reconciler import (
     NO_OWNER_REQUEUE,
     controller,
@@ -219,3 +220,41 @@ async def test_watch_mappers_find_the_machines_a_change_concerns(
     spec = controller(lab.reconciler, machines, capi_machines, concurrency=3)
     assert (spec.kind, spec.concurrency) == (BESKAR7_MACHINE, 3)
     assert {w.kind for w in spec.watches} == {PHYSICAL_HOST, MACHINE, SECRET, CLUSTER}
+
+
+async def test_a_claim_labels_the_host_with_its_cluster_so_a_pause_reaches_it(
+    machine_lab: MachineLab, redfish_stub: RedfishStub, caches: Callable[[Kind], Informer]
+) -> None:
+    lab = machine_lab
+    await lab.add_host("h", redfish_stub.url)
+    await lab.add_host("other", redfish_stub.url)
+    await lab.add_machine("m")
+    await lab.reconcile("m")  # finalizer
+    await lab.reconcile("m")  # claim
+    labels = (await lab.hosts.host("h"))["metadata"]["labels"]
+    assert labels[capi.CLUSTER_NAME_LABEL] == CLUSTER_NAME
+    hosts = caches(PHYSICAL_HOST)
+    await synced(hosts)
+    cluster = await lab.store.get(CLUSTER, NAMESPACE, CLUSTER_NAME)
+    assert keys(hosts_of_cluster(hosts)(cluster)) == {"h"}
+
+
+async def test_inframachine_rule_deletion_keeps_ready_until_the_finalizers_are_gone(
+    machine_lab: MachineLab, redfish_stub: RedfishStub
+) -> None:
+    lab = machine_lab
+    await lab.add_host("h", redfish_stub.url)
+    await lab.add_machine("m")
+    await lab.settle("m")
+    await lab.store.patch_status(
+        BESKAR7_MACHINE, NAMESPACE, "m", {"status": {"ready": True, "phase": "Provisioned"}}
+    )
+    finalizers = {"metadata": {"finalizers": [FINALIZER, "test/hold"]}}
+    await lab.store.patch(BESKAR7_MACHINE, NAMESPACE, "m", finalizers)
+    await lab.store.delete(BESKAR7_MACHINE, NAMESPACE, "m")
+
+    await lab.reconcile("m")
+
+    machine = await lab.machine("m")
+    assert machine["metadata"]["finalizers"] == ["test/hold"]
+    assert machine["status"]["ready"] is True, "Ready is not taken back while deleting"

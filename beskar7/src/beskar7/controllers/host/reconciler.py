@@ -291,6 +291,19 @@ def hosts_using_secret(hosts: Informer) -> Callable[[Obj], Iterable[Request]]:
     return map_secret
 
 
+def hosts_of_cluster(hosts: Informer) -> Callable[[Obj], Iterable[Request]]:
+    """Watch mapper: a Cluster's change (paused, unpaused) concerns the hosts its machines hold
+    (labelled with its name at the claim)."""
+
+    def map_cluster(cluster: Obj) -> Iterable[Request]:
+        meta = cluster.get("metadata", {})
+        namespace = meta.get("namespace", "")
+        for obj in hosts.list(namespace, {CLUSTER_NAME_LABEL: meta.get("name", "")}):
+            yield Request(namespace, obj["metadata"]["name"])
+
+    return map_cluster
+
+
 def controller(
     reconciler: PhysicalHostReconciler, hosts: Informer, concurrency: int = 1
 ) -> ControllerSpec:
@@ -298,6 +311,9 @@ def controller(
         name="physicalhost",
         kind=PHYSICAL_HOST,
         reconciler=reconciler,
-        watches=[Watch(SECRET, hosts_using_secret(hosts))],
+        watches=[
+            Watch(SECRET, hosts_using_secret(hosts)),
+            Watch(CLUSTER, hosts_of_cluster(hosts)),
+        ],
         concurrency=concurrency,
     )
