@@ -73,7 +73,10 @@ def add_controllers(manager: Manager, store: Store, options: ManagerOptions) -> 
     host_settings = physicalhost.PhysicalHostSettings(
         redfish_timeout=options.redfish_timeout, watch_filter=options.watch_filter
     )
-    hosts = physicalhost.PhysicalHostReconciler(store, events, metrics, settings=host_settings)
+    capi_clusters = manager.cache(CLUSTER)
+    hosts = physicalhost.PhysicalHostReconciler(
+        store, events, metrics, settings=host_settings, clusters=capi_clusters
+    )
     host_cache, capi_machines = manager.cache(PHYSICAL_HOST), manager.cache(MACHINE)
     manager.add(physicalhost.controller(hosts, host_cache, workers))
     machine_settings = machine.MachineSettings(
@@ -93,7 +96,6 @@ def add_controllers(manager: Manager, store: Store, options: ManagerOptions) -> 
         machines=capi_machines,
         watch_filter=options.watch_filter,
     )
-    capi_clusters = manager.cache(CLUSTER)
     manager.add(
         cluster.controller(clusters, manager.cache(BESKAR7_CLUSTER), capi_clusters, workers)
     )

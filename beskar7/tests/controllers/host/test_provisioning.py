@@ -2,6 +2,7 @@
 BMC (it can refuse PXE or power-on, answers at once and records every write) and a BMC that is
 not there. The consumer and the callback server are played by writing what they would write."""
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from beskar7.api.protocol import (
 from beskar7.api.validation import validate
 from beskar7.controllers.shell import BACK_OFF
 from beskar7.runtime.controller import Request
+from beskar7.runtime.informer import Informer
 from beskar7.store.embedded.store import EmbeddedStore
 from beskar7_testing.redfish_stub import RedfishStub
 from tests.fixtures.hosts import NAMESPACE, HostLab, physical_host
@@ -259,11 +261,17 @@ async def test_an_annotation_whose_removal_conflicts_is_not_applied_twice(
         assert len(writes(redfish_stub)) == count  # no second power-on
 
 
+@pytest.mark.parametrize("read_from", ["store", "cache"])
 async def test_paused_cluster_a_claimed_hosts_cluster_paused_leaves_it_alone(
-    host_lab: HostLab, redfish_stub: RedfishStub
+    host_lab: HostLab, redfish_stub: RedfishStub, read_from: str
 ) -> None:
     """clusterctl move pauses the Cluster: the hosts its machines hold are not touched."""
     await host_lab.store.create(cluster_obj(paused=True))
+    clusters = Informer(host_lab.store, CLUSTER)
+    if read_from == "cache":
+        clusters.start()
+        assert await clusters.wait_synced(5.0)
+        host_lab.reconciler.clusters = clusters
     await claimed(host_lab, "h", redfish_stub.url)
     labels = {CLUSTER_NAME_LABEL: CLUSTER_NAME}
     await host_lab.store.patch(PHYSICAL_HOST, NAMESPACE, "h", {"metadata": {"labels": labels}})
@@ -278,7 +286,13 @@ async def test_paused_cluster_a_claimed_hosts_cluster_paused_leaves_it_alone(
     assert len(writes(redfish_stub)) == before, "no Redfish action while paused"
 
     await host_lab.store.patch(CLUSTER, NAMESPACE, CLUSTER_NAME, {"spec": {"paused": False}})
+    if read_from == "cache":
+        for _ in range(50):  # the informer's watch brings the change
+            if not (clusters.get(NAMESPACE, CLUSTER_NAME) or {})["spec"].get("paused"):
+                break
+            await asyncio.sleep(0.1)
     await host_lab.settle("h")
+    await clusters.stop()
     status = await host_lab.status("h")
     assert status["state"] == "Inspecting"
     assert conditions(status)["Paused"] == ("False", "NotPaused")

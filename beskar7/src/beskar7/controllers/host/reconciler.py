@@ -91,8 +91,11 @@ class PhysicalHostReconciler:
         connect: RedfishConnect = RedfishClient.connect,
         settings: PhysicalHostSettings | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clusters: Informer | None = None,
     ) -> None:
+        """`clusters`: a cache of CAPI Clusters to read pauses from (else the store)."""
         self.store = store
+        self.clusters = clusters
         self.recorder = recorder
         self.metrics = metrics
         self.connect = connect
@@ -127,6 +130,9 @@ class PhysicalHostReconciler:
         if not name or host.spec.consumer_ref is None:
             return False
         ns = host.metadata.namespace
+        if self.clusters is not None:
+            cached = self.clusters.get(ns, name)
+            return cached is not None and bool(cached.get("spec", {}).get("paused"))
         cluster = await shell.read_model(self.store, CLUSTER, ns, name, Cluster)
         return cluster is not None and bool(cluster.spec.paused)
 
