@@ -23,7 +23,7 @@ from beskar7.controllers.machine.reconciler import (
 from beskar7.runtime.controller import Request
 from beskar7.runtime.informer import Informer
 from beskar7_testing.redfish_stub import RedfishStub
-from tests.fixtures.hosts import NAMESPACE
+from tests.fixtures.hosts import NAMESPACE, physical_host
 from tests.fixtures.machines import CLUSTER_NAME, MachineLab, bootstrap_secret_obj
 
 
@@ -258,3 +258,24 @@ async def test_inframachine_rule_deletion_keeps_ready_until_the_finalizers_are_g
     machine = await lab.machine("m")
     assert machine["metadata"]["finalizers"] == ["test/hold"]
     assert machine["status"]["ready"] is True, "Ready is not taken back while deleting"
+
+
+async def test_watch_filter_only_labelled_machines_and_hosts_are_reconciled(
+    machine_lab: MachineLab, redfish_stub: RedfishStub
+) -> None:
+    lab = machine_lab
+    lab.settings.watch_filter = "blue"
+    lab.hosts.reconciler.settings.watch_filter = "blue"
+    await lab.hosts.put_secret("bmc", "u", "p")
+    await lab.store.create(physical_host("h", redfish_stub.url))
+    await lab.add_machine("m")
+    await lab.settle("m")
+    await untouched(lab, "m")
+    assert "status" not in await lab.hosts.host("h")
+
+    labels = {"metadata": {"labels": {capi.WATCH_FILTER_LABEL: "blue"}}}
+    await lab.store.patch(BESKAR7_MACHINE, NAMESPACE, "m", labels)
+    await lab.store.patch(PHYSICAL_HOST, NAMESPACE, "h", labels)
+    await lab.settle("m")
+    assert (await lab.machine("m"))["metadata"]["finalizers"] == [FINALIZER]
+    assert (await lab.hosts.host("h"))["status"]["state"]
