@@ -567,9 +567,13 @@ def test_inframachine_rule_addresses_from_the_reports_nics_and_the_bmc() -> None
 
 
 def test_clusterctl_move_rule_status_rebuilt_from_the_provider_id_after_a_move() -> None:
-    """clusterctl move carries spec, not status: a machine whose providerID names the host it
-    holds is Provisioned again, and nothing is asked of the host (no reinstall)."""
+    """clusterctl move carries spec, not status, and gives new uids: the machine whose
+    providerID names the host still claimed under its old uid renews the claim and is
+    Provisioned again; nothing else is asked of the host (no reinstall)."""
     moved = a_machine(provider_id="b7://lab/h0")  # no status at all
-    step = decide(MachineFacts(moved, Bootstrap.READY, NOW, host=a_host("InUse")))
-    assert step.action is None
+    facts = MachineFacts(moved, Bootstrap.READY, NOW, candidate=a_host("InUse"), moved=True)
+    step = decide(facts)
+    assert step.action == Action.CLAIM
     assert step.status.phase == MachinePhase.PROVISIONED and step.status.ready is True
+    pinned = decide(MachineFacts(moved, Bootstrap.READY, NOW, host=a_host("InUse")))
+    assert pinned.action == Action.REQUEST_INSPECT, "a host pinned by providerID is provisioned"

@@ -91,3 +91,15 @@ def test_taken_hosts_are_counted_and_the_held_host_wins() -> None:
     assert find(machine(), hosts).skipped == ((Skip.TAKEN, 2),)
     mine = host("c", consumer="m", state="InUse")
     assert find(machine(), [*hosts, mine]).ours is mine
+
+
+def test_clusterctl_move_rule_the_named_host_claimed_under_the_old_uid_is_taken_back() -> None:
+    mine = machine()
+    mine.spec.provider_id = "b7://lab/a"
+    stale = host("a", consumer="m", state="InUse")
+    assert stale.spec.consumer_ref is not None
+    stale.spec.consumer_ref.uid = "old-uid"
+    found = find(mine, [stale])
+    assert found.moved and found.candidate is stale and found.ours is None
+    other = host("a", consumer="someone", state="InUse")
+    assert find(mine, [other]) == Found(), "taken by another machine: not ours"

@@ -19,8 +19,9 @@ test. Phases:
   `deployment_timeout` seconds after the host received the report (`inspectionReport.timestamp`)
   unless the host is Ready by then (-> Failed DeploymentTimedOut).
 - **Provisioned**: the host is Ready; `spec.providerID` is `b7://<namespace>/<host>`. Sticky.
-  A machine whose spec.providerID names the host it holds is Provisioned whatever its status
-  says: the status is rebuilt from the spec after `clusterctl move` (which does not carry it).
+  After `clusterctl move` (new uids, no status) a machine whose spec.providerID names a host
+  still claimed under its old uid renews the claim and is Provisioned at once: the status is
+  rebuilt from the spec and nothing is asked of the host.
   `status.addresses` are the inspection report's NIC addresses (InternalIP) and the ones the
   BMC lists, without repeats; `status.failureDomain` is the host's zone label.
 - **Failed**: terminal (`failureReason`/`failureMessage`, never cleared); the host is released
@@ -121,6 +122,8 @@ class MachineFacts:
     """The owner Machine's spec.failureDomain."""
     cluster_provisioned: bool = True
     """CAPI core saw the Cluster's infrastructure provisioned (hosts are claimed only then)."""
+    moved: bool = False
+    """The candidate is this machine's host from before a `clusterctl move` (hosts.Found)."""
     inspection_timeout: float = DEFAULT_INSPECTION_TIMEOUT
     deployment_timeout: float = DEFAULT_DEPLOYMENT_TIMEOUT
 
@@ -149,10 +152,11 @@ def _decide(facts: MachineFacts) -> Step:
     if is_terminal(status):
         return _after_failure(facts, Step(status, message=status.failure_message or ""))
     host = facts.host
+    if host is None and facts.moved and facts.candidate is not None:
+        return replace(_provisioned(facts, status, facts.candidate), action=Action.CLAIM)
     if host is None:
         return _without_host(facts, status)
-    held = format_provider_id(host.metadata.namespace, host.metadata.name)
-    if status.phase == MachinePhase.PROVISIONED or facts.machine.spec.provider_id == held:
+    if status.phase == MachinePhase.PROVISIONED:
         return _provisioned(facts, status, host)
     return _with_host(facts, status, host)
 

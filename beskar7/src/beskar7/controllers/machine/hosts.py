@@ -50,6 +50,9 @@ class Found:
     """Else the host it may claim."""
     skipped: tuple[tuple[Skip, int], ...] = ()
     """Else how many hosts were passed over, and why."""
+    moved: bool = False
+    """The candidate is the host spec.providerID names, still claimed by this machine under
+    the uid it had before `clusterctl move`."""
 
 
 def consumer_ref(machine: Beskar7Machine) -> Obj:
@@ -73,6 +76,16 @@ def is_consumer(host: PhysicalHost, machine: Beskar7Machine) -> bool:
     if (ref.namespace or host.metadata.namespace) != meta.namespace:
         return False
     return not (ref.uid and meta.uid and ref.uid != meta.uid)
+
+
+def moved_consumer(host: PhysicalHost, machine: Beskar7Machine) -> bool:
+    """The consumerRef names this machine but an older uid: after `clusterctl move` (which
+    recreates objects with new uids) the machine whose spec.providerID names the host is the
+    same machine; its claim is renewed."""
+    ref, meta = host.spec.consumer_ref, machine.metadata
+    if ref is None or ref.kind != BESKAR7_MACHINE.kind or ref.name != meta.name:
+        return False
+    return (ref.namespace or host.metadata.namespace) == meta.namespace and ref.uid != meta.uid
 
 
 def is_free(host: PhysicalHost) -> bool:
@@ -132,6 +145,8 @@ def find(
             return Found()
         if is_consumer(named, machine):
             return Found(ours=named)
+        if moved_consumer(named, machine):
+            return Found(candidate=named, moved=True)  # claimed again, with the new uid
         return Found(candidate=named if is_free(named) else None)
     held = owned_hosts(machine, hosts)
     if held:

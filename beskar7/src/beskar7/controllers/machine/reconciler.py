@@ -163,6 +163,7 @@ class Beskar7MachineReconciler:
             host=found.ours,
             candidate=found.candidate,
             skipped=found.skipped,
+            moved=found.moved,
             failure_domain=zone,
             cluster_provisioned=cluster.infrastructure_provisioned,
             inspection_timeout=self.settings.inspection_timeout,
