@@ -6,7 +6,7 @@ PY_DIRS := felhom-hub beskar7 felhom-controller bench tools deploy
 CHARMS := $(wildcard charms/*/Makefile)
 
 .PHONY: bootstrap run test suites lint typecheck unit unit-hub unit-beskar7 unit-controller \
-	charms bench clean image real-boot
+	charms bench clean image real-boot release
 .PHONY: images push-images pin-images kubectl deploy-test
 
 bootstrap:
@@ -81,6 +81,10 @@ image: bootstrap
 # The virtual end-to-end boot, BIOS and UEFI (Debian: qemu-system-x86, ipxe-qemu, ovmf).
 real-boot: image
 	BESKAR7_REQUIRE_REAL_BOOT=1 $(UV) run --frozen pytest beskar7/tests/e2e/test_real_boot.py -v
+
+# beskar7's clusterctl provider repository: build/release/infrastructure-beskar7/<version>/.
+release: bootstrap
+	$(UV) run --frozen python -m beskar7.api.release build/release
 
 bench: bootstrap
 	$(UV) run --frozen python bench/hub_ingest.py

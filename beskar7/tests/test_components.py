@@ -15,6 +15,7 @@ from beskar7.api import components, crds
 from beskar7.api.kinds import (
     ALL_KINDS,
     BESKAR7_CLUSTER,
+    BESKAR7_CLUSTER_TEMPLATE,
     BESKAR7_MACHINE,
     BESKAR7_MACHINE_TEMPLATE,
     CLUSTER,
@@ -44,7 +45,8 @@ CLUSTER_WIDE: dict[Kind, frozenset[str]] = {
     BESKAR7_MACHINE: READ | WRITE,
     BESKAR7_CLUSTER: READ | WRITE,
     BESKAR7_MACHINE_TEMPLATE: READ,
-    SECRET: READ,  # BMC credentials, bootstrap data
+    BESKAR7_CLUSTER_TEMPLATE: READ,
+    SECRET: READ | {"patch"},  # BMC credentials (labelled for clusterctl move), bootstrap data
     CONFIG_MAP: READ | WRITE | {"create"},  # inspection reports
     EVENT: frozenset({"create", "patch"}),
     CLUSTER: READ,
@@ -131,7 +133,9 @@ def flag(container: dict[str, Any], name: str) -> str:
 
 
 def config_files() -> Iterator[Path]:
-    yield from sorted(p for p in CONFIG.rglob("*.yaml"))
+    """The component manifests (templates/ holds the cluster template: test_release.py)."""
+    templates = CONFIG / "templates"
+    yield from sorted(p for p in CONFIG.rglob("*.yaml") if templates not in p.parents)
     yield BESKAR7 / "metadata.yaml"
 
 
@@ -317,7 +321,7 @@ def test_metadata_yaml_names_the_contract() -> None:
         {
             "apiVersion": "clusterctl.cluster.x-k8s.io/v1alpha3",
             "kind": "Metadata",
-            "releaseSeries": [{"major": 0, "minor": 1, "contract": "v1beta1"}],
+            "releaseSeries": [{"major": 0, "minor": 1, "contract": "v1beta2"}],
         }
     ]
 

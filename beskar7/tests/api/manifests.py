@@ -171,8 +171,8 @@ status:
   ready: true
   controlPlaneEndpoint: {host: 10.20.1.100, port: 6443}
   failureDomains:
-    rack-a: {controlPlane: true}
-    rack-b: {controlPlane: true, attributes: {row: "3"}}
+  - {name: rack-a, controlPlane: true}
+  - {name: rack-b, controlPlane: true, attributes: {row: "3"}}
   initialization: {provisioned: true}
 """
 

@@ -17,7 +17,8 @@ from beskar7.api.kinds import Kind
 from beskar7.api.validation import validate
 from tests.api import manifests
 
-BASES = Path(__file__).resolve().parents[2] / "config" / "crd" / "bases"
+BESKAR7 = Path(__file__).resolve().parents[2]
+BASES = BESKAR7 / "config" / "crd" / "bases"
 REGENERATE = (
     "run `beskar7 crds --output-dir beskar7/config/crd/bases` "
     "(or `python -m beskar7.api.crds beskar7/config/crd/bases`)"
@@ -110,10 +111,10 @@ def test_schema_is_structural(kind: Kind) -> None:
 def test_crd_identity(kind: Kind) -> None:
     crd = crd_of(kind)
     assert crd["metadata"]["name"] == f"{kind.plural}.infrastructure.cluster.x-k8s.io"
-    assert crd["metadata"]["labels"] == {
-        "cluster.x-k8s.io/v1beta1": "v1beta1",
-        "cluster.x-k8s.io/v1beta2": "v1beta1",
-    }
+    contract = {"cluster.x-k8s.io/v1beta2": "v1beta1"}
+    if kind == kinds.PHYSICAL_HOST:  # no Cluster owns hosts: clusterctl move carries them all
+        contract["clusterctl.cluster.x-k8s.io/move-hierarchy"] = ""
+    assert crd["metadata"]["labels"] == contract
     spec = crd["spec"]
     assert spec["group"] == "infrastructure.cluster.x-k8s.io"
     assert spec["scope"] == "Namespaced"
@@ -151,20 +152,30 @@ def test_physical_host_schema_carries_the_rules() -> None:
     }
     status = schema_of(kinds.PHYSICAL_HOST)["properties"]["status"]["properties"]
     assert status["state"]["enum"] == [
-        "", "Unknown", "Enrolling", "Available", "InUse", "Inspecting", "Ready", "Error"
+        "", "Unknown", "Enrolling", "Available", "InUse", "Inspecting", "Ready", "Error",
+        "Releasing"
     ]  # fmt: skip
     report = status["inspectionReport"]["properties"]
     assert report["disks"]["items"]["properties"]["sizeGB"]["type"] == "integer"
     assert report["nics"]["items"]["properties"]["ipAddresses"]["items"]["type"] == "string"
 
 
+def test_infracluster_rule_failure_domains_are_the_v1beta2_list_of_named_domains() -> None:
+    """InfraCluster contract v1beta2: status.failureDomains is a list of {name, controlPlane,
+    attributes} (CAPI >= 1.11 rejects the v1beta1 map)."""
+    status = schema_of(kinds.BESKAR7_CLUSTER)["properties"]["status"]["properties"]
+    domains = status["failureDomains"]
+    assert domains["type"] == "array"
+    item = domains["items"]
+    assert item["properties"]["controlPlane"]["type"] == "boolean"
+    assert item["properties"]["name"]["type"] == "string"
+    assert "name" in item["required"]
+
+
 def test_cluster_schema_port_range() -> None:
     spec = schema_of(kinds.BESKAR7_CLUSTER)["properties"]["spec"]
     port = spec["properties"]["controlPlaneEndpoint"]["properties"]["port"]
     assert (port["minimum"], port["maximum"], port["type"]) == (1, 65535, "integer")
-    status = schema_of(kinds.BESKAR7_CLUSTER)["properties"]["status"]["properties"]
-    domain = status["failureDomains"]["additionalProperties"]
-    assert domain["properties"]["controlPlane"]["type"] == "boolean"
 
 
 @pytest.mark.parametrize(
@@ -314,3 +325,17 @@ def test_objects_the_models_reject_the_crd_schema_rejects(edit: Any, expected: s
     edit(obj)
     errors = schema_errors(schema_of(kinds.PHYSICAL_HOST), obj)
     assert any(expected in e for e in errors), errors
+
+
+def test_api_version_labels_rule_crd_labels_name_the_contract_metadata_yaml_names() -> None:
+    """Provider contract, "API version labels": each CRD maps the contract to its versions;
+    clusterctl's metadata.yaml must name the same contract for the release series."""
+    metadata = YAML(typ="safe").load((BESKAR7 / "metadata.yaml").read_text())
+    contracts = {series["contract"] for series in metadata["releaseSeries"]}
+    for kind in kinds.OWN_KINDS:
+        labelled = {
+            k.rpartition("/")[2]
+            for k in crd_of(kind)["metadata"]["labels"]
+            if k.startswith("cluster.x-k8s.io/")
+        }
+        assert labelled == contracts == {"v1beta2"}, kind

@@ -142,7 +142,8 @@ def test_template_carries_a_machine_spec() -> None:
 
 def test_cluster_failure_domains_and_endpoint() -> None:
     cluster = Beskar7Cluster.from_obj(manifests.load(manifests.CLUSTER))
-    assert cluster.status.failure_domains["rack-b"].attributes == {"row": "3"}
+    assert cluster.status.failure_domains[1].name == "rack-b"
+    assert cluster.status.failure_domains[1].attributes == {"row": "3"}
     assert cluster.spec.control_plane_endpoint is not None
     assert cluster.spec.control_plane_endpoint.is_set
     assert cluster.status.conditions == []

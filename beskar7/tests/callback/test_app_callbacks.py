@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from beskar7.api.kinds import CONFIG_MAP, SECRET
+from beskar7.api.capi import CLUSTER_NAME_LABEL, PAUSED_ANNOTATION
+from beskar7.api.kinds import CLUSTER, CONFIG_MAP, PHYSICAL_HOST, SECRET
 from beskar7.api.physicalhost import InspectionReport
 from beskar7.api.protocol import Annotation, Label
 from tests.fixtures.callback import (
@@ -360,3 +361,36 @@ async def test_healthz_follows_the_store(callback_lab: CallbackLab) -> None:
 async def test_no_api_documentation_is_served(callback_lab: CallbackLab) -> None:
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert (await callback_lab.client.get(path)).status_code == 404
+
+
+@pytest.mark.parametrize("how", ["annotation", "cluster"])
+async def test_paused_a_paused_hosts_state_changes_are_refused_until_unpaused(
+    callback_lab: CallbackLab, how: str
+) -> None:
+    """clusterctl move pauses the Cluster: the callback server changes nothing for its hosts
+    (503, the caller retries) and hands out no boot script meanwhile."""
+    token = await callback_lab.mint()
+    store = callback_lab.store
+    if how == "cluster":
+        meta = {"name": "c", "namespace": NS}
+        cluster = {"apiVersion": CLUSTER.api_version, "kind": CLUSTER.kind, "metadata": meta}
+        await store.create({**cluster, "spec": {"paused": True}})
+        paused: dict[str, Any] = {"labels": {CLUSTER_NAME_LABEL: "c"}}
+        resume: dict[str, Any] = {"labels": {CLUSTER_NAME_LABEL: None}}
+    else:
+        paused = {"annotations": {PAUSED_ANNOTATION: "true"}}
+        resume = {"annotations": {PAUSED_ANNOTATION: None}}
+    await store.patch(PHYSICAL_HOST, NS, HOST, {"metadata": paused})
+    version = await callback_lab.version()
+
+    report = await callback_lab.client.post(REPORT_URL, json=golden_report(), headers=bearer(token))
+    done = await callback_lab.client.post(f"/api/v1/provisioned/{NS}/{HOST}", headers=bearer(token))
+    booted = await callback_lab.boot()
+
+    assert (report.status_code, done.status_code) == (503, 503)
+    assert booted.status_code == 404, "the wait-and-retry script"
+    assert await callback_lab.version() == version and await callback_lab.config_map() is None
+
+    await store.patch(PHYSICAL_HOST, NS, HOST, {"metadata": resume})
+    again = await callback_lab.client.post(REPORT_URL, json=golden_report(), headers=bearer(token))
+    assert again.status_code == 202

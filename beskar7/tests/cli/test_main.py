@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from beskar7.api import crds
-from beskar7.cli.main import main
+from beskar7.api import crds, kinds
+from beskar7.cli.main import FlagError, main, manager_options
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 CRD_DIR = Path(__file__).parents[2] / "config" / "crd" / "bases"
@@ -134,7 +134,7 @@ def test_crds_prints_every_definition_and_writes_the_committed_files(
 ) -> None:
     code, out, _ = run(capsys, "crds")
     assert code == 0
-    assert out.count("kind: CustomResourceDefinition") == 4
+    assert out.count("kind: CustomResourceDefinition") == len(kinds.OWN_KINDS)
     run(capsys, "crds", "--output-dir", str(tmp_path))
     for name in crds.generate():
         assert (tmp_path / name).read_text() == (CRD_DIR / name).read_text()
@@ -144,3 +144,13 @@ def test_components_prints_the_committed_release_file(capsys: pytest.CaptureFixt
     release = Path(__file__).parents[2] / "config" / "release" / "infrastructure-components.yaml"
     code, out, _ = run(capsys, "components")
     assert code == 0 and out == release.read_text()
+
+
+def test_clusterctl_rule_manager_namespace_and_watch_filter_flags() -> None:
+    """clusterctl runs providers with `--namespace` (one namespace to watch); CAPI's
+    `--watch-filter` limits reconciliation to objects with the watch-filter label."""
+    options = manager_options(["--namespace", "team-a", "--watch-filter", "blue"])
+    assert (options.watch_namespaces, options.watch_filter) == (["team-a"], "blue")
+    assert manager_options([]).watch_namespaces == [] and manager_options([]).watch_filter == ""
+    with pytest.raises(FlagError):
+        manager_options(["--namespace", "a", "--watch-namespaces", "b,c"])

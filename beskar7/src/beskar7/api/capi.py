@@ -12,6 +12,10 @@ from beskar7.api.kinds import CLUSTER, CONFIG_MAP, MACHINE, SECRET, Kind
 from beskar7.api.meta import Condition, MachineAddress, ObjectMeta, Resource, StatusModel
 
 PAUSED_ANNOTATION = "cluster.x-k8s.io/paused"
+MANAGED_BY_ANNOTATION = "cluster.x-k8s.io/managed-by"
+"""On an InfraCluster: someone else manages this infrastructure; the provider skips it."""
+WATCH_FILTER_LABEL = "cluster.x-k8s.io/watch-filter"
+"""With `--watch-filter=VALUE`, only objects carrying this label with VALUE are reconciled."""
 CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
 CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane"
 MACHINE_NAME_LABEL = "cluster.x-k8s.io/machine-name"
@@ -29,6 +33,11 @@ class _ReadResource(Resource):
 
 def has_paused_annotation(metadata: ObjectMeta) -> bool:
     return PAUSED_ANNOTATION in metadata.annotations
+
+
+def watched(metadata: ObjectMeta, watch_filter: str) -> bool:
+    """Whether a manager started with `--watch-filter=watch_filter` reconciles the object."""
+    return not watch_filter or metadata.labels.get(WATCH_FILTER_LABEL) == watch_filter
 
 
 class Secret(_ReadResource):
@@ -84,11 +93,19 @@ class ClusterSpec(StatusModel):
     paused: bool | None = None
     control_plane_endpoint: Endpoint | None = None
     infrastructure_ref: Reference | None = None
+    control_plane_ref: Reference | None = None
+
+
+class ClusterInitialization(StatusModel):
+    infrastructure_provisioned: bool | None = None
+    control_plane_initialized: bool | None = None
 
 
 class ClusterStatus(StatusModel):
     phase: str | None = None
     infrastructure_ready: bool | None = None
+    """v1beta1 Clusters; v1beta2 ones say `initialization.infrastructureProvisioned`."""
+    initialization: ClusterInitialization | None = None
     conditions: list[Condition] = Field(default_factory=list)
 
 
@@ -99,6 +116,14 @@ class Cluster(_ReadResource):
 
     spec: ClusterSpec = Field(default_factory=ClusterSpec)
     status: ClusterStatus = Field(default_factory=ClusterStatus)
+
+    @property
+    def infrastructure_provisioned(self) -> bool:
+        """CAPI core saw the InfraCluster provisioned (v1beta2 field or v1beta1 flag)."""
+        init = self.status.initialization
+        return bool(self.status.infrastructure_ready) or bool(
+            init is not None and init.infrastructure_provisioned
+        )
 
 
 class Bootstrap(StatusModel):

@@ -11,11 +11,19 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from beskar7.api.columns import columns
-from beskar7.api.kinds import OWN_KINDS, Kind
+from beskar7.api.kinds import OWN_KINDS, PHYSICAL_HOST, Kind
 from beskar7.api.structural import Schema, structural
 from beskar7.api.validation import OWN_MODELS
 
-CONTRACT_LABELS = {"cluster.x-k8s.io/v1beta1": "v1beta1", "cluster.x-k8s.io/v1beta2": "v1beta1"}
+CONTRACT = "v1beta2"
+"""The Cluster API contract beskar7 implements; metadata.yaml names the same one."""
+CONTRACT_LABELS = {f"cluster.x-k8s.io/{CONTRACT}": "v1beta1"}
+"""Contract version -> this CRD's versions (the contract's "API version labels" rule)."""
+MOVE_HIERARCHY_LABEL = "clusterctl.cluster.x-k8s.io/move-hierarchy"
+MOVE_LABEL = "clusterctl.cluster.x-k8s.io/move"
+MOVED_WITH_HIERARCHY = frozenset({PHYSICAL_HOST.key})
+"""Kinds no Cluster owns, which `clusterctl move` must still carry with their dependants (the
+clusterctl provider contract: the label may sit on the CRD, applying to every object)."""
 CATEGORIES = ["cluster-api"]
 
 _TYPE_META = {
@@ -51,6 +59,13 @@ def _printer_columns(kind: Kind) -> list[dict[str, Any]]:
     ]
 
 
+def labels(kind: Kind) -> dict[str, str]:
+    found = dict(CONTRACT_LABELS)
+    if kind.key in MOVED_WITH_HIERARCHY:
+        found[MOVE_HIERARCHY_LABEL] = ""
+    return found
+
+
 def crd(kind: Kind) -> dict[str, Any]:
     version: dict[str, Any] = {"name": kind.version}
     printer_columns = _printer_columns(kind)
@@ -68,7 +83,7 @@ def crd(kind: Kind) -> dict[str, Any]:
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"labels": dict(CONTRACT_LABELS), "name": f"{kind.plural}.{kind.group}"},
+        "metadata": {"labels": labels(kind), "name": f"{kind.plural}.{kind.group}"},
         "spec": {
             "group": kind.group,
             "names": names,

@@ -51,6 +51,9 @@ BESKAR7_MACHINE_TEMPLATE = Kind(
     GROUP, VERSION, "Beskar7MachineTemplate", "beskar7machinetemplates", ("b7mt",)
 )
 BESKAR7_CLUSTER = Kind(GROUP, VERSION, "Beskar7Cluster", "beskar7clusters", status_subresource=True)
+BESKAR7_CLUSTER_TEMPLATE = Kind(
+    GROUP, VERSION, "Beskar7ClusterTemplate", "beskar7clustertemplates", ("b7ct",)
+)
 
 SECRET = Kind("", "v1", "Secret", "secrets")
 CONFIG_MAP = Kind("", "v1", "ConfigMap", "configmaps")
@@ -59,7 +62,13 @@ LEASE = Kind("coordination.k8s.io", "v1", "Lease", "leases")
 CLUSTER = Kind(CAPI_GROUP, "v1beta1", "Cluster", "clusters", ("cl",), status_subresource=True)
 MACHINE = Kind(CAPI_GROUP, "v1beta1", "Machine", "machines", ("ma",), status_subresource=True)
 
-OWN_KINDS = (PHYSICAL_HOST, BESKAR7_MACHINE, BESKAR7_MACHINE_TEMPLATE, BESKAR7_CLUSTER)
+OWN_KINDS = (
+    PHYSICAL_HOST,
+    BESKAR7_MACHINE,
+    BESKAR7_MACHINE_TEMPLATE,
+    BESKAR7_CLUSTER,
+    BESKAR7_CLUSTER_TEMPLATE,
+)
 ALL_KINDS = (*OWN_KINDS, SECRET, CONFIG_MAP, EVENT, LEASE, CLUSTER, MACHINE)
 
 

@@ -15,6 +15,7 @@ from beskar7.api.meta import (
     SpecModel,
     StatusModel,
 )
+from beskar7.api.selector import LabelSelector
 
 FINALIZER = "beskar7machine.infrastructure.cluster.x-k8s.io"
 PROVIDER_ID_PREFIX = "b7://"
@@ -38,6 +39,8 @@ INSPECTION_TIMED_OUT = "InspectionTimedOut"
 DEPLOYMENT_FAILED = "DeploymentFailed"
 DEPLOYMENT_TIMED_OUT = "DeploymentTimedOut"
 INSPECTION_FAILED = "InspectionFailed"
+WAITING_FOR_CLUSTER_INFRASTRUCTURE = "WaitingForClusterInfrastructure"
+NO_HOST_IN_FAILURE_DOMAIN = "NoPhysicalHostInFailureDomain"
 # Condition reasons of our own, where upstream sets none
 BOOTSTRAP_DATA_AVAILABLE = "BootstrapDataAvailable"
 PHYSICAL_HOST_CLAIMED = "PhysicalHostClaimed"
@@ -135,6 +138,8 @@ class Beskar7MachineSpec(SpecModel):
     """URL of the operating system configuration."""
     os_family: OSFamily | None = None
     hardware_requirements: HardwareRequirements | None = None
+    host_selector: LabelSelector | None = None
+    """Only hosts whose labels match are claimed (matchLabels and matchExpressions)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -148,6 +153,8 @@ class Beskar7MachineStatus(StatusModel):
     failure_reason: str | None = None
     failure_message: str | None = None
     addresses: list[MachineAddress] = Field(default_factory=list)
+    failure_domain: str | None = None
+    """The zone (topology.kubernetes.io/zone label) of the claimed host."""
     conditions: list[Condition] = Field(default_factory=list)
     initialization: Initialization | None = None
 

@@ -137,6 +137,9 @@ class ConditionSeverity(StrEnum):
 
 
 READY_CONDITION = "Ready"
+PAUSED_CONDITION = "Paused"
+"""Contract v1beta2: True while the object or its Cluster is paused (reason Paused), else
+False (reason NotPaused)."""
 
 
 class Condition(StatusModel):
@@ -188,6 +191,15 @@ def false_condition(
         reason=reason,
         severity=severity,
         message=message or None,
+    )
+
+
+def set_paused(conditions: list[Condition], paused: bool, now: datetime) -> list[Condition]:
+    """The conditions with `Paused` set as the v1beta2 contract asks."""
+    status = ConditionStatus.TRUE if paused else ConditionStatus.FALSE
+    reason = "Paused" if paused else "NotPaused"
+    return set_condition(
+        conditions, Condition(type=PAUSED_CONDITION, status=status, reason=reason), now
     )
 
 

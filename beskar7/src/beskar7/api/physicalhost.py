@@ -49,6 +49,8 @@ EVENT_DELETED_WHILE_CLAIMED = "DeletedWhileClaimed"
 EVENT_INSPECTION_STARTED = "InspectionStarted"
 EVENT_INSPECTION_COMPLETE = "InspectionComplete"
 EVENT_RELEASED = "Released"
+EVENT_RELEASE_PENDING = "ReleasePending"
+EVENT_DELETE_WAITS = "DeletionWaitsForConsumer"
 
 
 class HostState(StrEnum):
@@ -60,6 +62,8 @@ class HostState(StrEnum):
     INSPECTING = "Inspecting"
     READY = "Ready"
     ERROR = "Error"
+    RELEASING = "Releasing"
+    """Let go by its machine, not yet powered off: never claimed until it is."""
 
 
 class InspectionPhase(StrEnum):
@@ -163,6 +167,8 @@ class PhysicalHostStatus(StatusModel):
     hardware_details: HardwareDetails | None = None
     addresses: list[MachineAddress] = Field(default_factory=list)
     inspection_report: InspectionReport | None = None
+    """The last inspection's report; kept when the host is released, as its inventory (hosts
+    whose inventory fails a machine's hardware requirements are not claimed by it)."""
     inspection_phase: InspectionPhase | None = None
     inspection_timestamp: Time | None = None
     """When the current inspection started."""

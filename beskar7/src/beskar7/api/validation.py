@@ -10,11 +10,12 @@ import copy
 from collections.abc import Callable
 
 from beskar7.api import core_shapes
-from beskar7.api.cluster import Beskar7Cluster
+from beskar7.api.cluster import Beskar7Cluster, Beskar7ClusterTemplate
 from beskar7.api.errors import FieldIssue, InvalidError
 from beskar7.api.issues import field_path, strict_check
 from beskar7.api.kinds import (
     BESKAR7_CLUSTER,
+    BESKAR7_CLUSTER_TEMPLATE,
     BESKAR7_MACHINE,
     BESKAR7_MACHINE_TEMPLATE,
     PHYSICAL_HOST,
@@ -38,6 +39,7 @@ OWN_MODELS: dict[str, type[Resource]] = {
     BESKAR7_MACHINE.key: Beskar7Machine,
     BESKAR7_MACHINE_TEMPLATE.key: Beskar7MachineTemplate,
     BESKAR7_CLUSTER.key: Beskar7Cluster,
+    BESKAR7_CLUSTER_TEMPLATE.key: Beskar7ClusterTemplate,
 }
 
 BodyCheck = Callable[[Obj], tuple[Obj, list[FieldIssue]]]

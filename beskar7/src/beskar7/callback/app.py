@@ -18,7 +18,9 @@
 Every token-checked call is refused (401) once the host is provisioned.
 | `GET /healthz` | - | 200 when the store answers, else 503 |
 
-Store failures answer 503. No OpenAPI or docs pages are served.
+Store failures answer 503. A paused host (its paused annotation, or spec.paused on the Cluster its
+claim labelled it with, as during `clusterctl move`) answers 503 to the state-changing calls and
+the wait-and-retry script to a boot. No OpenAPI or docs pages are served.
 """
 
 import asyncio

@@ -13,9 +13,25 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from beskar7.api import capi
-from beskar7.api.capi import ConfigMap, Machine, Secret
+from beskar7.api.capi import (
+    CLUSTER_NAME_LABEL,
+    Cluster,
+    ConfigMap,
+    Machine,
+    Secret,
+    has_paused_annotation,
+)
 from beskar7.api.errors import AlreadyExistsError, ConflictError, NotFoundError
-from beskar7.api.kinds import BESKAR7_MACHINE, CONFIG_MAP, MACHINE, PHYSICAL_HOST, SECRET, Kind, Obj
+from beskar7.api.kinds import (
+    BESKAR7_MACHINE,
+    CLUSTER,
+    CONFIG_MAP,
+    MACHINE,
+    PHYSICAL_HOST,
+    SECRET,
+    Kind,
+    Obj,
+)
 from beskar7.api.machine import Beskar7Machine, MachinePhase
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHost
 from beskar7.api.protocol import (
@@ -80,6 +96,18 @@ async def consumer_machine(store: Store, host: PhysicalHost) -> Beskar7Machine |
 def is_bootable(host: PhysicalHost) -> bool:
     status = host.status
     return status.state == HostState.INSPECTING and status.inspection_phase in BOOTABLE_PHASES
+
+
+async def paused(store: Store, host: PhysicalHost) -> bool:
+    """The host, or the Cluster of its consumer (the claim's cluster-name label), is paused
+    (as during `clusterctl move`): its state must not change now."""
+    if has_paused_annotation(host.metadata):
+        return True
+    name = host.metadata.labels.get(CLUSTER_NAME_LABEL)
+    if not name:
+        return False
+    cluster = await _read(store, CLUSTER, host.metadata.namespace, name, Cluster)
+    return cluster is not None and bool(cluster.spec.paused)
 
 
 async def boot_target(store: Store, host: PhysicalHost) -> BootTarget | None:

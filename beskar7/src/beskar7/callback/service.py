@@ -54,6 +54,11 @@ class NotExpectingError(CallbackError):
     detail = "not expecting a report"
 
 
+class PausedError(CallbackError):
+    status = 503
+    detail = "paused; retry later"
+
+
 class TooLargeError(CallbackError):
     status = 413
     detail = "request body too large"
@@ -139,7 +144,7 @@ class CallbackService:
 
         async def decide(host: PhysicalHost) -> hosts.Annotations | None:
             target = await hosts.boot_target(self.store, host)
-            if target is None:
+            if target is None or await hosts.paused(self.store, host):
                 return None
             now = self.clock()
             token, record = tokens.issue(now, self.settings.token_lifetime)
@@ -207,9 +212,15 @@ class CallbackService:
         async def decide(current: PhysicalHost) -> hosts.Annotations | None:
             return annotations if self.caller_ok(current, caller) else None
 
+        await self._not_paused(caller.host)
         meta = caller.host.metadata
         if await hosts.annotate_host(self.store, meta.namespace, meta.name, decide) is None:
             raise UnauthorizedError()
+
+    async def _not_paused(self, host: PhysicalHost) -> None:
+        """A paused host's state is not changed: 503, the caller retries later."""
+        if await hosts.paused(self.store, host):
+            raise PausedError()
 
     async def accept_report(self, caller: Caller, data: dict[str, Any]) -> None:
         """Protocol step 4 (api/protocol.py): ConfigMap `<host>-inspection-result`, then
@@ -217,6 +228,7 @@ class CallbackService:
         host = caller.host
         if host.status.state != HostState.INSPECTING:
             raise NotExpectingError()
+        await self._not_paused(host)
         try:
             report = reports.validate_report(data, self.clock())
         except reports.BodyError as e:

@@ -86,6 +86,12 @@ def _manager_parser(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--leader-election-namespace", default=d.leader_election_namespace)
     p.add_argument("--watch-namespaces", type=flags.namespaces, default=[], help="a,b (all)")
+    p.add_argument(
+        "--namespace", dest="watch_namespace", default="", help="watch only this one (clusterctl)"
+    )
+    p.add_argument(
+        "--watch-filter", default="", help="only objects labelled cluster.x-k8s.io/watch-filter="
+    )
     p.add_argument("--concurrency", type=int, default=d.concurrency, help="workers per controller")
     p.add_argument("--redfish-timeout", type=flags.duration, default=d.redfish_timeout)
     p.add_argument("--inspection-port", type=int, default=d.inspection_port)
@@ -101,9 +107,31 @@ def _manager_parser(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=_manager)
 
 
-def _manager(args: argparse.Namespace) -> int:
+class FlagError(ValueError):
+    pass
+
+
+def manager_options(argv: Sequence[str]) -> ManagerOptions:
+    """The options of `beskar7 manager ARGV...`; FlagError when the flags disagree."""
+    return _options(_parser().parse_args(["manager", *argv]))
+
+
+def _options(args: argparse.Namespace) -> ManagerOptions:
     names = ManagerOptions.__dataclass_fields__
     options = ManagerOptions(**{k: v for k, v in vars(args).items() if k in names})
+    if args.watch_namespace:
+        if options.watch_namespaces and options.watch_namespaces != [args.watch_namespace]:
+            raise FlagError("--namespace and --watch-namespaces disagree")
+        options.watch_namespaces = [args.watch_namespace]
+    return options
+
+
+def _manager(args: argparse.Namespace) -> int:
+    try:
+        options = _options(args)
+    except FlagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not asyncio.run(run_manager(options)):
         print("error: lost leadership; exiting to compete again", file=sys.stderr)
         return 1

@@ -28,6 +28,9 @@ class ManagerOptions:
     leader_elect: bool = True
     leader_election_namespace: str = "beskar7-system"
     watch_namespaces: list[str] = field(default_factory=list)
+    """`--watch-namespaces a,b`, or clusterctl's `--namespace a`; empty means all."""
+    watch_filter: str = ""
+    """`--watch-filter`: reconcile only objects labelled cluster.x-k8s.io/watch-filter=<it>."""
     concurrency: int = 10
     redfish_timeout: float = 10.0
     inspection_port: int = 8082
@@ -67,22 +70,32 @@ def add_controllers(manager: Manager, store: Store, options: ManagerOptions) -> 
     """One controller per kind: PhysicalHost, Beskar7Machine, Beskar7Cluster."""
     events, workers = manager.recorder, options.concurrency
     metrics = KindMetrics(manager.metrics.registry)
-    host_settings = physicalhost.PhysicalHostSettings(redfish_timeout=options.redfish_timeout)
-    hosts = physicalhost.PhysicalHostReconciler(store, events, metrics, settings=host_settings)
+    host_settings = physicalhost.PhysicalHostSettings(
+        redfish_timeout=options.redfish_timeout, watch_filter=options.watch_filter
+    )
+    capi_clusters = manager.cache(CLUSTER)
+    hosts = physicalhost.PhysicalHostReconciler(
+        store, events, metrics, settings=host_settings, clusters=capi_clusters
+    )
     host_cache, capi_machines = manager.cache(PHYSICAL_HOST), manager.cache(MACHINE)
     manager.add(physicalhost.controller(hosts, host_cache, workers))
     machine_settings = machine.MachineSettings(
         inspection_timeout=options.inspection_timeout,
         deployment_timeout=options.deployment_timeout,
+        watch_filter=options.watch_filter,
     )
     machines = machine.Beskar7MachineReconciler(store, events, metrics, settings=machine_settings)
     manager.add(
         machine.controller(machines, manager.cache(BESKAR7_MACHINE), capi_machines, workers)
     )
     clusters = cluster.Beskar7ClusterReconciler(
-        store, events, metrics, hosts=host_cache, machines=capi_machines
+        store,
+        events,
+        metrics,
+        hosts=host_cache,
+        machines=capi_machines,
+        watch_filter=options.watch_filter,
     )
-    capi_clusters = manager.cache(CLUSTER)
     manager.add(
         cluster.controller(clusters, manager.cache(BESKAR7_CLUSTER), capi_clusters, workers)
     )

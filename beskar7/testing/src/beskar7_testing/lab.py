@@ -17,9 +17,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from beskar7.api.errors import AlreadyExistsError
-from beskar7.api.kinds import BESKAR7_MACHINE, MACHINE, PHYSICAL_HOST, Obj
+from beskar7.api.kinds import BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST, Obj
 from beskar7.api.validation import validate
 from beskar7.store.embedded.store import EmbeddedStore
+from beskar7.store.protocol import Store
 from beskar7_testing import objects
 from beskar7_testing.emulator import SushyEmulator, fake_systems, free_port
 from beskar7_testing.fleet import SimulatedFleet, target_archive
@@ -70,7 +71,7 @@ class ProvisioningLab:
         )
         self.guest_callback_url = self.callback_url
         self.fleet = self._fleet(hardware, dead, image_dir)
-        self.store = EmbeddedStore(self.store_path, validate=validate)
+        self.store: Store = EmbeddedStore(self.store_path, validate=validate)
         self.manager: subprocess.Popen[bytes] | None = None
         self.manager_log = self.workdir / "manager.log"
 
@@ -104,6 +105,8 @@ class ProvisioningLab:
         self.fleet.start()
         await self._create(objects.secret(BMC_SECRET, self.namespace, _bmc_credentials()))
         await self._create(objects.cluster(CLUSTER_NAME, self.namespace))
+        provisioned = objects.INFRASTRUCTURE_PROVISIONED  # what CAPI core would write
+        await self.store.patch_status(CLUSTER, self.namespace, CLUSTER_NAME, provisioned)
         self.start_manager()
         return self
 

@@ -54,6 +54,13 @@ def physical_host(
     }
 
 
+INFRASTRUCTURE_PROVISIONED: Obj = {
+    "status": {"infrastructureReady": True, "initialization": {"infrastructureProvisioned": True}}
+}
+"""The status patch CAPI core writes on a Cluster once its InfraCluster is provisioned (v1beta1
+flag and v1beta2 field); beskar7 claims hosts only after it."""
+
+
 def cluster(name: str, namespace: str) -> Obj:
     return {
         "apiVersion": CLUSTER.api_version,

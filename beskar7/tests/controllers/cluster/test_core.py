@@ -8,6 +8,7 @@ from beskar7.api.capi import Machine
 from beskar7.api.cluster import (
     CONTROL_PLANE_ENDPOINT_NOT_SET,
     CONTROL_PLANE_ENDPOINT_READY,
+    CONTROL_PLANE_ENDPOINT_REQUIRED,
     Beskar7Cluster,
     Beskar7ClusterStatus,
 )
@@ -51,8 +52,19 @@ def cp(
     return ControlPlaneMachine(name, ready, tuple(addresses), created)
 
 
-def seen(*machines: ControlPlaneMachine, zones: tuple[str, ...] = ()) -> Observation:
-    return Observation(cluster_name="c", control_plane=machines, zones=zones)
+def seen(
+    *machines: ControlPlaneMachine,
+    zones: tuple[str, ...] = (),
+    cluster_endpoint: APIEndpoint | None = None,
+    control_plane_kind: str | None = None,
+) -> Observation:
+    return Observation(
+        cluster_name="c",
+        control_plane=machines,
+        zones=zones,
+        cluster_endpoint=cluster_endpoint,
+        control_plane_kind=control_plane_kind,
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,23 +134,42 @@ def test_waiting_for_the_endpoint(scenario: str, machines: list[ControlPlaneMach
         ), scenario
 
 
-def test_zones_become_control_plane_failure_domains() -> None:
+def test_infracluster_rule_failure_domains_are_a_v1beta2_list_one_per_zone() -> None:
     decision = decide(a_cluster(), seen(zones=("rack-b", "rack-a", "rack-b")), NOW)
 
     domains = decision.status.model_dump(mode="json", by_alias=True)["failureDomains"]
-    assert domains == {
-        "rack-a": {"controlPlane": True, "attributes": {}},
-        "rack-b": {"controlPlane": True, "attributes": {}},
-    }
+    assert domains == [
+        {"name": "rack-a", "controlPlane": True, "attributes": {}},
+        {"name": "rack-b", "controlPlane": True, "attributes": {}},
+    ]
 
 
 def test_failure_domains_follow_the_hosts() -> None:
-    domains = {"gone": {"controlPlane": True}, "rack-a": {"controlPlane": True}}
+    domains = [{"name": "gone", "controlPlane": True}, {"name": "rack-a", "controlPlane": True}]
     before: dict[str, object] = {"failureDomains": domains}
     decision = decide(a_cluster(status=before), seen(zones=("rack-a",)), NOW)
-    assert list(decision.status.failure_domains) == ["rack-a"]
+    assert [d.name for d in decision.status.failure_domains] == ["rack-a"]
     assert failure_domains(["", "z"]) == failure_domains(["z"])
-    assert failure_domains([]) == {}
+    assert failure_domains([]) == []
+
+
+def test_infracluster_rule_endpoint_a_user_set_cluster_endpoint_is_copied_to_the_spec() -> None:
+    """The documented path: a VIP (kube-vip) set on the Cluster before any machine exists."""
+    vip = APIEndpoint(host="192.0.2.100", port=6443)
+    decision = decide(a_cluster(), seen(cluster_endpoint=vip), NOW)
+    assert decision.spec_endpoint == vip
+    assert decision.status.ready is True
+    assert decision.status.control_plane_endpoint == vip
+
+
+def test_endpoint_discovery_under_kubeadm_control_plane_explains_why_it_cannot_work() -> None:
+    waiting = decide(a_cluster(), seen(control_plane_kind="KubeadmControlPlane"), NOW)
+    found = get_condition(waiting.status.conditions, CONTROL_PLANE_ENDPOINT_READY)
+    assert found is not None and found.reason == CONTROL_PLANE_ENDPOINT_REQUIRED
+    assert "kube-vip" in (found.message or "")
+    other = decide(a_cluster(), seen(control_plane_kind="K3sControlPlane"), NOW)
+    found = get_condition(other.status.conditions, CONTROL_PLANE_ENDPOINT_READY)
+    assert found is not None and found.reason == CONTROL_PLANE_ENDPOINT_NOT_SET
 
 
 def test_a_condition_keeps_its_transition_time_while_unchanged() -> None:

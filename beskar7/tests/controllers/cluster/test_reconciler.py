@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from beskar7.api.capi import CLUSTER_NAME_LABEL, CONTROL_PLANE_LABEL, PAUSED_ANNOTATION, ZONE_LABEL
+from beskar7.api.capi import (
+    CLUSTER_NAME_LABEL,
+    CONTROL_PLANE_LABEL,
+    MANAGED_BY_ANNOTATION,
+    PAUSED_ANNOTATION,
+    WATCH_FILTER_LABEL,
+    ZONE_LABEL,
+)
 from beskar7.api.cluster import (
     EVENT_ENDPOINT_DISCOVERED,
     EVENT_FAILURE_DOMAINS_CHANGED,
@@ -110,6 +117,10 @@ def ready(*addresses: dict[str, str]) -> dict[str, Any]:
     return {"infrastructureReady": True, "addresses": list(addresses)}
 
 
+def conditions_of(status: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    return {c["type"]: (c["status"], c.get("reason")) for c in status.get("conditions", [])}
+
+
 class ClusterLab:
     """A store and a Beskar7Cluster reconciler called by hand."""
 
@@ -167,7 +178,10 @@ async def lab(tmp_path: Path) -> AsyncIterator[ClusterLab]:
 
 
 def conditions(obj: Obj) -> dict[str, tuple[str, str | None]]:
-    return {c["type"]: (c["status"], c.get("reason")) for c in obj["status"]["conditions"]}
+    """The conditions but `Paused` (tested on its own)."""
+    found = conditions_of(obj["status"])
+    found.pop("Paused", None)
+    return found
 
 
 async def test_discovery_writes_the_spec_and_the_status(lab: ClusterLab) -> None:
@@ -264,7 +278,10 @@ async def test_failure_domains_come_from_the_hosts_zones(lab: ClusterLab) -> Non
     await lab.settle()
 
     domains = (await lab.get())["status"]["failureDomains"]
-    assert domains == {"rack-a": {"controlPlane": True}, "rack-b": {"controlPlane": True}}
+    assert domains == [
+        {"name": "rack-a", "controlPlane": True},
+        {"name": "rack-b", "controlPlane": True},
+    ]
     assert lab.gauge("beskar7cluster_failure_domains_total", cluster="c", namespace=NS) == 2
     discovered = lab.gauge(
         "beskar7cluster_failure_domain_discovery_total", outcome="success", namespace=NS
@@ -275,7 +292,7 @@ async def test_failure_domains_come_from_the_hosts_zones(lab: ClusterLab) -> Non
     await lab.store.delete(PHYSICAL_HOST, NS, "h1")
     await lab.settle()
     domains = (await lab.get())["status"]["failureDomains"]
-    assert domains == {"rack-a": {"controlPlane": True}}, "a zone without hosts goes away"
+    assert domains == [{"name": "rack-a", "controlPlane": True}], "a zone without hosts goes"
 
 
 async def test_without_an_owner_it_waits_and_adds_nothing(lab: ClusterLab) -> None:
@@ -297,7 +314,9 @@ async def test_an_owner_that_is_gone_is_waited_for(lab: ClusterLab) -> None:
 
 
 @pytest.mark.parametrize("where", ["annotation", "cluster"])
-async def test_a_paused_cluster_is_left_untouched(lab: ClusterLab, where: str) -> None:
+async def test_infracluster_rule_paused_a_paused_cluster_only_gets_the_paused_condition(
+    lab: ClusterLab, where: str
+) -> None:
     owner = await lab.create(capi_cluster("c", paused=where == "cluster"))
     obj = beskar7_cluster("c", owner)
     if where == "annotation":
@@ -307,7 +326,92 @@ async def test_a_paused_cluster_is_left_untouched(lab: ClusterLab, where: str) -
 
     assert await lab.settle() == Result()
 
+    after = await lab.get()
+    assert after["metadata"].get("finalizers") == created["metadata"].get("finalizers")
+    assert after.get("spec") == created.get("spec")
+    paused = {(c["type"], c["status"], c["reason"]) for c in after["status"]["conditions"]}
+    assert paused == {("Paused", "True", "Paused")}
+
+    if where == "cluster":
+        await lab.store.patch(CLUSTER, NS, "c", {"spec": {"paused": False}})
+    else:
+        patch = {"metadata": {"annotations": {PAUSED_ANNOTATION: None}}}
+        await lab.store.patch(BESKAR7_CLUSTER, NS, "c", patch)
+    await lab.settle()
+    status = (await lab.get())["status"]
+    assert conditions_of(status)["Paused"] == ("False", "NotPaused")
+    assert status["ready"] is True
+
+
+async def test_infracluster_rule_managed_by_an_externally_managed_cluster_is_skipped(
+    lab: ClusterLab,
+) -> None:
+    owner = await lab.create(capi_cluster("c"))
+    obj = beskar7_cluster("c", owner)
+    obj["metadata"]["annotations"] = {MANAGED_BY_ANNOTATION: "someone-else"}
+    created = await lab.create(obj)
+    await lab.create(capi_machine("cp-0", "c"), ready(internal("10.0.0.7")))
+
+    assert await lab.settle() == Result()
     assert await lab.get() == created
+
+
+async def test_watch_filter_a_cluster_without_the_label_is_another_managers(
+    lab: ClusterLab,
+) -> None:
+    lab.reconciler.watch_filter = "team-a"
+    created = await lab.owned_cluster()
+    assert await lab.settle() == Result()
+    assert await lab.get() == created
+    labels = {WATCH_FILTER_LABEL: "team-a"}
+    await lab.store.patch(BESKAR7_CLUSTER, NS, "c", {"metadata": {"labels": labels}})
+    await lab.settle()
+    assert (await lab.get())["metadata"]["finalizers"] == [FINALIZER]
+
+
+async def test_endpoint_a_vip_set_on_the_cluster_makes_the_infrastructure_ready_at_once(
+    lab: ClusterLab,
+) -> None:
+    """With KubeadmControlPlane no Machine exists before the infrastructure is provisioned:
+    the user's endpoint (a kube-vip VIP) on the Cluster is the path that works."""
+    cluster = capi_cluster("c", infra="c")
+    cluster["spec"]["controlPlaneRef"] = {
+        "apiVersion": "controlplane.cluster.x-k8s.io/v1beta1",
+        "kind": "KubeadmControlPlane",
+        "name": "c-cp",
+    }
+    owner = await lab.create(cluster)
+    await lab.create(beskar7_cluster("c", owner))
+    await lab.settle()
+    status = (await lab.get())["status"]
+    assert conditions_of(status)["ControlPlaneEndpointReady"] == (
+        "False",
+        "ControlPlaneEndpointRequired",
+    )
+
+    vip = {"host": "192.0.2.100", "port": 6443}
+    await lab.store.patch(CLUSTER, NS, "c", {"spec": {"controlPlaneEndpoint": vip}})
+    await lab.settle()
+    obj = await lab.get()
+    assert obj["spec"]["controlPlaneEndpoint"] == vip
+    assert obj["status"]["ready"] is True
+    assert obj["status"]["initialization"] == {"provisioned": True}
+
+
+async def test_infracluster_rule_deletion_keeps_ready_while_the_finalizer_holds(
+    lab: ClusterLab,
+) -> None:
+    await lab.owned_cluster(controlPlaneEndpoint={"host": "10.0.0.9", "port": 6443})
+    await lab.settle()
+    await lab.store.patch(
+        BESKAR7_CLUSTER, NS, "c", {"metadata": {"finalizers": [FINALIZER, "test/hold"]}}
+    )
+    await lab.store.delete(BESKAR7_CLUSTER, NS, "c")
+    await lab.reconciler.reconcile(Request(NS, "c"))
+    obj = await lab.get()
+    assert obj["metadata"]["finalizers"] == ["test/hold"]
+    assert obj["status"]["ready"] is True
+    assert conditions_of(obj["status"])["Ready"][0] == "True"
 
 
 async def test_deletion_drops_the_finalizer(lab: ClusterLab) -> None:

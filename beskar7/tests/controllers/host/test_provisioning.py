@@ -2,14 +2,16 @@
 BMC (it can refuse PXE or power-on, answers at once and records every write) and a BMC that is
 not there. The consumer and the callback server are played by writing what they would write."""
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from beskar7.api.errors import ConflictError
-from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, Kind, Obj
+from beskar7.api.capi import CLUSTER_NAME_LABEL
+from beskar7.api.errors import ConflictError, NotFoundError
+from beskar7.api.kinds import CLUSTER, CONFIG_MAP, PHYSICAL_HOST, SECRET, Kind, Obj
 from beskar7.api.protocol import (
     INSPECTION_RESULT_CONFIGMAP_SUFFIX,
     REPORT_KEY,
@@ -20,10 +22,11 @@ from beskar7.api.protocol import (
 from beskar7.api.validation import validate
 from beskar7.controllers.shell import BACK_OFF
 from beskar7.runtime.controller import Request
+from beskar7.runtime.informer import Informer
 from beskar7.store.embedded.store import EmbeddedStore
 from beskar7_testing.redfish_stub import RedfishStub
 from tests.fixtures.hosts import NAMESPACE, HostLab, physical_host
-from tests.fixtures.machines import GOLDEN_REPORT
+from tests.fixtures.machines import CLUSTER_NAME, GOLDEN_REPORT, cluster_obj
 from tests.fixtures.redfish import BMC_PASSWORD, BMC_USERNAME
 
 CONSUMER = {
@@ -201,7 +204,7 @@ async def test_a_free_host_with_stale_inspection_fields_is_cleaned_up(
     assert not stale.keys() & status.keys()  # a re-claim must not time out at once (#155)
 
 
-async def test_a_release_while_the_bmc_is_gone_still_clears_the_host(
+async def test_safe_release_while_the_bmc_is_gone_the_host_stays_releasing(
     host_lab: HostLab, redfish_stub: RedfishStub, refused_bmc_url: str
 ) -> None:
     await claimed(host_lab, "h", redfish_stub.url)
@@ -214,8 +217,14 @@ async def test_a_release_while_the_bmc_is_gone_still_clears_the_host(
     await host_lab.settle("h")
 
     status = await host_lab.status("h")
-    assert status["state"] == "Error"  # until the BMC answers again
+    assert status["state"] == "Releasing"  # never Available (claimable) while maybe running
     assert not {"inspectionPhase", "inspectionTimestamp"} & status.keys()
+
+    await set_spec(host_lab, "h", {"redfishConnection": {"address": redfish_stub.url}})
+    redfish_stub.system.power_state = "On"
+    await host_lab.settle("h")
+    assert (await host_lab.status("h"))["state"] == "Available"
+    assert ("POST", {"ResetType": "ForceOff"}) in writes(redfish_stub)
 
 
 class ConflictOnAnnotations(EmbeddedStore):
@@ -250,3 +259,71 @@ async def test_an_annotation_whose_removal_conflicts_is_not_applied_twice(
         await lab.settle("h")
         assert not (await lab.host("h"))["metadata"].get("annotations")
         assert len(writes(redfish_stub)) == count  # no second power-on
+
+
+@pytest.mark.parametrize("read_from", ["store", "cache"])
+async def test_paused_cluster_a_claimed_hosts_cluster_paused_leaves_it_alone(
+    host_lab: HostLab, redfish_stub: RedfishStub, read_from: str
+) -> None:
+    """clusterctl move pauses the Cluster: the hosts its machines hold are not touched."""
+    await host_lab.store.create(cluster_obj(paused=True))
+    clusters = Informer(host_lab.store, CLUSTER)
+    if read_from == "cache":
+        clusters.start()
+        assert await clusters.wait_synced(5.0)
+        host_lab.reconciler.clusters = clusters
+    await claimed(host_lab, "h", redfish_stub.url)
+    labels = {CLUSTER_NAME_LABEL: CLUSTER_NAME}
+    await host_lab.store.patch(PHYSICAL_HOST, NAMESPACE, "h", {"metadata": {"labels": labels}})
+    await host_lab.annotate("h", INSPECT)
+    before = len(writes(redfish_stub))
+
+    await host_lab.settle("h")
+
+    host = await host_lab.host("h")
+    assert host["metadata"]["annotations"] == INSPECT, "the request waits"
+    assert conditions(host["status"])["Paused"] == ("True", "Paused")
+    assert len(writes(redfish_stub)) == before, "no Redfish action while paused"
+
+    await host_lab.store.patch(CLUSTER, NAMESPACE, CLUSTER_NAME, {"spec": {"paused": False}})
+    if read_from == "cache":
+        for _ in range(50):  # the informer's watch brings the change
+            if not (clusters.get(NAMESPACE, CLUSTER_NAME) or {})["spec"].get("paused"):
+                break
+            await asyncio.sleep(0.1)
+    await host_lab.settle("h")
+    await clusters.stop()
+    status = await host_lab.status("h")
+    assert status["state"] == "Inspecting"
+    assert conditions(status)["Paused"] == ("False", "NotPaused")
+
+
+async def test_safe_release_deleting_a_claimed_host_waits_for_its_machine_to_let_go(
+    host_lab: HostLab, redfish_stub: RedfishStub
+) -> None:
+    await claimed(host_lab, "h", redfish_stub.url)
+    redfish_stub.system.power_state = "On"
+    await host_lab.store.delete(PHYSICAL_HOST, NAMESPACE, "h")
+
+    await host_lab.settle("h")
+
+    host = await host_lab.host("h")
+    assert host["metadata"]["finalizers"], "held while claimed"
+    assert ("POST", {"ResetType": "ForceOff"}) not in writes(redfish_stub), "the node keeps running"
+    reasons = [e["reason"] for e in await host_lab.events("h")]
+    assert "DeletedWhileClaimed" in reasons
+
+    await set_spec(host_lab, "h", {"consumerRef": None})
+    await host_lab.settle("h")
+    with pytest.raises(NotFoundError):
+        await host_lab.host("h")
+    assert ("POST", {"ResetType": "ForceOff"}) in writes(redfish_stub)
+
+
+async def test_clusterctl_move_rule_bmc_secrets_carry_the_move_label(
+    host_lab: HostLab, redfish_stub: RedfishStub
+) -> None:
+    """clusterctl provider contract: a Secret no Cluster owns moves only when labelled."""
+    await claimed(host_lab, "h", redfish_stub.url)
+    secret = await host_lab.store.get(SECRET, NAMESPACE, "bmc")
+    assert secret["metadata"]["labels"] == {"clusterctl.cluster.x-k8s.io/move": ""}

@@ -155,7 +155,7 @@ async def test_a_bmc_answering_garbage_is_a_query_failure(
     )
 
 
-async def test_a_paused_host_is_left_alone(
+async def test_paused_a_paused_host_only_gets_the_paused_condition(
     host_lab: HostLab, sushy_emulator: SushyEmulator
 ) -> None:
     await host_lab.put_secret("bmc", BMC_USERNAME, BMC_PASSWORD)
@@ -166,7 +166,10 @@ async def test_a_paused_host_is_left_alone(
     await host_lab.settle("p")
 
     stored = await host_lab.host("p")
-    assert "finalizers" not in stored["metadata"] and "status" not in stored
+    assert "finalizers" not in stored["metadata"] and "state" not in stored["status"]
+    assert [(c["type"], c["status"]) for c in stored["status"]["conditions"]] == [
+        ("Paused", "True")
+    ]
 
 
 async def test_deleting_a_host_powers_it_off_and_releases_it(

@@ -431,39 +431,48 @@ STALE: dict[str, str] = {
                 "Inspecting", claimed=False, phase="Booting", started=STARTED, annotations=STALE
             ),
             DOWN,
-            HostState.ERROR,
+            HostState.ERROR,  # force-released (STALE): no power-off to wait for
         ),
     ],
 )
-def test_a_host_without_consumer_keeps_nothing_of_the_last_one(
+def test_a_host_without_consumer_keeps_nothing_of_the_last_one_but_its_inventory(
     scenario: str, host: PhysicalHost, seen: Observation, state: HostState
 ) -> None:
     host.status.error_message = "inspector reported deploy failure: old"
-    decision = decide(host, inputs(seen=seen, plan=plan(host)))
+    planned = plan(host)
+    ran = () if seen.failure else tuple(ActionResult(a) for a in planned.actions)
+    decision = decide(host, inputs(seen=seen, plan=planned, results=ran))
     status = decision.status
     assert status.state == state, scenario
-    assert (status.inspection_phase, status.inspection_timestamp, status.inspection_report) == (
-        None,
-        None,
-        None,
-    )
+    assert (status.inspection_phase, status.inspection_timestamp) == (None, None)
+    assert status.inspection_report == host.status.inspection_report, "the inventory stays"
     assert get_condition(status.conditions, HOST_INSPECTED) is None
     assert set(decision.remove) == set(host.metadata.annotations), scenario
     expected_message = seen.failure.message if seen.failure else None
     assert status.error_message == expected_message
 
 
-def test_a_failed_power_off_on_release_is_reported_but_does_not_hold_the_host() -> None:
+def test_safe_release_a_failed_power_off_holds_the_host_out_of_available_and_retries() -> None:
     host = provisioning_host("Inspecting", claimed=False, phase="Booting", started=STARTED)
     results = (
         ActionResult(RedfishAction.CLEAR_BOOT_OVERRIDE),
         ActionResult(RedfishAction.POWER_OFF, Failure(POWER_OFF_FAILED, "BMC said no")),
     )
     decision = decide(host, inputs(plan=plan(host), results=results))
-    assert decision.status.state == HostState.AVAILABLE
+    assert decision.status.state == HostState.RELEASING
+    assert decision.retry, "retried with the work queue's backoff"
     assert (WARNING, POWER_OFF_FAILED, "BMC said no") in [
         (n.type, n.reason, n.message) for n in decision.notes
     ]
+
+    releasing = host.model_copy(update={"status": decision.status})
+    assert plan(releasing).actions == RELEASE_ACTIONS, "the power-off is tried again"
+    again = decide(releasing, inputs(plan=plan(releasing), results=results))
+    assert again.status.state == HostState.RELEASING
+    done = tuple(ActionResult(a) for a in RELEASE_ACTIONS)
+    off = decide(releasing, inputs(plan=plan(releasing), results=done))
+    assert off.status.state == HostState.AVAILABLE and not off.retry
+    assert plan(releasing.model_copy(update={"status": off.status})).actions == ()
 
 
 def test_a_bmc_failure_does_not_interrupt_an_inspection() -> None:

@@ -11,6 +11,7 @@ import pytest
 from beskar7.api import capi
 from beskar7.api.kinds import BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST, SECRET, Kind, Obj
 from beskar7.api.machine import FINALIZER
+from beskar7.controllers.host.reconciler import hosts_of_cluster
 from beskar7.controllers.machine.reconciler import (
     NO_OWNER_REQUEUE,
     controller,
@@ -22,7 +23,7 @@ from beskar7.controllers.machine.reconciler import (
 from beskar7.runtime.controller import Request
 from beskar7.runtime.informer import Informer
 from beskar7_testing.redfish_stub import RedfishStub
-from tests.fixtures.hosts import NAMESPACE
+from tests.fixtures.hosts import NAMESPACE, physical_host
 from tests.fixtures.machines import CLUSTER_NAME, MachineLab, bootstrap_secret_obj
 
 
@@ -53,7 +54,7 @@ async def test_a_machine_whose_cluster_is_missing_waits(machine_lab: MachineLab)
 
 
 @pytest.mark.parametrize("how", ["annotation", "cluster"])
-async def test_a_paused_machine_is_left_alone(
+async def test_inframachine_rule_paused_a_paused_machine_only_gets_the_paused_condition(
     machine_lab: MachineLab, redfish_stub: RedfishStub, how: str
 ) -> None:
     lab = machine_lab
@@ -65,7 +66,9 @@ async def test_a_paused_machine_is_left_alone(
 
     await lab.settle("m")
 
-    await untouched(lab, "m")
+    machine = await lab.machine("m")
+    assert "finalizers" not in machine["metadata"]
+    assert conditions(machine["status"]) == {"Paused": ("True", "Paused")}
     assert "consumerRef" not in (await lab.hosts.host("h"))["spec"]
 
     await lab.store.delete(BESKAR7_MACHINE, NAMESPACE, "m")  # no finalizer: simply gone
@@ -217,3 +220,62 @@ async def test_watch_mappers_find_the_machines_a_change_concerns(
     spec = controller(lab.reconciler, machines, capi_machines, concurrency=3)
     assert (spec.kind, spec.concurrency) == (BESKAR7_MACHINE, 3)
     assert {w.kind for w in spec.watches} == {PHYSICAL_HOST, MACHINE, SECRET, CLUSTER}
+
+
+async def test_a_claim_labels_the_host_with_its_cluster_so_a_pause_reaches_it(
+    machine_lab: MachineLab, redfish_stub: RedfishStub, caches: Callable[[Kind], Informer]
+) -> None:
+    lab = machine_lab
+    await lab.add_host("h", redfish_stub.url)
+    await lab.add_host("other", redfish_stub.url)
+    await lab.add_machine("m")
+    await lab.reconcile("m")  # finalizer
+    await lab.reconcile("m")  # claim
+    labels = (await lab.hosts.host("h"))["metadata"]["labels"]
+    assert labels[capi.CLUSTER_NAME_LABEL] == CLUSTER_NAME
+    hosts = caches(PHYSICAL_HOST)
+    await synced(hosts)
+    cluster = await lab.store.get(CLUSTER, NAMESPACE, CLUSTER_NAME)
+    assert keys(hosts_of_cluster(hosts)(cluster)) == {"h"}
+
+
+async def test_inframachine_rule_deletion_keeps_ready_until_the_finalizers_are_gone(
+    machine_lab: MachineLab, redfish_stub: RedfishStub
+) -> None:
+    lab = machine_lab
+    await lab.add_host("h", redfish_stub.url)
+    await lab.add_machine("m")
+    await lab.settle("m")
+    await lab.store.patch_status(
+        BESKAR7_MACHINE, NAMESPACE, "m", {"status": {"ready": True, "phase": "Provisioned"}}
+    )
+    finalizers = {"metadata": {"finalizers": [FINALIZER, "test/hold"]}}
+    await lab.store.patch(BESKAR7_MACHINE, NAMESPACE, "m", finalizers)
+    await lab.store.delete(BESKAR7_MACHINE, NAMESPACE, "m")
+
+    await lab.reconcile("m")
+
+    machine = await lab.machine("m")
+    assert machine["metadata"]["finalizers"] == ["test/hold"]
+    assert machine["status"]["ready"] is True, "Ready is not taken back while deleting"
+
+
+async def test_watch_filter_only_labelled_machines_and_hosts_are_reconciled(
+    machine_lab: MachineLab, redfish_stub: RedfishStub
+) -> None:
+    lab = machine_lab
+    lab.settings.watch_filter = "blue"
+    lab.hosts.reconciler.settings.watch_filter = "blue"
+    await lab.hosts.put_secret("bmc", "u", "p")
+    await lab.store.create(physical_host("h", redfish_stub.url))
+    await lab.add_machine("m")
+    await lab.settle("m")
+    await untouched(lab, "m")
+    assert "status" not in await lab.hosts.host("h")
+
+    labels = {"metadata": {"labels": {capi.WATCH_FILTER_LABEL: "blue"}}}
+    await lab.store.patch(BESKAR7_MACHINE, NAMESPACE, "m", labels)
+    await lab.store.patch(PHYSICAL_HOST, NAMESPACE, "h", labels)
+    await lab.settle("m")
+    assert (await lab.machine("m"))["metadata"]["finalizers"] == [FINALIZER]
+    assert (await lab.hosts.host("h"))["status"]["state"]

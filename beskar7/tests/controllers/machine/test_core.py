@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from beskar7.api.capi import ZONE_LABEL
 from beskar7.api.machine import (
     BOOTSTRAP_DATA_READY,
     DEPLOYMENT_FAILED,
@@ -14,18 +15,22 @@ from beskar7.api.machine import (
     HARDWARE_REQUIREMENTS_NOT_MET,
     INFRASTRUCTURE_READY,
     INSPECTION_TIMED_OUT,
+    NO_HOST_IN_FAILURE_DOMAIN,
     PHYSICAL_HOST_ASSOCIATED,
     PHYSICAL_HOST_ASSOCIATION_FAILED,
     PHYSICAL_HOST_ERROR,
     WAITING_FOR_BOOTSTRAP_DATA,
+    WAITING_FOR_CLUSTER_INFRASTRUCTURE,
     WAITING_FOR_PHYSICAL_HOST,
     Beskar7Machine,
     MachinePhase,
 )
 from beskar7.api.meta import (
     READY_CONDITION,
+    AddressType,
     ConditionSeverity,
     ConditionStatus,
+    MachineAddress,
     get_condition,
 )
 from beskar7.api.physicalhost import PhysicalHost
@@ -40,6 +45,7 @@ from beskar7.controllers.machine.core import (
     decide,
     is_terminal,
 )
+from beskar7.controllers.machine.hosts import Skip, addresses_of
 from tests.fixtures.machines import GOLDEN_REPORT
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -510,3 +516,64 @@ def test_a_deployment_whose_host_is_in_error_is_looked_at_again_by_its_deadline(
     host = deploying(DEPLOY - 3, "Error", error="BMC down")
     step = Case("bmc down", machine=a_machine("Provisioning"), host=host).run()
     assert (step.status.phase, step.requeue_after) == (MachinePhase.PROVISIONING, 3.0)
+
+
+def test_inframachine_rule_no_claim_before_the_clusters_infrastructure_is_provisioned() -> None:
+    candidate = a_host("Available", claimed=False)
+    waiting = decide(
+        MachineFacts(
+            a_machine(), Bootstrap.READY, NOW, candidate=candidate, cluster_provisioned=False
+        )
+    )
+    assert waiting.action is None and waiting.status.phase == MachinePhase.PENDING
+    cond = get_condition(waiting.status.conditions, PHYSICAL_HOST_ASSOCIATED)
+    assert cond is not None and cond.reason == WAITING_FOR_CLUSTER_INFRASTRUCTURE
+    claims = decide(MachineFacts(a_machine(), Bootstrap.READY, NOW, candidate=candidate))
+    assert claims.action == Action.CLAIM
+
+
+def test_inframachine_rule_failure_domain_no_host_in_the_zone_waits_with_a_condition() -> None:
+    facts = MachineFacts(
+        a_machine(), Bootstrap.READY, NOW, failure_domain="rack-b", skipped=((Skip.ZONE, 2),)
+    )
+    step = decide(facts)
+    cond = get_condition(step.status.conditions, PHYSICAL_HOST_ASSOCIATED)
+    assert cond is not None and cond.reason == NO_HOST_IN_FAILURE_DOMAIN
+    assert "rack-b" in (cond.message or "") and "2 in another failure domain" in (
+        cond.message or ""
+    )
+
+
+def test_inframachine_rule_status_failure_domain_is_the_claimed_hosts_zone() -> None:
+    candidate = a_host("Available", claimed=False)
+    candidate.metadata.labels[ZONE_LABEL] = "rack-b"
+    step = decide(MachineFacts(a_machine(), Bootstrap.READY, NOW, candidate=candidate))
+    assert step.action == Action.CLAIM and step.status.failure_domain == "rack-b"
+
+
+def test_inframachine_rule_addresses_from_the_reports_nics_and_the_bmc() -> None:
+    host = a_host("Ready", "Complete", report=True)
+    host.status.addresses.append(
+        MachineAddress(type=AddressType.EXTERNAL_IP, address="198.51.100.4")
+    )
+    step = decide(MachineFacts(a_machine("Provisioning"), Bootstrap.READY, NOW, host=host))
+    assert [(a.type, a.address) for a in step.status.addresses] == [
+        ("InternalIP", "10.0.0.21"),  # the report's eno1 (and the BMC's, not repeated)
+        ("ExternalIP", "198.51.100.4"),
+    ]
+    bare = a_host("Ready", "Complete")
+    bare.status.addresses = []
+    assert addresses_of(bare) == []
+
+
+def test_clusterctl_move_rule_status_rebuilt_from_the_provider_id_after_a_move() -> None:
+    """clusterctl move carries spec, not status, and gives new uids: the machine whose
+    providerID names the host still claimed under its old uid renews the claim and is
+    Provisioned again; nothing else is asked of the host (no reinstall)."""
+    moved = a_machine(provider_id="b7://lab/h0")  # no status at all
+    facts = MachineFacts(moved, Bootstrap.READY, NOW, candidate=a_host("InUse"), moved=True)
+    step = decide(facts)
+    assert step.action == Action.CLAIM
+    assert step.status.phase == MachinePhase.PROVISIONED and step.status.ready is True
+    pinned = decide(MachineFacts(moved, Bootstrap.READY, NOW, host=a_host("InUse")))
+    assert pinned.action == Action.REQUEST_INSPECT, "a host pinned by providerID is provisioned"

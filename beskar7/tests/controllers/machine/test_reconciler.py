@@ -8,19 +8,22 @@ RedfishClient calls and the boot target, and power states are polled with a boun
 """
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from beskar7.api.errors import ConflictError
-from beskar7.api.kinds import BESKAR7_MACHINE, PHYSICAL_HOST
+from beskar7.api.kinds import BESKAR7_MACHINE, CLUSTER, MACHINE, PHYSICAL_HOST, SECRET
 from beskar7.api.machine import FINALIZER, Beskar7Machine
 from beskar7.api.protocol import Annotation
+from beskar7.api.validation import validate
 from beskar7.controllers.machine import hosts as machine_hosts
 from beskar7.runtime.controller import Request
+from beskar7.store.embedded.store import EmbeddedStore
 from beskar7_testing.emulator import POWER_CHANGE_MAX_DELAY, SushyEmulator
 from tests.fixtures.hosts import NAMESPACE
-from tests.fixtures.machines import MachineLab
+from tests.fixtures.machines import CLUSTER_NAME, PROVISIONED_STATUS, MachineLab
 
 FITS = {"minCPUCores": 64, "minMemoryGB": 136, "minDiskGB": 1920}
 INSPECT_CALLS = ["clear_boot_override", "set_pxe_once", "power_on"]
@@ -51,13 +54,18 @@ async def inspecting(lab: MachineLab, emulator: SushyEmulator, i: int, **kw: Any
     return emulator.system_ids[i]
 
 
+def conditions_full(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["type"]: c for c in status.get("conditions", [])}
+
+
 def released(host: dict[str, Any]) -> None:
-    """No trace of the last consumer on the host."""
+    """No trace of the last consumer on the host but its inventory (the last report)."""
     status, annotations = host["status"], host["metadata"].get("annotations", {})
     assert "consumerRef" not in host["spec"]
     assert status["state"] == "Available"
-    assert not {"inspectionPhase", "inspectionTimestamp", "inspectionReport"} & status.keys()
+    assert not {"inspectionPhase", "inspectionTimestamp"} & status.keys()
     assert not annotations, annotations
+    assert "cluster.x-k8s.io/cluster-name" not in host["metadata"].get("labels", {})
 
 
 async def test_a_machine_claims_inspects_and_provisions_a_host(
@@ -161,6 +169,33 @@ async def test_hardware_short_of_the_requirements_fails_the_machine_and_frees_th
     await lab.settle("m1")  # terminal: nothing changes, the host is not claimed again
     assert (await lab.machine_status("m1")) == status
     assert "consumerRef" not in (await lab.hosts.host("h1"))["spec"]
+
+
+async def test_host_selection_a_replacement_machine_skips_the_host_whose_inventory_failed(
+    machine_lab: MachineLab, sushy_emulator: SushyEmulator
+) -> None:
+    """The issue's "claims in order: host-a, host-a": the kept inventory stops the second."""
+    lab = machine_lab
+    await inspecting(lab, sushy_emulator, 1, requirements={"minMemoryGB": 512})
+    await lab.report("h1")
+    await lab.settle("m1")
+    assert (await lab.machine_status("m1"))["phase"] == "Failed"
+    host_status: dict[str, Any] = await lab.hosts.status("h1")
+    assert host_status["inspectionReport"]["memory"], "the inventory stays"
+
+    await lab.add_machine("m1-replacement", requirements={"minMemoryGB": 512})
+    await lab.settle("m1-replacement")
+
+    status = await lab.machine_status("m1-replacement")
+    assert status["phase"] == "Pending"
+    assert "consumerRef" not in (await lab.hosts.host("h1"))["spec"]
+    message = conditions_full(status)["PhysicalHostAssociated"]["message"]
+    assert "1 with an inventory that fails the hardware requirements" in message
+
+    await lab.add_host("h3", sushy_emulator.system_address(3))
+    await lab.settle("m1-replacement")
+    ref = (await lab.hosts.host("h3"))["spec"]["consumerRef"]
+    assert ref["name"] == "m1-replacement", "a never-inspected host is tried instead"
 
 
 async def test_an_inspection_that_never_reports_times_out(
@@ -332,3 +367,53 @@ async def test_a_deployment_that_never_calls_back_times_out_and_frees_the_host(
     assert (await lab.machine_status("m7")) == status  # terminal
     events = await lab.hosts.events("m7")
     assert any(e["message"].startswith("Provisioning -> Failed") for e in events)
+
+
+def moved(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as `clusterctl move` recreates it elsewhere: spec and metadata, no status,
+    no uid or resourceVersion (the target server assigns new ones)."""
+    meta = {k: v for k, v in obj["metadata"].items() if k in ("name", "namespace", "labels",
+            "annotations", "finalizers", "ownerReferences")}  # fmt: skip
+    copied = {k: v for k, v in obj.items() if k not in ("status", "metadata")}
+    return {**copied, "metadata": meta}
+
+
+async def test_clusterctl_move_rule_a_provisioned_machine_is_rebuilt_not_reinstalled(
+    machine_lab: MachineLab, sushy_emulator: SushyEmulator, tmp_path: Path
+) -> None:
+    lab = machine_lab
+    system = await inspecting(lab, sushy_emulator, 0, requirements=FITS)
+    await lab.issue_token("h0")
+    await lab.report("h0")
+    await lab.provisioned("h0")
+    await lab.settle("m0")
+    assert (await lab.machine_status("m0"))["phase"] == "Provisioned"
+
+    target = EmbeddedStore(tmp_path / "target.db", validate=validate)
+    try:
+        there = MachineLab(target, lab.credentials)
+        kinds = (SECRET, CLUSTER, MACHINE, PHYSICAL_HOST, BESKAR7_MACHINE)
+        for kind in kinds:  # owners first, as the move does; then the machine, re-owned
+            for obj in (await lab.store.list(kind, NAMESPACE)).items:
+                await target.create(moved(obj))
+        await target.patch_status(CLUSTER, NAMESPACE, CLUSTER_NAME, PROVISIONED_STATUS)
+        owner = await target.get(MACHINE, NAMESPACE, "m0")
+        ref = {"apiVersion": MACHINE.api_version, "kind": "Machine", "name": "m0",
+               "uid": owner["metadata"]["uid"], "controller": True}  # fmt: skip
+        await target.patch(
+            BESKAR7_MACHINE, NAMESPACE, "m0", {"metadata": {"ownerReferences": [ref]}}
+        )
+
+        await there.settle("m0")
+
+        status = await there.machine_status("m0")
+        assert status["phase"] == "Provisioned" and status["ready"] is True
+        host = await there.hosts.host("h0")
+        new_uid = (await there.machine("m0"))["metadata"]["uid"]
+        assert host["spec"]["consumerRef"]["uid"] == new_uid, "the claim renewed"
+        assert "infrastructure.cluster.x-k8s.io/inspection-request" not in host["metadata"].get(
+            "annotations", {}
+        )
+        assert there.hosts.redfish.of(system) == [], "no power-on, no PXE: no reinstall"
+    finally:
+        await target.close()

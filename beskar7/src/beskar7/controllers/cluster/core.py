@@ -3,15 +3,22 @@
 Pure functions of plain data (no store, no clock), so every case is a table test.
 
 - **Endpoint**: a host the user (or an earlier discovery) put in `spec.controlPlaneEndpoint`
-  wins. Otherwise the endpoint is discovered from the cluster's control-plane Machines: the
-  oldest ready one with an address, its first InternalIP, else its first ExternalIP; the port
-  is the spec's (6443 by default). A discovered endpoint is written to the spec once, as the
-  Cluster API contract expects, and mirrored in the status.
-- **Failure domains**: one per distinct `topology.kubernetes.io/zone` label value of the
-  namespace's PhysicalHosts, each eligible for control-plane machines.
+  wins; then one the user put in the owner Cluster's `spec.controlPlaneEndpoint` (copied to
+  the spec). This is the documented path: a VIP (kube-vip, a load balancer) known before any
+  machine exists, which KubeadmControlPlane needs. Otherwise the endpoint is discovered from
+  the cluster's control-plane Machines: the oldest ready one with an address, its first
+  InternalIP, else its first ExternalIP; the port is the spec's (6443 by default). A
+  discovered endpoint is written to the spec once, as the contract expects, and mirrored in
+  the status. Discovery can never finish under a control plane that needs the endpoint before
+  its first Machine (`NEEDS_ENDPOINT_FIRST`: KubeadmControlPlane waits for the infrastructure
+  to be provisioned before it creates one); the condition then says so
+  (`ControlPlaneEndpointRequired`).
+- **Failure domains**: the v1beta2 list, one entry per distinct `topology.kubernetes.io/zone`
+  label value of the namespace's PhysicalHosts, sorted by name, each eligible for
+  control-plane machines.
 - **Readiness**: `ready`, `initialization.provisioned`, `ControlPlaneEndpointReady` and the
   summary `Ready` condition turn true once the endpoint is known; until then the condition is
-  False with reason `ControlPlaneEndpointNotSet`.
+  False with reason `ControlPlaneEndpointNotSet` (or `ControlPlaneEndpointRequired`).
 """
 
 from collections.abc import Iterable, Sequence
@@ -24,6 +31,7 @@ from beskar7.api.capi import Machine
 from beskar7.api.cluster import (
     CONTROL_PLANE_ENDPOINT_NOT_SET,
     CONTROL_PLANE_ENDPOINT_READY,
+    CONTROL_PLANE_ENDPOINT_REQUIRED,
     DEFAULT_API_SERVER_PORT,
     Beskar7Cluster,
     Beskar7ClusterStatus,
@@ -43,7 +51,9 @@ from beskar7.api.meta import (
     set_condition,
 )
 
-# Event reasons
+NEEDS_ENDPOINT_FIRST = frozenset({"KubeadmControlPlane"})
+"""Control-plane kinds that create no Machine before the cluster's infrastructure is
+provisioned, which here means before the endpoint is known: discovery cannot work for them."""
 
 _ADDRESS_PREFERENCE = (AddressType.INTERNAL_IP, AddressType.EXTERNAL_IP)
 
@@ -64,6 +74,10 @@ class Observation:
     control_plane: tuple[ControlPlaneMachine, ...] = ()
     zones: tuple[str, ...] = ()
     """The zone label of each PhysicalHost that has one (repeats allowed)."""
+    cluster_endpoint: APIEndpoint | None = None
+    """The owner Cluster's spec.controlPlaneEndpoint, when the user set one there."""
+    control_plane_kind: str | None = None
+    """The kind the owner Cluster's spec.controlPlaneRef names, if any."""
 
 
 @dataclass(frozen=True)
@@ -117,39 +131,62 @@ def _age_order(machine: ControlPlaneMachine) -> tuple[bool, float, str]:
     return (machine.created is None, created, machine.name)
 
 
-def failure_domains(zones: Iterable[str]) -> dict[str, FailureDomain]:
-    return {zone: FailureDomain(control_plane=True) for zone in sorted(set(zones)) if zone}
+def failure_domains(zones: Iterable[str]) -> list[FailureDomain]:
+    return [FailureDomain(name=zone, control_plane=True) for zone in sorted(set(zones)) if zone]
+
+
+def _endpoint(
+    cluster: Beskar7Cluster, seen: Observation
+) -> tuple[APIEndpoint | None, APIEndpoint | None, str | None]:
+    """(the endpoint, the one to write to the spec, the Machine it came from)."""
+    spec_endpoint = cluster.spec.control_plane_endpoint
+    if spec_endpoint is not None and spec_endpoint.is_set:
+        return spec_endpoint.model_copy(), None, None
+    user = seen.cluster_endpoint
+    if user is not None and user.is_set:
+        return user.model_copy(), user.model_copy(), None
+    port = spec_endpoint.port if spec_endpoint is not None else DEFAULT_API_SERVER_PORT
+    found = discover_endpoint(seen.control_plane, port)
+    if found is None:
+        return None, None, None
+    return found[0], found[0], found[1]
+
+
+def waiting_reason(seen: Observation) -> tuple[str, str]:
+    """(reason, message) while there is no endpoint."""
+    if seen.control_plane_kind in NEEDS_ENDPOINT_FIRST:
+        return CONTROL_PLANE_ENDPOINT_REQUIRED, (
+            f"{seen.control_plane_kind} creates no Machine before the infrastructure is"
+            " provisioned, so the endpoint cannot be discovered from one: set"
+            " spec.controlPlaneEndpoint (a VIP, e.g. kube-vip) on the Beskar7Cluster or the"
+            f" Cluster {seen.cluster_name}"
+        )
+    message = f"waiting for a ready control-plane Machine of Cluster {seen.cluster_name}"
+    return CONTROL_PLANE_ENDPOINT_NOT_SET, message
 
 
 def decide(cluster: Beskar7Cluster, seen: Observation, now: datetime) -> Step:
     """The spec endpoint to write (if any) and the status after one look at the world."""
-    spec_endpoint = cluster.spec.control_plane_endpoint
     status = cluster.status.model_copy(deep=True)
     status.failure_domains = failure_domains(seen.zones)
-    discovered: APIEndpoint | None = None
-    source = None
-    if spec_endpoint is not None and spec_endpoint.is_set:
-        endpoint: APIEndpoint | None = spec_endpoint.model_copy()
-    else:
-        port = spec_endpoint.port if spec_endpoint is not None else DEFAULT_API_SERVER_PORT
-        found = discover_endpoint(seen.control_plane, port)
-        endpoint, source = found if found is not None else (None, None)
-        discovered = endpoint
+    endpoint, to_write, source = _endpoint(cluster, seen)
     if endpoint is None:
-        waiting = f"waiting for a ready control-plane Machine of Cluster {seen.cluster_name}"
+        reason, waiting = waiting_reason(seen)
         status.ready = False
-        status.conditions = _conditions(status.conditions, waiting, now)
+        status.conditions = _conditions(status.conditions, reason, waiting, now)
         return Step(status=status, waiting_for=waiting)
     status.ready = True
     status.control_plane_endpoint = endpoint
     status.initialization = (status.initialization or Initialization()).model_copy(
         update={"provisioned": True}
     )
-    status.conditions = _conditions(status.conditions, "", now)
-    return Step(status=status, spec_endpoint=discovered, source_machine=source)
+    status.conditions = _conditions(status.conditions, "", "", now)
+    return Step(status=status, spec_endpoint=to_write, source_machine=source)
 
 
-def _conditions(conditions: list[Condition], waiting: str, now: datetime) -> list[Condition]:
+def _conditions(
+    conditions: list[Condition], reason: str, waiting: str, now: datetime
+) -> list[Condition]:
     """ControlPlaneEndpointReady and the summary Ready (which mirrors it)."""
     for type_ in (CONTROL_PLANE_ENDPOINT_READY, READY_CONDITION):
         if waiting:
@@ -157,7 +194,7 @@ def _conditions(conditions: list[Condition], waiting: str, now: datetime) -> lis
                 type=type_,
                 status=ConditionStatus.FALSE,
                 severity=ConditionSeverity.INFO,
-                reason=CONTROL_PLANE_ENDPOINT_NOT_SET,
+                reason=reason,
                 message=waiting,
             )
         else:

@@ -22,12 +22,15 @@ from pydantic import ValidationError
 from beskar7.api.capi import (
     CLUSTER_NAME_LABEL,
     CONTROL_PLANE_LABEL,
+    MANAGED_BY_ANNOTATION,
     ZONE_LABEL,
     Cluster,
     Machine,
     has_paused_annotation,
+    watched,
 )
 from beskar7.api.cluster import (
+    DEFAULT_API_SERVER_PORT,
     EVENT_ENDPOINT_DISCOVERED,
     EVENT_FAILURE_DOMAINS_CHANGED,
     EVENT_READY,
@@ -47,6 +50,7 @@ from beskar7.api.kinds import (
     Obj,
 )
 from beskar7.api.machine import Beskar7Machine
+from beskar7.api.meta import APIEndpoint, set_paused
 from beskar7.controllers import shell
 from beskar7.controllers.cluster.core import (
     ControlPlaneMachine,
@@ -83,8 +87,10 @@ class Beskar7ClusterReconciler:
         hosts: Informer | None = None,
         machines: Informer | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        watch_filter: str = "",
     ) -> None:
         self.store = store
+        self.watch_filter = watch_filter
         self.recorder = recorder
         self.stats = ClusterStats(metrics)
         pairs = ((PHYSICAL_HOST, hosts), (MACHINE, machines))
@@ -98,12 +104,13 @@ class Beskar7ClusterReconciler:
             self.stats.forget(request.namespace, request.name)
             return DONE
         cluster = Beskar7Cluster.from_obj(obj)
-        if has_paused_annotation(cluster.metadata):
-            return DONE
+        meta = cluster.metadata
+        if MANAGED_BY_ANNOTATION in meta.annotations or not watched(meta, self.watch_filter):
+            return DONE  # externally managed (InfraCluster contract), or another manager's
         owner = await self._owner(cluster)
-        if owner is not None and owner.spec.paused:
-            return DONE
         try:
+            if has_paused_annotation(meta) or (owner is not None and owner.spec.paused):
+                return await self._paused(cluster)
             if cluster.metadata.deletion_timestamp is not None:
                 return await self._delete(cluster)
             if owner is None:
@@ -114,14 +121,28 @@ class Beskar7ClusterReconciler:
         except ConflictError:
             return CONFLICT
 
+    async def _paused(self, cluster: Beskar7Cluster) -> Result:
+        """Paused: only the Paused condition is written (InfraCluster contract v1beta2)."""
+        status = cluster.status.model_copy(deep=True)
+        status.conditions = set_paused(status.conditions, True, self.clock())
+        meta = cluster.metadata
+        await shell.write_status(self.store, BESKAR7_CLUSTER, meta, cluster.status, status)
+        return DONE
+
     async def _reconcile_normal(self, obj: Obj, cluster: Beskar7Cluster, owner: Cluster) -> Result:
         meta = cluster.metadata
+        user = owner.spec.control_plane_endpoint
+        control_plane_ref = owner.spec.control_plane_ref
         seen = Observation(
             cluster_name=owner.metadata.name,
             control_plane=await self._control_plane(meta.namespace, owner.metadata.name),
             zones=await self._zones(meta.namespace),
+            cluster_endpoint=_user_endpoint(user.host, user.port) if user else None,
+            control_plane_kind=control_plane_ref.kind if control_plane_ref else None,
         )
-        step = decide(cluster, seen, self.clock())
+        now = self.clock()
+        step = decide(cluster, seen, now)
+        step.status.conditions = set_paused(step.status.conditions, False, now)
         if step.spec_endpoint is not None:
             endpoint = step.spec_endpoint.model_dump(mode="json", by_alias=True)
             patch = {
@@ -130,7 +151,8 @@ class Beskar7ClusterReconciler:
             }
             await self.store.patch(BESKAR7_CLUSTER, meta.namespace, meta.name, patch)
             where = f"{endpoint['host']}:{endpoint['port']}"
-            message = f"{where} from Machine {step.source_machine}"
+            source = step.source_machine
+            message = f"{where} from Machine {source}" if source else f"{where} from the Cluster"
             await self.recorder.event(obj, "Normal", EVENT_ENDPOINT_DISCOVERED, message)
         await self._write_status(obj, cluster, step)
         if step.waiting_for:
@@ -211,12 +233,13 @@ class Beskar7ClusterReconciler:
         meta, old_status, status = cluster.metadata, cluster.status, step.status
         self.stats.state(meta.namespace, meta.name, bool(status.ready), len(status.failure_domains))
         await shell.write_status(self.store, BESKAR7_CLUSTER, meta, old_status, status)
+        names = [d.name for d in status.failure_domains]
         if status.ready and not old_status.ready:
             where = status.control_plane_endpoint
             message = f"control-plane endpoint {where.host}:{where.port}" if where else ""
             await self.recorder.event(obj, "Normal", EVENT_READY, message)
-        if set(status.failure_domains) != set(old_status.failure_domains):
-            zones = ", ".join(status.failure_domains) or "none"
+        if set(names) != {d.name for d in old_status.failure_domains}:
+            zones = ", ".join(names) or "none"
             await self.recorder.event(obj, "Normal", EVENT_FAILURE_DOMAINS_CHANGED, zones)
 
     async def _delete(self, cluster: Beskar7Cluster) -> Result:
@@ -225,6 +248,17 @@ class Beskar7ClusterReconciler:
         await shell.remove_finalizer(self.store, BESKAR7_CLUSTER, meta, FINALIZER)
         self.stats.forget(meta.namespace, meta.name)
         return DONE
+
+
+def _user_endpoint(host: str, port: int) -> APIEndpoint | None:
+    """The Cluster's endpoint when the user set a usable one (port 0 means the default)."""
+    if not host:
+        return None
+    try:
+        return APIEndpoint(host=host, port=port or DEFAULT_API_SERVER_PORT)
+    except ValidationError:
+        log.info("Cluster endpoint %s:%s is not usable; ignored", host, port)
+        return None
 
 
 # -- watches ---------------------------------------------------------------------------------

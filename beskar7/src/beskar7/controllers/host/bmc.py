@@ -5,7 +5,10 @@ Every failure becomes a `Failure` with an upstream condition reason and a messag
 show (no credential ever appears in it).
 """
 
+import logging
+
 from beskar7.api.capi import Secret
+from beskar7.api.crds import MOVE_LABEL
 from beskar7.api.errors import NotFoundError, StoreError
 from beskar7.api.kinds import SECRET
 from beskar7.api.physicalhost import (
@@ -38,6 +41,8 @@ from beskar7.redfish import (
 )
 from beskar7.store.protocol import Store
 
+log = logging.getLogger(__name__)
+
 
 class CredentialsError(Exception):
     def __init__(self, failure: Failure) -> None:
@@ -57,6 +62,7 @@ async def read_credentials(store: Store, namespace: str, secret_name: str) -> Cr
     except StoreError as exc:
         message = f'could not read credentials Secret "{secret_name}": {exc.reason}'
         raise CredentialsError(Failure(SECRET_GET_FAILED, message)) from None
+    await _label_for_move(store, secret)
     username, password = secret.text(USERNAME_KEY), secret.text(PASSWORD_KEY)
     missing = [k for k, v in ((USERNAME_KEY, username), (PASSWORD_KEY, password)) if not v]
     if missing or username is None or password is None:
@@ -64,6 +70,19 @@ async def read_credentials(store: Store, namespace: str, secret_name: str) -> Cr
         message = f'credentials Secret "{secret_name}" has no {keys} key'
         raise CredentialsError(Failure(MISSING_SECRET_DATA, message))
     return Credentials(username, password)
+
+
+async def _label_for_move(store: Store, secret: Secret) -> None:
+    """`clusterctl move` carries a Secret no Cluster owns only when it is labelled (clusterctl
+    provider contract); without its BMC credentials a moved host could not be managed."""
+    meta = secret.metadata
+    if MOVE_LABEL in meta.labels:
+        return
+    patch = {"metadata": {"labels": {MOVE_LABEL: ""}, "resourceVersion": meta.resource_version}}
+    try:
+        await store.patch(SECRET, meta.namespace, meta.name, patch)
+    except StoreError as exc:  # a concurrent write or no permission: try again next time
+        log.info("Secret %s/%s not labelled for move: %s", meta.namespace, meta.name, exc)
 
 
 def failure_of(exc: RedfishError) -> Failure:

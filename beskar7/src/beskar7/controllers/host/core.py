@@ -10,6 +10,9 @@ test. States, one paragraph each:
   was set to boot PXE once and powered on. `inspectionPhase` goes Booting -> InProgress (the
   callback server handed out a bootstrap token) -> Complete (the report arrived).
 - **Ready**: the final OS reported itself provisioned.
+- **Releasing**: the machine let go, but the power-off (and boot-override clearing) has not
+  succeeded yet: retried with backoff, and the host is not Available (so not claimable) until
+  the BMC has powered it off. Force-release skips this.
 - **Error**: the credentials or the BMC failed (while the host is not being provisioned), or the
   provisioning failed (`inspectionPhase` Failed) or timed out (Timeout). `errorMessage` and the
   conditions say why. BMC failures are retried with backoff; the host returns to Available or
@@ -41,6 +44,7 @@ from beskar7.api.physicalhost import (
     ENROLLING,
     EVENT_INSPECTION_COMPLETE,
     EVENT_INSPECTION_STARTED,
+    EVENT_RELEASE_PENDING,
     EVENT_RELEASED,
     HOST_AVAILABLE,
     HOST_IN_USE,
@@ -88,6 +92,7 @@ class _Applied:
     remove: list[str] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     retry: bool = False
+    releasing: bool = False
 
     def note(self, type_: str, reason: str, message: str) -> None:
         self.notes.append(Note(type_, reason, message))
@@ -111,6 +116,8 @@ def state_of(
 ) -> HostState:
     """The state from the claim, the provisioning progress and the BMC's health."""
     if not claimed:
+        if current == HostState.RELEASING:
+            return current  # only a completed power-off ends it (`decide`)
         return HostState.AVAILABLE if bmc_ok else HostState.ERROR
     if phase in FAILED_PHASES:
         return HostState.ERROR
@@ -167,6 +174,8 @@ def decide(host: PhysicalHost, inputs: HostInputs) -> Step:
         _apply_requests(host, status, inputs, done)
     else:
         _release(host, status, inputs, done)
+        if not done.releasing and status.state == HostState.RELEASING:
+            status.state = None  # released for good: Available (or Error) from here
     for result in inputs.results:
         if result.failure is not None and result.action == RedfishAction.POWER_OFF:
             done.note(WARNING, result.failure.reason, result.failure.message)
@@ -294,31 +303,44 @@ def _timeout(status: PhysicalHostStatus, done: _Applied) -> None:
 
 
 def _was_in_use(status: PhysicalHostStatus) -> bool:
-    return status.state in CLAIMED_STATES or any(
-        value is not None
-        for value in (
-            status.inspection_phase,
-            status.inspection_timestamp,
-            status.inspection_report,
-        )
+    """The host still carries a consumer's traces (the report stays: it is the inventory)."""
+    return (
+        status.state in CLAIMED_STATES
+        or status.state == HostState.RELEASING
+        or status.inspection_phase is not None
+        or status.inspection_timestamp is not None
     )
+
+
+def _powered_off(inputs: HostInputs) -> bool:
+    """The release's power-off went through this time (off already counts)."""
+    return any(r.action == RedfishAction.POWER_OFF and r.failure is None for r in inputs.results)
 
 
 def _release(
     host: PhysicalHost, status: PhysicalHostStatus, inputs: HostInputs, done: _Applied
 ) -> None:
-    """No consumer: clear every trace of the last one (upstream bug #155)."""
+    """No consumer: clear every trace of the last one (upstream bug #155) but the inventory;
+    Releasing, retried with backoff, until the power-off succeeded (unless force-released)."""
     annotations = host.metadata.annotations
-    done.remove.extend(key for key in CLEARED_ON_RELEASE if key in annotations)
+    forced = Annotation.FORCE_RELEASE in annotations
     if not _was_in_use(host.status):
+        done.remove.extend(key for key in CLEARED_ON_RELEASE if key in annotations)
         return
     status.inspection_phase = None
     status.inspection_timestamp = None
-    status.inspection_report = None
     failure = inputs.seen.failure
     status.error_message = failure.message if failure is not None else None
     status.conditions = [c for c in status.conditions if c.type != HOST_INSPECTED]
-    forced = Annotation.FORCE_RELEASE in annotations
+    if not forced and not _powered_off(inputs):
+        done.remove.extend(k for k in CLEARED_ON_RELEASE if k in annotations)
+        status.state = HostState.RELEASING
+        done.releasing = done.retry = True
+        if host.status.state != HostState.RELEASING:
+            message = "released by its consumer; not Available until the BMC powers it off"
+            done.note(WARNING, EVENT_RELEASE_PENDING, message)
+        return
+    done.remove.extend(key for key in CLEARED_ON_RELEASE if key in annotations)
     how = "left as it is (force-release)" if forced else "boot override cleared, powered off"
     done.note(NORMAL, EVENT_RELEASED, f"released by its consumer; {how}")
 

@@ -16,10 +16,18 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from beskar7.api.capi import ConfigMap, has_paused_annotation
+from beskar7.api.capi import (
+    CLUSTER_NAME_LABEL,
+    Cluster,
+    ConfigMap,
+    has_paused_annotation,
+    watched,
+)
 from beskar7.api.errors import ConflictError, NotFoundError
-from beskar7.api.kinds import CONFIG_MAP, PHYSICAL_HOST, SECRET, Obj
+from beskar7.api.kinds import CLUSTER, CONFIG_MAP, PHYSICAL_HOST, SECRET, Obj
+from beskar7.api.meta import set_paused
 from beskar7.api.physicalhost import (
+    EVENT_DELETE_WAITS,
     EVENT_DELETED_WHILE_CLAIMED,
     EVENT_STATE_CHANGED,
     FINALIZER,
@@ -61,12 +69,16 @@ HEALTHY_RECHECK = 300.0
 """Seconds between looks at a healthy host's BMC."""
 ENROLLED_REQUEUE = 0.01
 """Seconds before the first look at the BMC of a host just marked Enrolling."""
+DELETE_WAIT_REQUEUE = 30.0
+"""Seconds between looks at a deleted host still claimed by a machine."""
 
 
 @dataclass
 class PhysicalHostSettings:
     redfish_timeout: float = 10.0
     healthy_recheck: float = HEALTHY_RECHECK
+    watch_filter: str = ""
+    """`--watch-filter`: only hosts labelled cluster.x-k8s.io/watch-filter=<this>."""
 
 
 class PhysicalHostReconciler:
@@ -79,8 +91,11 @@ class PhysicalHostReconciler:
         connect: RedfishConnect = RedfishClient.connect,
         settings: PhysicalHostSettings | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clusters: Informer | None = None,
     ) -> None:
+        """`clusters`: a cache of CAPI Clusters to read pauses from (else the store)."""
         self.store = store
+        self.clusters = clusters
         self.recorder = recorder
         self.metrics = metrics
         self.connect = connect
@@ -95,9 +110,11 @@ class PhysicalHostReconciler:
             self.stats.forget(request.namespace, request.name)
             return DONE
         host = PhysicalHost.from_obj(obj)
-        if has_paused_annotation(host.metadata):
+        if not watched(host.metadata, self.settings.watch_filter):
             return DONE
         try:
+            if has_paused_annotation(host.metadata) or await self._cluster_paused(host):
+                return await self._paused(host)
             if host.metadata.deletion_timestamp is not None:
                 return await self._delete(obj, host)
             if await shell.add_finalizer(self.store, PHYSICAL_HOST, host.metadata, FINALIZER):
@@ -105,6 +122,25 @@ class PhysicalHostReconciler:
             return await self._manage(obj, host)
         except ConflictError:
             return CONFLICT
+
+    async def _cluster_paused(self, host: PhysicalHost) -> bool:
+        """The Cluster of the host's consumer (the label the claim wrote) is paused, as during
+        `clusterctl move`: the host is left as it is."""
+        name = host.metadata.labels.get(CLUSTER_NAME_LABEL)
+        if not name or host.spec.consumer_ref is None:
+            return False
+        ns = host.metadata.namespace
+        if self.clusters is not None:
+            cached = self.clusters.get(ns, name)
+            return cached is not None and bool(cached.get("spec", {}).get("paused"))
+        cluster = await shell.read_model(self.store, CLUSTER, ns, name, Cluster)
+        return cluster is not None and bool(cluster.spec.paused)
+
+    async def _paused(self, host: PhysicalHost) -> Result:
+        status = host.status.model_copy(deep=True)
+        status.conditions = set_paused(status.conditions, True, self.clock())
+        await shell.write_status(self.store, PHYSICAL_HOST, host.metadata, host.status, status)
+        return DONE
 
     async def _manage(self, obj: Obj, host: PhysicalHost) -> Result:
         now = self.clock()
@@ -118,6 +154,7 @@ class PhysicalHostReconciler:
         planned = plan(host)
         seen, results = await self._visit(host, planned)
         step = decide(host, HostInputs(seen, now, planned, results, report))
+        step.status.conditions = set_paused(step.status.conditions, False, now)
         meta = host.metadata
         version = await shell.write_status(
             self.store, PHYSICAL_HOST, meta, host.status, step.status
@@ -208,9 +245,15 @@ class PhysicalHostReconciler:
         if FINALIZER not in meta.finalizers:
             return DONE
         if host.spec.consumer_ref is not None:
+            # Its machine still runs on it: keep managing it until the machine lets go.
             claimer = host.spec.consumer_ref.name
-            message = f"deleted while claimed by Beskar7Machine {claimer}"
+            message = f"deleted while claimed by Beskar7Machine {claimer}; waiting for it to let go"
             await self.recorder.event(obj, "Warning", EVENT_DELETED_WHILE_CLAIMED, message)
+            await self._manage(obj, host)
+            return Result.after(DELETE_WAIT_REQUEUE)
+        if host.status.state == HostState.RELEASING:
+            await self.recorder.event(obj, "Normal", EVENT_DELETE_WAITS, "releasing first")
+            return await self._manage(obj, host)
         await self._power_off(host)
         await shell.remove_finalizer(self.store, PHYSICAL_HOST, meta, FINALIZER)
         self.stats.forget(meta.namespace, meta.name)
@@ -254,6 +297,19 @@ def hosts_using_secret(hosts: Informer) -> Callable[[Obj], Iterable[Request]]:
     return map_secret
 
 
+def hosts_of_cluster(hosts: Informer) -> Callable[[Obj], Iterable[Request]]:
+    """Watch mapper: a Cluster's change (paused, unpaused) concerns the hosts its machines hold
+    (labelled with its name at the claim)."""
+
+    def map_cluster(cluster: Obj) -> Iterable[Request]:
+        meta = cluster.get("metadata", {})
+        namespace = meta.get("namespace", "")
+        for obj in hosts.list(namespace, {CLUSTER_NAME_LABEL: meta.get("name", "")}):
+            yield Request(namespace, obj["metadata"]["name"])
+
+    return map_cluster
+
+
 def controller(
     reconciler: PhysicalHostReconciler, hosts: Informer, concurrency: int = 1
 ) -> ControllerSpec:
@@ -261,6 +317,9 @@ def controller(
         name="physicalhost",
         kind=PHYSICAL_HOST,
         reconciler=reconciler,
-        watches=[Watch(SECRET, hosts_using_secret(hosts))],
+        watches=[
+            Watch(SECRET, hosts_using_secret(hosts)),
+            Watch(CLUSTER, hosts_of_cluster(hosts)),
+        ],
         concurrency=concurrency,
     )

@@ -4,7 +4,9 @@ next step (one request to the host controller, at most) and the machine's next s
 Pure functions of plain data (no store, no clock, no Redfish), so every transition is a table
 test. Phases:
 
-- **Pending**: waiting for the bootstrap data, or for an Available PhysicalHost.
+- **Pending**: waiting for the Cluster's infrastructure to be provisioned, for the bootstrap
+  data, or for an Available PhysicalHost that fits (hostSelector, failure domain, inventory:
+  see hosts.py); the condition says which, and why hosts were passed over.
 - **Claiming**: a host was claimed (`spec.consumerRef`); waiting for its controller to accept
   the claim (state InUse).
 - **Inspecting**: `inspection-request: inspect` was asked; the host boots the inspection
@@ -17,6 +19,11 @@ test. Phases:
   `deployment_timeout` seconds after the host received the report (`inspectionReport.timestamp`)
   unless the host is Ready by then (-> Failed DeploymentTimedOut).
 - **Provisioned**: the host is Ready; `spec.providerID` is `b7://<namespace>/<host>`. Sticky.
+  After `clusterctl move` (new uids, no status) a machine whose spec.providerID names a host
+  still claimed under its old uid renews the claim and is Provisioned at once: the status is
+  rebuilt from the spec and nothing is asked of the host.
+  `status.addresses` are the inspection report's NIC addresses (InternalIP) and the ones the
+  BMC lists, without repeats; `status.failureDomain` is the host's zone label.
 - **Failed**: terminal (`failureReason`/`failureMessage`, never cleared); the host is released
   once it has acknowledged the machine's last request.
 
@@ -27,6 +34,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from beskar7.api.capi import ZONE_LABEL
 from beskar7.api.machine import (
     BOOTSTRAP_DATA_AVAILABLE,
     BOOTSTRAP_DATA_READY,
@@ -42,7 +50,7 @@ from beskar7.api.machine import (
     PHYSICAL_HOST_NOT_READY,
     PROVISIONED,
     WAITING_FOR_BOOTSTRAP_DATA,
-    WAITING_FOR_PHYSICAL_HOST,
+    WAITING_FOR_CLUSTER_INFRASTRUCTURE,
     Beskar7Machine,
     Beskar7MachineStatus,
     MachinePhase,
@@ -60,6 +68,7 @@ from beskar7.api.meta import (
 )
 from beskar7.api.physicalhost import HostState, InspectionPhase, PhysicalHost
 from beskar7.api.protocol import Annotation, InspectionRequest
+from beskar7.controllers.machine.hosts import Skip, addresses_of, why_none
 from beskar7.controllers.machine.requirements import check
 
 WAIT_REQUEUE = 30.0
@@ -106,8 +115,15 @@ class MachineFacts:
     host: PhysicalHost | None = None
     """The host whose consumerRef names this machine."""
     candidate: PhysicalHost | None = None
-    """When it has none: the host it may claim (the one spec.providerID names, else the first
-    Available one), if any."""
+    """When it has none: the host it may claim (hosts.find), if any."""
+    skipped: tuple[tuple[Skip, int], ...] = ()
+    """When there is no candidate: how many hosts were passed over, and why."""
+    failure_domain: str | None = None
+    """The owner Machine's spec.failureDomain."""
+    cluster_provisioned: bool = True
+    """CAPI core saw the Cluster's infrastructure provisioned (hosts are claimed only then)."""
+    moved: bool = False
+    """The candidate is this machine's host from before a `clusterctl move` (hosts.Found)."""
     inspection_timeout: float = DEFAULT_INSPECTION_TIMEOUT
     deployment_timeout: float = DEFAULT_DEPLOYMENT_TIMEOUT
 
@@ -124,14 +140,25 @@ class Step:
 
 
 def decide(facts: MachineFacts) -> Step:
+    step = _decide(facts)
+    host = facts.host or (facts.candidate if step.action == Action.CLAIM else None)
+    if host is not None and (zone := host.metadata.labels.get(ZONE_LABEL)):
+        step.status.failure_domain = zone
+    return step
+
+
+def _decide(facts: MachineFacts) -> Step:
     status = facts.machine.status.model_copy(deep=True)
     if is_terminal(status):
         return _after_failure(facts, Step(status, message=status.failure_message or ""))
-    if facts.host is None:
+    host = facts.host
+    if host is None and facts.moved and facts.candidate is not None:
+        return replace(_provisioned(facts, status, facts.candidate), action=Action.CLAIM)
+    if host is None:
         return _without_host(facts, status)
     if status.phase == MachinePhase.PROVISIONED:
-        return _provisioned(facts, status, facts.host)
-    return _with_host(facts, status, facts.host)
+        return _provisioned(facts, status, host)
+    return _with_host(facts, status, host)
 
 
 def is_terminal(status: Beskar7MachineStatus) -> bool:
@@ -161,21 +188,25 @@ def _without_host(facts: MachineFacts, status: Beskar7MachineStatus) -> Step:
         )
         _set(status, now, cond, _not_ready(PHYSICAL_HOST_ASSOCIATION_FAILED, message))
         return Step(status, requeue_after=WAIT_REQUEUE, message=message)
+    if not facts.cluster_provisioned:
+        message = "waiting for the Cluster's infrastructure to be provisioned"
+        return _pending(facts, status, WAITING_FOR_CLUSTER_INFRASTRUCTURE, message)
     if facts.bootstrap != Bootstrap.READY:
         return _waiting_for_bootstrap(facts, status, MachinePhase.PENDING)
     if candidate is None:
-        message = "no Available PhysicalHost in the namespace"
-        cond = false_condition(
-            PHYSICAL_HOST_ASSOCIATED, WAITING_FOR_PHYSICAL_HOST, ConditionSeverity.INFO, message
-        )
-        status.phase = MachinePhase.PENDING
-        _set(status, now, cond, _not_ready(WAITING_FOR_PHYSICAL_HOST, message))
-        return Step(status, requeue_after=WAIT_REQUEUE, message=message)
+        return _pending(facts, status, *why_none(facts.failure_domain, facts.skipped))
     name = candidate.metadata.name
     status.phase = MachinePhase.CLAIMING
     message = f"claimed PhysicalHost {name}"
     _set(status, now, _associated(name), _not_ready(PHYSICAL_HOST_NOT_READY, message))
     return Step(status, Action.CLAIM, message=message)
+
+
+def _pending(facts: MachineFacts, status: Beskar7MachineStatus, reason: str, message: str) -> Step:
+    cond = false_condition(PHYSICAL_HOST_ASSOCIATED, reason, ConditionSeverity.INFO, message)
+    status.phase = MachinePhase.PENDING
+    _set(status, facts.now, cond, _not_ready(reason, message))
+    return Step(status, requeue_after=WAIT_REQUEUE, message=message)
 
 
 def _with_host(facts: MachineFacts, status: Beskar7MachineStatus, host: PhysicalHost) -> Step:
@@ -288,7 +319,7 @@ def _until_deadline(step: Step, left: float | None) -> Step:
 def _provisioned(facts: MachineFacts, status: Beskar7MachineStatus, host: PhysicalHost) -> Step:
     namespace, name = host.metadata.namespace, host.metadata.name
     if host.status.state == HostState.READY or not status.addresses:
-        status.addresses = [a.model_copy() for a in host.status.addresses]
+        status.addresses = addresses_of(host)  # the report's NICs, then the BMC's
     status.phase = MachinePhase.PROVISIONED
     status.ready = True
     status.initialization = Initialization(provisioned=True)

@@ -26,7 +26,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from beskar7.api.capi import CLUSTER_NAME_LABEL, Cluster, Machine, has_paused_annotation
+from beskar7.api.capi import (
+    CLUSTER_NAME_LABEL,
+    Cluster,
+    Machine,
+    has_paused_annotation,
+    watched,
+)
 from beskar7.api.errors import ConflictError, NotFoundError
 from beskar7.api.kinds import (
     BESKAR7_MACHINE,
@@ -44,7 +50,7 @@ from beskar7.api.machine import (
     Beskar7Machine,
     MachinePhase,
 )
-from beskar7.api.meta import OwnerReference
+from beskar7.api.meta import OwnerReference, set_paused
 from beskar7.api.physicalhost import HostState, PhysicalHost
 from beskar7.controllers import shell
 from beskar7.controllers.machine import hosts
@@ -79,6 +85,8 @@ class MachineSettings:
     deployment_timeout: float = DEFAULT_DEPLOYMENT_TIMEOUT
     """Seconds from the host's inspectionReport.timestamp until a Provisioning machine whose
     host is not Ready fails (DeploymentTimedOut); upstream's `--deployment-timeout`."""
+    watch_filter: str = ""
+    """`--watch-filter`: only machines labelled cluster.x-k8s.io/watch-filter=<this>."""
 
 
 def owner_machine(machine: Beskar7Machine) -> OwnerReference | None:
@@ -117,6 +125,8 @@ class Beskar7MachineReconciler:
             self.stats.forget(request.namespace, request.name)
             return DONE
         machine = Beskar7Machine.from_obj(obj)
+        if not watched(machine.metadata, self.settings.watch_filter):
+            return DONE
         try:
             if machine.metadata.deletion_timestamp is not None:
                 return await self._delete(obj, machine)
@@ -134,6 +144,9 @@ class Beskar7MachineReconciler:
             )
             return Result.after(NO_OWNER_REQUEUE)
         if _paused(machine, cluster):
+            status = machine.status.model_copy(deep=True)
+            status.conditions = set_paused(status.conditions, True, self.clock())
+            await shell.write_status(self.store, BESKAR7_MACHINE, meta, machine.status, status)
             return DONE
         if await shell.add_finalizer(self.store, BESKAR7_MACHINE, meta, FINALIZER):
             return DONE
@@ -141,17 +154,22 @@ class Beskar7MachineReconciler:
         if capi is None:
             return Result.after(NO_OWNER_REQUEUE)
         bootstrap = await self._bootstrap(capi)
-        ours, candidate = hosts.find(machine, await hosts.list_hosts(self.store, meta.namespace))
+        zone = capi.spec.failure_domain
+        found = hosts.find(machine, await hosts.list_hosts(self.store, meta.namespace), zone)
         facts = MachineFacts(
             machine,
             bootstrap,
             self.clock(),
-            host=ours,
-            candidate=candidate,
+            host=found.ours,
+            candidate=found.candidate,
+            skipped=found.skipped,
+            moved=found.moved,
+            failure_domain=zone,
+            cluster_provisioned=cluster.infrastructure_provisioned,
             inspection_timeout=self.settings.inspection_timeout,
             deployment_timeout=self.settings.deployment_timeout,
         )
-        return await self._carry_out(obj, machine, decide(facts), ours or candidate)
+        return await self._carry_out(obj, machine, decide(facts), found.ours or found.candidate)
 
     async def _carry_out(
         self, obj: Obj, machine: Beskar7Machine, step: Step, host: PhysicalHost | None
@@ -167,6 +185,7 @@ class Beskar7MachineReconciler:
         elif action == Action.SET_PROVIDER_ID and step.provider_id is not None:
             await self._set_provider_id(machine, step.provider_id)
         meta = machine.metadata
+        step.status.conditions = set_paused(step.status.conditions, False, self.clock())
         await shell.write_status(self.store, BESKAR7_MACHINE, meta, machine.status, step.status)
         if action == Action.RELEASE and host is not None:
             await self._release(obj, machine, host)
