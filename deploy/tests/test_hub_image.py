@@ -79,3 +79,11 @@ def test_a_bad_setting_stops_the_hub_with_an_error_naming_it(hub: HubContainer) 
     done = hub.podman.result("run", "--rm", "-e", "FELHOM_HUB_SERVER_LISTEN=nonsense", hub.image)
     assert done.returncode != 0
     assert "FELHOM_HUB_SERVER_LISTEN" in done.stderr
+
+
+def test_the_hub_has_its_fallback_controller_template(hub: HubContainer) -> None:
+    probe = (
+        "from felhom_hub.configs.template import check_template, package_example;"
+        "text = package_example(); check_template(text); print(len(text))"
+    )
+    assert int(hub.podman("exec", hub.name, "python3", "-c", probe)) > 1000
