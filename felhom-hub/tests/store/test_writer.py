@@ -3,7 +3,9 @@ with the write lock taken elsewhere they go to the writer thread; nothing is ans
 its commit."""
 
 import asyncio
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -111,3 +113,26 @@ def test_a_database_error_in_one_write_fails_only_that_write(kv: Database) -> No
     refused, kept = asyncio.run(main())
     assert isinstance(refused, Exception) and kept == "y"
     assert stored(kv) == ["y"]
+
+
+def test_another_process_holding_the_lock_never_stalls_the_loop(kv: Database) -> None:
+    other = sqlite3.connect(kv.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # as a second process would (a prune from the CLI)
+
+    async def main() -> tuple[list[str], int]:
+        writes = asyncio.gather(*(kv.writing(_insert(f"p{n}")) for n in range(3)))
+        ticks = 0
+        while ticks < 20:  # no sleep in SQLite's busy handler on the loop: it keeps turning
+            await asyncio.sleep(0.005)
+            ticks += 1
+        assert not writes.done()
+        other.execute("COMMIT")
+        return await asyncio.wait_for(writes, 10), ticks
+
+    started = time.monotonic()
+    done, ticks = asyncio.run(main())
+    other.close()
+    assert done == ["p0", "p1", "p2"] and ticks == 20
+    assert time.monotonic() - started < 3  # the loop's 20 ticks did not wait out a busy timeout
+    assert stored(kv) == ["p0", "p1", "p2"]
+    kv.writer.stop()

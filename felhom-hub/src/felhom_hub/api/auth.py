@@ -27,9 +27,9 @@ class Principal:
 
 
 def _unauthorized(reason: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": "Bearer"}
-    )
+    # Closed after the answer: the body a refused caller may still be sending is never read.
+    headers = {"WWW-Authenticate": "Bearer", "Connection": "close"}
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, reason, headers=headers)
 
 
 async def authenticate(request: Request) -> Principal:

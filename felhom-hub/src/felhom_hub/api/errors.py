@@ -108,7 +108,13 @@ class _BodyGuard:
 
 async def _answer(send: Send, code: int, detail: str, retry_after: int | None = None) -> None:
     body = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    # Each of these answers leaves (part of) a request body unread: close the connection
+    # rather than read and discard the rest (a stalled upload flood would hold every buffer).
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+        (b"connection", b"close"),
+    ]
     if retry_after is not None:
         headers.append((b"retry-after", b"%d" % retry_after))
     await send({"type": "http.response.start", "status": code, "headers": headers})

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["history"])
 
 MAX_PERIOD = timedelta(days=3660)
 MAX_ID = 2**63 - 1  # SQLite's largest integer
-PAGE_BYTES = 4 * 1024 * 1024  # raw reports per page are bounded by size too
+PAGE_BYTES = 2 * 1024 * 1024  # raw reports per page are bounded by size too (peak memory)
 _PERIOD = re.compile(r"([1-9][0-9]{0,5})([hd])")
 Period = Annotated[str, Query(description="'<N>h' or '<N>d', at most 3660 days")]
 
@@ -97,7 +97,7 @@ async def raw_reports(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     """Whole reports still in the raw window (``retention.raw_days``), newest first; a page
-    holds at most ``limit`` reports and about 4 MB (then ``next`` continues)."""
+    holds at most ``limit`` reports and about 2 MB (then ``next`` continues)."""
     caller.require(customer_id)
     since = _since(now, period)
 

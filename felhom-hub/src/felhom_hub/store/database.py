@@ -24,13 +24,13 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from felhom_hub.store import reports
 from felhom_hub.store.checkpointer import Checkpointer
 from felhom_hub.store.faults import FaultKind, FileIdentity, StorageFault, classify
 from felhom_hub.store.migrate import apply_migrations
-from felhom_hub.store.writer import Writer
+from felhom_hub.store.writer import WriteBusyError, Writer
 
 BUSY_TIMEOUT_MS = 5000
 # Reads are Python work (building rows) holding the GIL: more threads than this add no
@@ -75,14 +75,20 @@ class Database:
             yield conn
 
     @contextmanager
-    def locked_write(self) -> Iterator[Connection]:
-        """``write()`` for a caller that already holds ``write_lock`` (the group commit)."""
+    def locked_write(self, *, wait: bool = True) -> Iterator[Connection]:
+        """``write()`` for a caller that already holds ``write_lock`` (the group commit).
+
+        ``wait=False``: raise WriteBusyError at once, before anything runs, when another
+        process holds SQLite's write lock (the event loop must not sleep in the busy handler).
+        """
         self.check_file()
         with self._faults():
             conn = self._writing_connection()
             try:
-                with conn.begin():
+                with self._begin(conn, wait):
                     yield conn
+            except WriteBusyError:
+                raise  # nothing began: the connection is fine
             except BaseException:
                 self._drop_writing_connection()  # a failed transaction may have spoilt it
                 raise
@@ -90,6 +96,23 @@ class Database:
         self.check_file()
         if self.fault is not None and self.fault.clears_on_write:
             self.fault = None
+
+    @staticmethod
+    def _begin(conn: Connection, wait: bool) -> Any:
+        if wait:
+            return conn.begin()
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            return conn.begin()
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            # BEGIN runs on the driver (``_on_begin``), so its error may come unwrapped.
+            if "locked" in str(getattr(exc, "orig", exc)):
+                raise WriteBusyError from None
+            raise
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def _writing_connection(self) -> Connection:
         """One connection kept for all writes (they take turns under ``write_lock``): a

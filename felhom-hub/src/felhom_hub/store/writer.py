@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 
 
+class WriteBusyError(Exception):
+    """Another process holds SQLite's write lock (raised only by a write that may not wait)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Job:
     fn: Callable[[Connection], Any]
@@ -75,6 +79,9 @@ class Writer:
             return
         try:
             self._commit(batch, inline=True)
+        except WriteBusyError:  # another process writes: wait for it on the thread instead
+            self._start()
+            self._queue.put(batch)
         finally:
             self._db.write_lock.release()
 
@@ -109,16 +116,20 @@ class Writer:
             with self._db.write_lock:
                 self._commit(batch, inline=False)
 
-    def _commit(self, batch: list[_Job], *, inline: bool) -> None:
-        """Run the batch in one transaction (the caller holds the write lock)."""
+    def _commit(self, batch: list[_Job], *, inline: bool, retry: bool = False) -> None:
+        """Run the batch in one transaction (the caller holds the write lock). On the loop
+        (``inline``) it raises WriteBusyError, having run nothing, if it would have to wait
+        for another process."""
         try:
-            with self._db.locked_write() as conn:
+            with self._db.locked_write(wait=not inline or retry) as conn:
                 results = [job.fn(conn) for job in batch]
+        except WriteBusyError:
+            raise
         except BaseException as exc:
             if len(batch) > 1:
                 log.debug("write batch of %d rolled back (%s); each alone", len(batch), exc)
-                for job in batch:
-                    self._commit([job], inline=inline)
+                for job in batch:  # these wait for the lock: some may commit before another
+                    self._commit([job], inline=inline, retry=True)
                 return
             _answer(batch[0], None, exc, inline)
             return
