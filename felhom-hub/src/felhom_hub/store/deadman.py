@@ -24,10 +24,13 @@ class Due:
 
 
 _THRESHOLD = "coalesce(c.stale_threshold_s, :default_s)"
+# A customer's stale threshold (its own, else the default) and whether it is blocked, from
+# ``customer_configs c`` joined to ``fleet f``; the report path (store/ingest.py) reads the same.
+THRESHOLD_AND_BLOCKED = f"{_THRESHOLD}, coalesce(c.status = 'blocked', 0)"
 
 _DUE = (
     "SELECT f.customer_id, f.alert_state, f.alert_after, f.received_at, f.hostname,"
-    f" {_THRESHOLD}, coalesce(c.status = 'blocked', 0)"
+    f" {THRESHOLD_AND_BLOCKED}"
     " FROM fleet f LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"
     " WHERE f.alert_after IS NOT NULL AND f.alert_after <= :now ORDER BY f.alert_after LIMIT :n"
 )

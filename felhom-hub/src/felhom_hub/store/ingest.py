@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from felhom_hub.alerting.deadman import NodeState, stale_at
 from felhom_hub.samples import Sample
 from felhom_hub.store import reports, series
+from felhom_hub.store.deadman import THRESHOLD_AND_BLOCKED
 from felhom_hub.store.reports import ReportSummary, driver
 
 
@@ -24,15 +25,14 @@ class Stored:
     was: NodeState  # the switch's state before this report: stale or down means recovered
 
 
-_THRESHOLD_AND_BLOCKED = "coalesce(c.stale_threshold_s, ?), coalesce(c.status = 'blocked', 0)"
 _PRIOR = (
-    f"SELECT f.dict_id, f.dict_at, f.alert_state, {_THRESHOLD_AND_BLOCKED}"
+    f"SELECT f.dict_id, f.dict_at, f.alert_state, {THRESHOLD_AND_BLOCKED}"
     " FROM fleet f LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"
-    " WHERE f.customer_id = ?"
+    " WHERE f.customer_id = :customer_id"
 )
 _CONFIG_ONLY = (  # a customer's first report: no fleet row yet, perhaps a config
-    f"SELECT NULL, NULL, 'up', {_THRESHOLD_AND_BLOCKED}"
-    " FROM (SELECT ? AS customer_id) AS f"
+    f"SELECT NULL, NULL, 'up', {THRESHOLD_AND_BLOCKED}"
+    " FROM (SELECT :customer_id AS customer_id) AS f"
     " LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"
 )
 
@@ -48,7 +48,10 @@ def add_report(
     """Store the report, its samples, and re-arm the dead man's switch (none while the
     report says monitoring is paused, or the customer is blocked)."""
     db = driver(conn)
-    args = (int(default_threshold.total_seconds()), summary.customer_id)
+    args = {
+        "default_s": int(default_threshold.total_seconds()),
+        "customer_id": summary.customer_id,
+    }
     prior = db.execute(_PRIOR, args).fetchone() or db.execute(_CONFIG_ONLY, args).fetchone()
     dict_id, dict_at, state, threshold_s, blocked = prior
     armed = None

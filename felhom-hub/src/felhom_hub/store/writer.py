@@ -74,16 +74,19 @@ class Writer:
         if not batch:
             return
         if not self._db.write_lock.acquire(blocking=False):
-            self._start()
-            self._queue.put(batch)
+            self._hand_over(batch)
             return
         try:
             self._commit(batch, inline=True)
         except WriteBusyError:  # another process writes: wait for it on the thread instead
-            self._start()
-            self._queue.put(batch)
+            self._hand_over(batch)
         finally:
             self._db.write_lock.release()
+
+    def _hand_over(self, batch: list[_Job]) -> None:
+        """Queue the batch for the writer thread, which may wait for the lock."""
+        self._start()
+        self._queue.put(batch)
 
     def _start(self) -> None:
         with self._lock:
