@@ -1,8 +1,12 @@
 """The shared cast: acme (a customer with its own key), globex (another customer), an outsider.
 
-Every test gets a fresh SQLite database and a clock it can move.
+Every test gets a fresh database and a clock it can move. A test that uses ``db`` runs once per
+engine: on a SQLite file, and on a database of its own in a real PostgreSQL server started for
+the session (``pg_server.py``); ``@pytest.mark.sqlite_only`` keeps a test of SQLite's own
+behaviour (its file, its locks) to that engine.
 """
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,11 +15,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import make_url
 
 from felhom_hub.accounts import create_customer
 from felhom_hub.app import create_app
 from felhom_hub.config import Settings
 from felhom_hub.store import Database, reports
+from tests import pg_server
 
 GLOBAL_KEY = "global-key-0123456789abcdef"
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -93,10 +99,62 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
-@pytest.fixture
-def db(settings: Settings) -> Iterator[Database]:
-    database = Database(settings.server.database_path)
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run a ``sqlite_only`` test on SQLite alone."""
+    items[:] = [
+        item
+        for item in items
+        if not (
+            item.get_closest_marker("sqlite_only")
+            and getattr(getattr(item, "callspec", None), "params", {}).get("db") == "postgresql"
+        )
+    ]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[pg_server.PostgresServer]:
+    if not pg_server.available():
+        if os.environ.get("METALFLEET_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL 15 is required but not found in {pg_server.BIN}")
+        pytest.skip(f"no PostgreSQL server binaries in {pg_server.BIN}")
+    server = pg_server.PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def postgres_database(server: pg_server.PostgresServer) -> Database:
+    """A migrated hub database in a fresh PostgreSQL database."""
+    url = make_url(server.url(server.new_database()))
+    database = Database(url=url, password=pg_server.PASSWORD)
     database.migrate()
+    return database
+
+
+def file_of(db: Database) -> Path:
+    """The SQLite file under ``db`` (for a ``sqlite_only`` test)."""
+    assert db.path is not None, "a SQLite database"
+    return db.path
+
+
+def sibling(db: Database) -> Database:
+    """Another process's view of the same database (a second hub on it)."""
+    if db.path is not None:
+        return Database(db.path)
+    assert db.url is not None
+    return Database(url=db.url, password=pg_server.PASSWORD)
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Database]:
+    if request.param == "postgresql":
+        database = postgres_database(request.getfixturevalue("postgres_server"))
+    else:
+        database = Database(settings.server.database_path)
+        database.migrate()
     yield database
     database.dispose()
 

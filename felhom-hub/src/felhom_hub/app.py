@@ -22,6 +22,7 @@ from felhom_hub.configs.service import ConfigService
 from felhom_hub.configs.vault import vault_for
 from felhom_hub.jobs.loop import JobMetrics
 from felhom_hub.jobs.services import Services
+from felhom_hub.storage import open_database
 from felhom_hub.store import Database, deadman
 from felhom_hub.web.install import install as install_dashboard
 
@@ -35,7 +36,7 @@ def create_app(
     clock: Clock = utcnow,
     run_jobs: bool = True,
 ) -> FastAPI:
-    database = db or Database(settings.server.database_path)
+    database = db or open_database(settings.storage, settings.server.data_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

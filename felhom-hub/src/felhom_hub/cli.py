@@ -15,8 +15,9 @@ from felhom_hub.clock import utcnow
 from felhom_hub.config import CONFIG_ENV, ConfigError, Settings, load_settings
 from felhom_hub.jobs.prune import prune
 from felhom_hub.secrets import hash_password, new_token
+from felhom_hub.storage import open_database
 from felhom_hub.store import Database, customers, deadman, maintenance
-from felhom_hub.web.guard import open_dashboard_refusal
+from felhom_hub.web.guard import open_dashboard_refusal, shared_keys_refusal
 
 DEFAULT_CONFIG = Path("hub.yaml")
 
@@ -42,8 +43,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _database(settings: Settings) -> Database:
+    try:
+        return open_database(settings.storage, settings.server.data_dir)
+    except ValueError as exc:  # an unreadable password file
+        raise CommandError(str(exc)) from None
+
+
 def _migrated(settings: Settings) -> Database:
-    db = Database(settings.server.database_path)
+    db = _database(settings)
     db.migrate()
     return db
 
@@ -54,13 +62,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from felhom_hub.app import create_app
 
     settings = _settings(args)
-    refusal = open_dashboard_refusal(settings)
+    refusal = open_dashboard_refusal(settings) or shared_keys_refusal(settings)
     if refusal:
         raise CommandError(refusal)
     server, config = settings.server, _config_path(args)
     host = f"[{server.host}]" if ":" in server.host else server.host
     print(f"felhom-hub {__version__} listening on http://{host}:{server.port}")
-    print(f"database: {server.database_path}")
+    db = _database(settings)
+    print(f"database: {db.kind} {db.describe()}")
     if settings.api.report_api_key:
         where = f"api.report_api_key in {config}" if config else "api.report_api_key"
         print(f"API calls: 'Authorization: Bearer <key>' with the global key ({where})")
@@ -69,7 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         + ("" if settings.auth.password_hash else " (no password: loopback only)")
     )
     print("per-customer keys: 'felhom-hub customer create <id>'", flush=True)
-    app = create_app(settings)
+    app = create_app(settings, db=db)
     # Database work runs on threads; a shorter GIL switch interval (5 ms by default) lets the
     # event loop answer between their steps (measured: /healthz p99 under a busy fleet list).
     sys.setswitchinterval(0.001)
@@ -107,7 +116,7 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    db = Database(_settings(args).server.database_path)
+    db = _database(_settings(args))
     applied = db.migrate()
     db.dispose()
     print("applied: " + ", ".join(applied) if applied else "database is up to date")

@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from felhom_hub.durations import format_duration, parse_duration
+from felhom_hub.storage import StorageSettings
 
 ENV_PREFIX = "FELHOM_HUB_"
 CONFIG_ENV = "FELHOM_HUB_CONFIG"
@@ -327,6 +328,7 @@ class Settings(_Section):
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     configs: ConfigsSettings = Field(default_factory=ConfigsSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
 
 
 class ConfigError(Exception):

@@ -12,7 +12,7 @@ from felhom_hub.alerting.mailer import SmtpMailer
 from felhom_hub.config import Settings
 from felhom_hub.store import Database, customers, maintenance, notifications
 from tests.alerting.peers import smtp_server
-from tests.conftest import GLOBAL_AUTH, FakeClock, make_settings
+from tests.conftest import GLOBAL_AUTH, FakeClock, make_settings, sibling
 
 
 def configured(settings: Settings, **notifications_: Any) -> Settings:
@@ -91,7 +91,7 @@ def test_two_dispatchers_decide_each_event_once(
     s = configured(settings, operator_cooldown="1s")
     for _ in range(250):
         event(client)
-    hubs = [Database(db.path), Database(db.path)]
+    hubs = [sibling(db), sibling(db)]
 
     def drain(hub: Database) -> None:
         while dispatch.decide_once(hub, s, clock()):

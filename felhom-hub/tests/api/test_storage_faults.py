@@ -15,7 +15,11 @@ from sqlalchemy import event
 
 from felhom_hub.store import Database, reports
 from felhom_hub.store.schema import from_micros
-from tests.conftest import GLOBAL_AUTH, report_body
+from tests.conftest import GLOBAL_AUTH, file_of, report_body
+
+pytestmark = (
+    pytest.mark.sqlite_only
+)  # the file under SQLite; PostgreSQL's faults: test_postgres_faults.py
 
 
 def post(client: TestClient, **overrides: Any) -> Any:
@@ -37,9 +41,9 @@ def test_a_deleted_database_refuses_writes_until_a_copy_is_restored(
 ) -> None:
     assert post(client, hostname="before").status_code == 201
     backup = tmp_path / "backup.db"
-    with closing(sqlite3.connect(db.path)) as live, closing(sqlite3.connect(backup)) as copy:
+    with closing(sqlite3.connect(file_of(db))) as live, closing(sqlite3.connect(backup)) as copy:
         live.backup(copy)
-    remove_database(db.path)
+    remove_database(file_of(db))
 
     refused = post(client, hostname="during")
     assert refused.status_code == 503
@@ -47,7 +51,7 @@ def test_a_deleted_database_refuses_writes_until_a_copy_is_restored(
     assert refused.headers["retry-after"] == "30"
     assert health(client) == (503, "database file was deleted")
 
-    shutil.copy(backup, db.path)  # the operator restores the file
+    shutil.copy(backup, file_of(db))  # the operator restores the file
     assert health(client) == (200, None)
     assert post(client, hostname="after").status_code == 201
     with db.read() as conn:
@@ -62,8 +66,8 @@ def test_a_deleted_database_refuses_writes_until_a_copy_is_restored(
 
 def test_a_file_replaced_by_garbage_is_a_fault_not_a_500(client: TestClient, db: Database) -> None:
     assert post(client).status_code == 201
-    remove_database(db.path)
-    db.path.write_bytes(b"this is not a database" * 500)
+    remove_database(file_of(db))
+    file_of(db).write_bytes(b"this is not a database" * 500)
     response = post(client)
     assert response.status_code == 503 and "replaced" in response.json()["detail"]
     assert health(client)[0] == 503
@@ -111,10 +115,10 @@ def test_corrupt_pages_make_reads_and_health_503(client: TestClient, db: Databas
     for n in range(200):
         assert post(client, hostname=f"node-{n}", pad="y" * 3000).status_code == 201
     db.dispose()
-    with closing(sqlite3.connect(db.path)) as conn:
+    with closing(sqlite3.connect(file_of(db))) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    size = db.path.stat().st_size
-    with db.path.open("r+b") as damaged:  # scribble over the pages after the schema
+    size = file_of(db).stat().st_size
+    with file_of(db).open("r+b") as damaged:  # scribble over the pages after the schema
         damaged.seek(8 * 4096)
         damaged.write(b"\xde\xad\xbe\xef" * ((size - 8 * 4096) // 4))
     answers = [

@@ -11,7 +11,7 @@ from felhom_hub.jobs import backup_deadlines
 from felhom_hub.jobs.backup_deadlines import latest_slot
 from felhom_hub.store import Database, events
 from tests.configs.helpers import managed
-from tests.conftest import GLOBAL_AUTH, FakeClock, report_body
+from tests.conftest import GLOBAL_AUTH, FakeClock, report_body, sibling
 
 FIVE = time(5, 0)
 
@@ -56,7 +56,7 @@ def test_missing_backups_and_dumps_are_reported_once_a_day(
     assert hub_events(db, "both") == ["expected_backup_missed", "expected_dbdump_missed"]
     assert hub_events(db, "done") == [] and hub_events(db, "none") == []
     clock.advance(minutes=5)  # the same day again, e.g. a restarted hub
-    assert backup_deadlines.run_once(Database(db.path), now=clock(), at=FIVE) is None
+    assert backup_deadlines.run_once(sibling(db), now=clock(), at=FIVE) is None
     assert len(hub_events(db, "both")) == 2
 
 

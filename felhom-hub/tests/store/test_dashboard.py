@@ -1,5 +1,6 @@
 """The dashboard's fleet queries: SQL statuses agree with compute_status; filter, sort, page."""
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -119,11 +120,13 @@ def test_pages(db: Database) -> None:
     assert [r.customer_id for r, _ in found.rows] == [f"c{n:02d}" for n in range(20, 25)]
 
 
+@pytest.mark.sqlite_only  # SQLite's plan
 def test_event_badges_read_the_customer_time_index(db: Database) -> None:
     """The badge counts seek (customer_id, received_at) for each shown customer; no scan."""
     statements: list[str] = []
     with db.read() as conn:
-        driver = reports.driver(conn)
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
         driver.set_trace_callback(statements.append)
         events.severity_counts(conn, customer_ids=["a", "b"], since=NOW)
         driver.set_trace_callback(None)

@@ -9,6 +9,7 @@ from felhom_hub.store.migrate import available_migrations
 from felhom_hub.store.schema import metadata
 
 
+@pytest.mark.sqlite_only
 def test_connections_use_wal_normal_sync_busy_timeout_and_foreign_keys(db: Database) -> None:
     with db.read() as conn:
         pragma = {

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from felhom_hub.alerting.deadman import NodeState, stale_at
 from felhom_hub.samples import HealthLevel, Sample
@@ -26,18 +27,19 @@ def add(db: Database, s: ReportSummary) -> ingest.Stored:
 
 def switch(db: Database, customer_id: str) -> tuple[str, int | None]:
     with db.read() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT alert_state, alert_after FROM fleet WHERE customer_id = ?", (customer_id,)
+        row = conn.execute(
+            text("SELECT alert_state, alert_after FROM fleet WHERE customer_id = :c"),
+            {"c": customer_id},
         ).one()
     return row[0], row[1]
 
 
 def set_config(db: Database, customer_id: str, **columns: object) -> None:
-    sets = ", ".join(f"{name} = ?" for name in columns)
+    sets = ", ".join(f"{name} = :{name}" for name in columns)
     with db.write() as conn:
-        conn.exec_driver_sql(
-            f"UPDATE customer_configs SET {sets} WHERE customer_id = ?",
-            (*columns.values(), customer_id),
+        conn.execute(
+            text(f"UPDATE customer_configs SET {sets} WHERE customer_id = :customer_id"),
+            {**columns, "customer_id": customer_id},
         )
 
 
@@ -73,6 +75,6 @@ def test_paused_or_blocked_disarms(db: Database, paused: bool, status: str) -> N
 def test_a_report_after_silence_says_what_the_switch_was(db: Database, state: NodeState) -> None:
     add(db, summary("a"))
     with db.write() as conn:
-        conn.exec_driver_sql("UPDATE fleet SET alert_state = ?", (state.value,))
+        conn.execute(text("UPDATE fleet SET alert_state = :s"), {"s": state.value})
     assert add(db, summary("a", minutes=90)).was is state
     assert switch(db, "a") == ("up", stale_at(START + timedelta(minutes=90), DEFAULT))

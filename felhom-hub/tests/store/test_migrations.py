@@ -14,7 +14,9 @@ from tests.conftest import START, report_body
 def first_schema(path: Path) -> Database:
     """A database as the first hub left it (migration 0001 only)."""
     db = Database(path)
-    sql = (resources.files("felhom_hub.store") / "migrations" / "0001_initial.sql").read_text()
+    sql = (
+        resources.files("felhom_hub.store") / "migrations" / "sqlite" / "0001_initial.sql"
+    ).read_text()
     with db.write() as conn:
         conn.exec_driver_sql(
             "CREATE TABLE schema_migrations "

@@ -47,6 +47,7 @@ def scans(db: Database, statement: str) -> list[str]:
     ]
 
 
+@pytest.mark.sqlite_only  # reads SQLite's EXPLAIN QUERY PLAN
 def test_no_statement_scans_a_growing_table(
     client: TestClient, db: Database, clock: FakeClock, acme: Customer, traced: list[str]
 ) -> None:

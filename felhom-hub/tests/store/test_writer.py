@@ -10,14 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 
 from felhom_hub.store import Database
+from tests.conftest import file_of
 
 
 def _insert(value: str) -> Callable[[Connection], str]:
     def write(conn: Connection) -> str:
-        conn.exec_driver_sql("INSERT INTO kv (v) VALUES (?)", (value,))
+        conn.execute(text("INSERT INTO kv (v) VALUES (:v)"), {"v": value})
         return value
 
     return write
@@ -98,6 +99,7 @@ def test_writes_wait_for_the_lock_on_the_writer_thread_without_blocking_the_loop
     kv.writer.stop()
 
 
+@pytest.mark.sqlite_only  # the trigger is SQLite's
 def test_a_database_error_in_one_write_fails_only_that_write(kv: Database) -> None:
     with kv.write() as conn:
         conn.exec_driver_sql(
@@ -115,8 +117,9 @@ def test_a_database_error_in_one_write_fails_only_that_write(kv: Database) -> No
     assert stored(kv) == ["y"]
 
 
+@pytest.mark.sqlite_only  # SQLite's database-wide write lock
 def test_another_process_holding_the_lock_never_stalls_the_loop(kv: Database) -> None:
-    other = sqlite3.connect(kv.path, isolation_level=None, check_same_thread=False)
+    other = sqlite3.connect(file_of(kv), isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")  # as a second process would (a prune from the CLI)
 
     async def main() -> tuple[list[str], int]:

@@ -204,7 +204,9 @@ def test_controller_text_is_escaped_and_made_inert(
     assert login(web) == 303
     for html in (web.get("/").text, web.get("/customers/acme").text):
         assert "<script>alert" not in html and "\u202e" not in html and "\x00" not in html
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;\\u202eevil\\u0000" in html
+        # PostgreSQL's text holds no NUL: it keeps U+FFFD (store/postgres.py), shown as such.
+        nul = "\\u0000" if db.kind == "sqlite" else "\ufffd"
+        assert f"&lt;script&gt;alert(1)&lt;/script&gt;\\u202eevil{nul}" in html
     assert "&lt;img src=x&gt;" in web.get("/customers/acme").text
 
 

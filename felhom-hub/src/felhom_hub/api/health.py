@@ -1,7 +1,8 @@
 """The unauthenticated health check, answered on the event loop from what the hub knows: one
 stat() of the database file (a deleted or replaced file is seen at once), the last fault any
-query met, and the background probe's verdict (the file opened afresh on a worker thread every
-second). So /healthz stays fast however busy the database threads are."""
+query met, and the background probe's verdict (the file opened afresh, or a new connection to
+the PostgreSQL server, on a worker thread every second). So /healthz stays fast however busy
+the database threads are, and answers 503 within about a second of the server going away."""
 
 import asyncio
 import contextlib
@@ -33,8 +34,13 @@ async def healthz(response: Response, db: Db) -> Health:
         fault = exc
     if fault is not None:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        return Health(status="database unavailable", version=__version__, reason=fault.kind.value)
-    return Health(status="ok", version=__version__)
+        return Health(
+            status="database unavailable",
+            version=__version__,
+            engine=db.kind,
+            reason=fault.kind.value,
+        )
+    return Health(status="ok", version=__version__, engine=db.kind)
 
 
 async def probe(db: Database, stop: asyncio.Event) -> None:

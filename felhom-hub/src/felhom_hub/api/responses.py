@@ -90,6 +90,7 @@ class InfraBackup(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+    engine: str  # sqlite or postgresql
     reason: str | None = None
 
 

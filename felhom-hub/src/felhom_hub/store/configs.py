@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy import delete as sa_delete
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from felhom_hub.store.dialect import insert
 from felhom_hub.store.schema import controller_configs, customer_configs, fleet
 
 
@@ -41,7 +41,7 @@ def put(conn: Connection, row: ConfigRow, *, stale_threshold_s: int | None) -> N
         "updated_at": row.updated_at,
     }
     changed = {k: v for k, v in values.items() if k not in ("customer_id", "created_at")}
-    statement = sqlite_insert(controller_configs).values(**values)
+    statement = insert(conn, controller_configs).values(**values)
     conn.execute(statement.on_conflict_do_update(index_elements=["customer_id"], set_=changed))
     conn.execute(
         update(customer_configs)

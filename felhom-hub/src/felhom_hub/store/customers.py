@@ -5,9 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy import delete as sa_delete
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from felhom_hub.store import fleet
+from felhom_hub.store.dialect import insert
 from felhom_hub.store.schema import customer_configs
 from felhom_hub.store.schema import fleet as fleet_table
 
@@ -41,7 +41,7 @@ def create(
 ) -> None:
     """Insert an active customer; CustomerExistsError when the id is taken."""
     statement = (
-        sqlite_insert(customer_configs)
+        insert(conn, customer_configs)
         .values(
             customer_id=customer_id,
             status="active",

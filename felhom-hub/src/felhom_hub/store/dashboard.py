@@ -1,4 +1,4 @@
-"""The dashboard's fleet queries: status computed, counted, filtered, sorted and paged in SQLite.
+"""The dashboard's fleet queries: status computed, counted, filtered, sorted and paged in SQL.
 
 A status depends on ``now`` (see ``felhom_hub.status``), so it cannot be stored; computing it in
 Python for every customer on every page view costs tens of milliseconds per thousand customers.
@@ -7,6 +7,7 @@ stored text is fixed-width UTC, so text order is time order). ``tests/store/test
 checks that it agrees with ``compute_status`` at and around every boundary.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,7 +20,7 @@ from felhom_hub.store.schema import from_text, to_text
 _STATUS = """CASE
     WHEN c.status = 'blocked' THEN 'BLOCKED'
     WHEN f.received_at IS NULL OR f.health IS NULL THEN 'PENDING'
-    WHEN f.monitoring_paused THEN 'DISABLED'
+    WHEN f.monitoring_paused = 1 THEN 'DISABLED'
     WHEN f.received_at < :down_before OR f.health = 'fail' THEN 'DOWN'
     WHEN f.received_at <= :warn_before OR f.health = 'warn' THEN 'WARN'
     ELSE 'OK' END"""
@@ -71,6 +72,9 @@ class Filter:
     include_blocked: bool = False
 
 
+_LIKE_SPECIAL = re.compile(r"[\\%_]")
+
+
 def _where(filter_: Filter) -> tuple[str, dict[str, object]]:
     clauses: list[str] = []
     params: dict[str, object] = {}
@@ -80,8 +84,10 @@ def _where(filter_: Filter) -> tuple[str, dict[str, object]]:
         clauses.append("s.status = :status")
         params["status"] = filter_.status
     if filter_.search:
-        clauses.append("(instr(lower(s.customer_id), :q) OR instr(lower(s.hostname), :q))")
-        params["q"] = filter_.search.lower()
+        clauses.append(
+            "(lower(s.customer_id) LIKE :q ESCAPE '\\' OR lower(s.hostname) LIKE :q ESCAPE '\\')"
+        )
+        params["q"] = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", filter_.search.lower()) + "%"
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -1,4 +1,6 @@
-"""The SQLite engine: WAL, synchronous=NORMAL, busy timeout, foreign keys, explicit transactions.
+"""The database: a SQLite file (the default) or a PostgreSQL server (``storage.url``).
+
+SQLite: WAL, synchronous=NORMAL, busy timeout, foreign keys, explicit transactions.
 
 ``Database.write()`` opens ``BEGIN IMMEDIATE`` so a writer takes the lock up front (a deferred
 transaction that later upgrades to a write can fail with SQLITE_BUSY without waiting);
@@ -11,6 +13,10 @@ The request handlers never wait for a lock on the event loop: ``reading`` runs a
 worker thread; ``writing`` queues it for the group commit (``store/writer.py``), which commits
 the writes of one loop turn together, on the loop when this process holds no write, else on
 its writer thread.
+
+PostgreSQL (``store/postgres.py``) shares all of this but the file checks, the checkpointer
+and the busy handling; its commits wait for the server's disk, so a batch never runs on the
+loop there. Whatever the engine, a write returns only after its COMMIT succeeded.
 """
 
 import asyncio
@@ -23,10 +29,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from felhom_hub.store import reports
+from felhom_hub.store import postgres, reports
 from felhom_hub.store.checkpointer import Checkpointer
 from felhom_hub.store.faults import FaultKind, FileIdentity, StorageFault, classify
 from felhom_hub.store.migrate import apply_migrations
@@ -38,12 +44,25 @@ BUSY_TIMEOUT_MS = 5000
 # four clients poll 1,000-row pages: bench/README.md).
 READ_THREADS = 2
 T = TypeVar("T")
+# Faults that a successful probe proves gone (the file opens again; the server answers again).
+_PROBE_CLEARS = {FaultKind.UNREADABLE, FaultKind.UNAVAILABLE}
 
 
 class Database:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """``Database(path)`` for a SQLite file; ``Database(url=…, password=…)`` for PostgreSQL
+    (a ``sqlite:///…`` URL is a file too)."""
+
+    def __init__(
+        self, path: Path | None = None, *, url: URL | None = None, password: str | None = None
+    ) -> None:
+        if url is not None and url.get_backend_name() == "sqlite":
+            path, url = Path(url.database or ""), None
+        self.url, self._password = url, password
         self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif url is None:
+            raise ValueError("a database needs a path or a URL")
         self.engine: Engine = self._engine()
         self.identity: FileIdentity | None = None
         self.fault: StorageFault | None = None
@@ -53,12 +72,33 @@ class Database:
             asyncio.AbstractEventLoop, anyio.CapacityLimiter
         ] = weakref.WeakKeyDictionary()
         self.writer = Writer(self)
-        self.checkpointer = Checkpointer(path, BUSY_TIMEOUT_MS)
+        self.checkpointer = None if path is None else Checkpointer(path, BUSY_TIMEOUT_MS)
+        self._server_bytes = 0  # PostgreSQL's database size, as the last probe found it
+
+    @property
+    def kind(self) -> str:
+        """The engine: ``sqlite`` or ``postgresql`` (shown by /healthz)."""
+        return "sqlite" if self.url is None else "postgresql"
+
+    @property
+    def inline_writes(self) -> bool:
+        """Whether a write batch may commit on the event loop (SQLite's commit does not wait
+        for the disk with synchronous=NORMAL; PostgreSQL's waits for the server's)."""
+        return self.url is None
+
+    def describe(self) -> str:
+        """Where the data lives, safe to print (a URL without its password)."""
+        if self.url is None:
+            return str(self.path)
+        return self.url.render_as_string(hide_password=True)
 
     def _engine(self) -> Engine:
-        engine = create_engine(f"sqlite:///{self.path}", pool_size=8, max_overflow=32)
-        event.listen(engine, "connect", _on_connect)
-        event.listen(engine, "begin", _on_begin)
+        if self.url is not None:
+            engine = postgres.engine(self.url, self._password)
+        else:
+            engine = create_engine(f"sqlite:///{self.path}", pool_size=8, max_overflow=32)
+            event.listen(engine, "connect", _on_connect)
+            event.listen(engine, "begin", _on_begin)
         for undone in ("rollback", "rollback_savepoint"):
             event.listen(engine, undone, reports.forget_dictionaries)
         return engine
@@ -99,7 +139,7 @@ class Database:
 
     @staticmethod
     def _begin(conn: Connection, wait: bool) -> Any:
-        if wait:
+        if wait or conn.dialect.name != "sqlite":
             return conn.begin()
         driver = conn.connection.driver_connection
         assert isinstance(driver, sqlite3.Connection)
@@ -121,9 +161,11 @@ class Database:
         if conn is not None and conn.engine is self.engine:
             return conn
         self._drop_writing_connection()  # the engine was replaced (a restored file)
-        conn = self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+        conn = self.engine.connect()
+        if self.checkpointer is not None:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            self.checkpointer.start()
         self._writer_conn = conn
-        self.checkpointer.start()
         return conn
 
     def _drop_writing_connection(self) -> None:
@@ -159,11 +201,12 @@ class Database:
 
     @contextmanager
     def _faults(self) -> Iterator[None]:
-        """Turn SQLite's storage errors into a recorded StorageFault."""
+        """Turn the engine's storage errors into a recorded StorageFault."""
         try:
             yield
         except (DBAPIError, sqlite3.Error) as exc:
-            fault = classify(exc.orig if isinstance(exc, DBAPIError) else exc)
+            error = exc.orig if isinstance(exc, DBAPIError) else exc
+            fault = postgres.classify(error) if self.url is not None else classify(error)
             if fault is None:
                 raise
             self.fault = fault
@@ -173,8 +216,10 @@ class Database:
         """Raise StorageFault when the path no longer names the file this engine opened.
 
         A file restored in its place (a new, readable database) is adopted: the pool is
-        dropped and the fault cleared.
+        dropped and the fault cleared. (A PostgreSQL server has no file to check.)
         """
+        if self.path is None:
+            return
         current = FileIdentity.of(self.path)
         if self.identity is None:
             self.identity = current
@@ -182,7 +227,8 @@ class Database:
         if current == self.identity:
             return
         if current is not None and self._probe() is None:
-            self.checkpointer.stop()  # it holds the old file; the next write restarts it
+            if self.checkpointer is not None:  # it holds the old file; the next write restarts it
+                self.checkpointer.stop()
             self.engine.dispose()
             self.engine = self._engine()
             self.identity, self.fault = current, None
@@ -192,7 +238,10 @@ class Database:
         raise self.fault
 
     def _probe(self) -> StorageFault | None:
-        """Open the file afresh and read the schema table: None when that works."""
+        """Open the file (or connect) afresh and read the schema table: None when that works."""
+        if self.url is not None:
+            fault, self._server_bytes = postgres.probe(self.url, self._password)
+            return fault
         uri = f"file:{self.path}?mode=rw"
         try:
             with closing(sqlite3.connect(uri, uri=True, timeout=2)) as conn:
@@ -214,7 +263,7 @@ class Database:
         found = self._probe()
         if found is not None:
             self.fault = found
-        elif self.fault is not None and self.fault.kind is FaultKind.UNREADABLE:
+        elif self.fault is not None and self.fault.kind in _PROBE_CLEARS:
             self.fault = None
         return self.fault
 
@@ -224,7 +273,9 @@ class Database:
             return apply_migrations(conn)
 
     def size_bytes(self) -> int:
-        """The database and its WAL on disk."""
+        """The database and its WAL on disk (PostgreSQL's: as the last probe found it)."""
+        if self.path is None:
+            return self._server_bytes
         total = 0
         for suffix in ("", "-wal"):
             with suppress(OSError):
@@ -233,7 +284,8 @@ class Database:
 
     def dispose(self) -> None:
         self.writer.stop()
-        self.checkpointer.stop()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         with self.write_lock:
             self._drop_writing_connection()
         self.engine.dispose()

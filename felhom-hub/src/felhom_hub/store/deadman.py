@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from felhom_hub.alerting.deadman import NodeState
-from felhom_hub.store.reports import driver
+from felhom_hub.store.dialect import driver, is_postgresql
 from felhom_hub.store.schema import from_text
 
 
@@ -26,7 +26,7 @@ class Due:
 _THRESHOLD = "coalesce(c.stale_threshold_s, :default_s)"
 # A customer's stale threshold (its own, else the default) and whether it is blocked, from
 # ``customer_configs c`` joined to ``fleet f``; the report path (store/ingest.py) reads the same.
-THRESHOLD_AND_BLOCKED = f"{_THRESHOLD}, coalesce(c.status = 'blocked', 0)"
+THRESHOLD_AND_BLOCKED = f"{_THRESHOLD}, CASE WHEN c.status = 'blocked' THEN 1 ELSE 0 END"
 
 _DUE = (
     "SELECT f.customer_id, f.alert_state, f.alert_after, f.received_at, f.hostname,"
@@ -67,19 +67,27 @@ def advance(conn: Connection, found: Due, state: NodeState, due_at: int | None) 
     return driver(conn).execute(_ADVANCE, args).rowcount == 1
 
 
+# The whole seconds of the stored UTC text ("2026-11-22T12:00:00.000000Z"), by is_postgresql.
+_EPOCH_SECONDS = {
+    False: "CAST(strftime('%s', substr(f.received_at, 1, 19)) AS INTEGER)",
+    True: "CAST(extract(epoch FROM CAST(substr(f.received_at, 1, 19) AS timestamp)) AS BIGINT)",
+}
+
+
 def rearm_all(conn: Connection, *, default_threshold: timedelta) -> int:
     """Recompute every deadline from the latest report and the thresholds now configured (at
     start-up and after an unblock, so a changed setting or state takes effect at once)."""
-    received = "CAST(strftime('%s', substr(f.received_at, 1, 19)) AS INTEGER)"
-    fraction = "(substr(f.received_at, 21, 6) != '000000')"  # a deadline is a whole second
+    received = _EPOCH_SECONDS[is_postgresql(conn)]
+    # A deadline is a whole second: a report at 12:00:00.5 falls due a second later.
+    fraction = "CASE WHEN substr(f.received_at, 21, 6) != '000000' THEN 1 ELSE 0 END"
     threshold = "coalesce((SELECT stale_threshold_s FROM customer_configs c"
     threshold += " WHERE c.customer_id = f.customer_id), :default_s)"
     blocked = "EXISTS (SELECT 1 FROM customer_configs c WHERE c.customer_id = f.customer_id"
     blocked += " AND c.status = 'blocked')"
     statement = (
-        f"UPDATE fleet AS f SET alert_after = CASE"
+        "UPDATE fleet AS f SET alert_after = CASE"
         f" WHEN f.report_id IS NULL OR f.monitoring_paused = 1 OR {blocked} THEN NULL"
-        f" WHEN f.alert_state = 'up' THEN {received} + {threshold} + {fraction}"
+        f" WHEN f.alert_state = 'up' THEN {received} + {threshold} + ({fraction})"
         f" WHEN f.alert_state = 'stale' THEN {received} + 2 * {threshold} + 1"
         " ELSE NULL END"
     )

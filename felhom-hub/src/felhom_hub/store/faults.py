@@ -1,4 +1,5 @@
-"""Storage faults: what can go wrong under the database, and how each is answered.
+"""Storage faults: what can go wrong under the database, and how each is answered (the
+SQLite codes here; PostgreSQL's SQLSTATEs in ``store/postgres.py``).
 
 SQLite reports most of them as error codes; two it cannot see at all: the database file
 deleted or replaced while the hub keeps the old one open (writes would then "succeed" into an
@@ -22,6 +23,7 @@ class FaultKind(StrEnum):
     READ_ONLY = "database is read-only"
     BUSY = "database is busy"
     UNREADABLE = "database does not open"
+    UNAVAILABLE = "database server does not answer"
 
 
 # SQLite primary result codes (the low byte of sqlite_errorcode).
@@ -35,7 +37,13 @@ _CODES = {
     26: FaultKind.CORRUPT,  # SQLITE_NOTADB
 }
 # Faults that a later successful write proves gone; the others need the file fixed.
-_TRANSIENT = {FaultKind.FULL, FaultKind.IO, FaultKind.BUSY, FaultKind.READ_ONLY}
+_TRANSIENT = {
+    FaultKind.FULL,
+    FaultKind.IO,
+    FaultKind.BUSY,
+    FaultKind.READ_ONLY,
+    FaultKind.UNAVAILABLE,
+}
 
 
 class StorageFault(Exception):  # noqa: N818 - a condition of the disk, not a bug

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from felhom_hub.store.dialect import insert
 from felhom_hub.store.schema import customer_configs, fleet
 
 
@@ -38,7 +38,7 @@ _ROW = select(
 
 def ensure(conn: Connection, *, customer_id: str) -> None:
     """Make the customer known to the fleet list (a config created before any report)."""
-    statement = sqlite_insert(fleet).values(customer_id=customer_id, monitoring_paused=0)
+    statement = insert(conn, fleet).values(customer_id=customer_id, monitoring_paused=0)
     conn.execute(statement.on_conflict_do_nothing(index_elements=["customer_id"]))
 
 

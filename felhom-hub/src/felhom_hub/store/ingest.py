@@ -16,7 +16,8 @@ from felhom_hub.alerting.deadman import NodeState, stale_at
 from felhom_hub.samples import Sample
 from felhom_hub.store import reports, series
 from felhom_hub.store.deadman import THRESHOLD_AND_BLOCKED
-from felhom_hub.store.reports import ReportSummary, driver
+from felhom_hub.store.dialect import driver, is_postgresql
+from felhom_hub.store.reports import ReportSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,9 @@ _PRIOR = (
     " FROM fleet f LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"
     " WHERE f.customer_id = :customer_id"
 )
+# PostgreSQL: lock the row read, so two replicas storing reports of one customer at once take
+# turns (each sees the switch state the other left; SQLite's single writer does that anyway).
+_PRIOR_LOCKED = _PRIOR + " FOR UPDATE OF f"
 _CONFIG_ONLY = (  # a customer's first report: no fleet row yet, perhaps a config
     f"SELECT NULL, NULL, 'up', {THRESHOLD_AND_BLOCKED}"
     " FROM (SELECT :customer_id AS customer_id) AS f"
@@ -52,7 +56,8 @@ def add_report(
         "default_s": int(default_threshold.total_seconds()),
         "customer_id": summary.customer_id,
     }
-    prior = db.execute(_PRIOR, args).fetchone() or db.execute(_CONFIG_ONLY, args).fetchone()
+    prior = db.execute(_PRIOR_LOCKED if is_postgresql(conn) else _PRIOR, args).fetchone()
+    prior = prior or db.execute(_CONFIG_ONLY, args).fetchone()
     dict_id, dict_at, state, threshold_s, blocked = prior
     armed = None
     if not (summary.monitoring_paused or blocked):

@@ -3,12 +3,12 @@
 from datetime import datetime
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from felhom_hub.store.dialect import insert
 from felhom_hub.store.schema import job_runs
 
 
 def take(conn: Connection, *, job: str, slot: str, now: datetime) -> bool:
     """True for the one caller that takes ``slot`` of ``job`` (across restarts and processes)."""
-    statement = sqlite_insert(job_runs).values(job=job, slot=slot, ran_at=now)
+    statement = insert(conn, job_runs).values(job=job, slot=slot, ran_at=now)
     return conn.execute(statement.on_conflict_do_nothing()).rowcount == 1

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from felhom_hub.store.dialect import insert as upsert_insert
 from felhom_hub.store.schema import customer_notifications, events, notification_log
 
 
@@ -55,7 +55,8 @@ def save_preferences(
         "cooldown_hours": cooldown_hours,
         "updated_at": now,
     }
-    statement = sqlite_insert(customer_notifications).values(customer_id=customer_id, **values)
+    statement = upsert_insert(conn, customer_notifications)
+    statement = statement.values(customer_id=customer_id, **values)
     conn.execute(statement.on_conflict_do_update(index_elements=["customer_id"], set_=values))
 
 

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from felhom_hub.store.dialect import insert
 from felhom_hub.store.schema import registry_state
 
 
@@ -25,7 +25,7 @@ def record(
     values: dict[str, object] = {"checked_at": now, "error": error}
     if newest is not None:
         values.update(newest=newest, found_at=now)
-    statement = sqlite_insert(registry_state).values(image=image, **values)
+    statement = insert(conn, registry_state).values(image=image, **values)
     conn.execute(statement.on_conflict_do_update(index_elements=["image"], set_=values))
 
 

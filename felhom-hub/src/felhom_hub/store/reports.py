@@ -7,7 +7,6 @@ in a few numbers, so each costs ~100 bytes instead of ~700 with plain zlib.
 
 import functools
 import json
-import sqlite3
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
+from felhom_hub.store.dialect import Driver, driver
 from felhom_hub.store.schema import (
     fleet,
     from_micros,
@@ -51,8 +51,7 @@ class RawReport:
     report: dict[str, Any]
 
 
-# The ingest path talks to the driver directly: SQLAlchemy's per-statement work cost more than
-# SQLite's (measured ~60 us against ~8 us a statement), and a report takes five statements.
+# The ingest path talks to the driver directly (store/dialect.py says why).
 _CURRENT_DICT = "SELECT dict_id, dict_at FROM fleet WHERE customer_id = ?"
 _DICT_BODY = "SELECT body FROM report_dicts WHERE id = ?"
 _CACHE_KEY = "felhom_hub.report_dicts"
@@ -85,13 +84,6 @@ def _upsert_fleet(extra: tuple[str, ...]) -> str:
         " ON CONFLICT (customer_id) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in columns)
     )
-
-
-def driver(conn: Connection) -> sqlite3.Connection:
-    """The sqlite3 connection under a SQLAlchemy one, for the hot ingest statements."""
-    dbapi = conn.connection.driver_connection
-    assert isinstance(dbapi, sqlite3.Connection)
-    return dbapi
 
 
 def add(conn: Connection, summary: ReportSummary, body: bytes) -> int:
@@ -145,7 +137,7 @@ def _fresh(current: Sequence[int | None] | None, now_us: int) -> tuple[int, int]
 
 
 def _dictionary(
-    db: sqlite3.Connection,
+    db: Driver,
     cache: dict[tuple[int, int], bytes],
     customer_id: str,
     now_us: int,
@@ -155,7 +147,7 @@ def _dictionary(
     """(id, created, bytes) of the customer's dictionary: ``fresh`` (the current one, when it
     is less than a day old), else this report becomes a new one.
 
-    ``cache`` keeps dictionaries unpacked by (id, created): an id SQLite hands out again after
+    ``cache`` keeps dictionaries unpacked by (id, created): an id the database hands out again after
     a delete comes with another creation time, so a stale entry is never used.
     """
     if fresh is not None:

@@ -3,7 +3,16 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Dialect, Integer, LargeBinary, MetaData, Table, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Dialect,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+)
 
 metadata = MetaData()
 
@@ -56,43 +65,43 @@ customer_configs = Table(
     Column("retrieval_password_hash", Text),
     Column("created_at", UtcTimestamp, nullable=False),
     Column("updated_at", UtcTimestamp, nullable=False),
-    Column("stale_threshold_s", Integer),
+    Column("stale_threshold_s", BigInteger),
 )
 
 fleet = Table(
     "fleet",
     metadata,
     Column("customer_id", Text, primary_key=True),
-    Column("report_id", Integer),
+    Column("report_id", BigInteger),
     Column("received_at", UtcTimestamp),
     Column("controller_version", Text),
     Column("health", Text),
     Column("hostname", Text),
     Column("controller_url", Text),
-    Column("monitoring_paused", Integer, nullable=False),
+    Column("monitoring_paused", BigInteger, nullable=False),
     Column("body", LargeBinary),
-    Column("dict_id", Integer),
-    Column("dict_at", Integer),
+    Column("dict_id", BigInteger),
+    Column("dict_at", BigInteger),
     Column("alert_state", Text, nullable=False),
-    Column("alert_after", Integer),
+    Column("alert_after", BigInteger),
 )
 
 report_dicts = Table(
     "report_dicts",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigInteger, primary_key=True),
     Column("customer_id", Text, nullable=False),
-    Column("created_at", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
     Column("body", LargeBinary, nullable=False),
 )
 
 raw_reports = Table(
     "raw_reports",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigInteger, primary_key=True),
     Column("customer_id", Text, nullable=False),
-    Column("received_at", Integer, nullable=False),
-    Column("dict_id", Integer, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("dict_id", BigInteger, nullable=False),
     Column("body", LargeBinary, nullable=False),
 )
 
@@ -100,14 +109,14 @@ metric_series = Table(
     "metric_series",
     metadata,
     Column("customer_id", Text, primary_key=True),
-    Column("resolution", Integer, primary_key=True),
-    Column("bucket", Integer, primary_key=True),
+    Column("resolution", BigInteger, primary_key=True),
+    Column("bucket", BigInteger, primary_key=True),
     *(
-        Column(name, Integer, nullable=False)
+        Column(name, BigInteger, nullable=False)
         for name in ("n", "health", "cpu_n", "load_n", "mem_n", "swap_n")
     ),
     *(
-        Column(name, Integer)
+        Column(name, BigInteger)
         for name in (
             "cpu_sum",
             "cpu_max",
@@ -124,7 +133,7 @@ metric_series = Table(
     ),
     Column("disks", Text),
     *(
-        Column(name, Integer, nullable=False)
+        Column(name, BigInteger, nullable=False)
         for name in ("containers_total", "containers_running", "containers_unhealthy")
     ),
 )
@@ -132,7 +141,7 @@ metric_series = Table(
 events = Table(
     "events",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigInteger, primary_key=True),
     Column("customer_id", Text, nullable=False),
     Column("event_type", Text, nullable=False),
     Column("severity", Text, nullable=False),
@@ -141,13 +150,13 @@ events = Table(
     Column("source", Text, nullable=False),
     Column("occurred_at", UtcTimestamp),
     Column("received_at", UtcTimestamp, nullable=False),
-    Column("dispatched", Integer, nullable=False),
+    Column("dispatched", BigInteger, nullable=False),
 )
 
 infra_backups = Table(
     "infra_backups",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigInteger, primary_key=True),
     Column("customer_id", Text, nullable=False),
     Column("received_at", UtcTimestamp, nullable=False),
     Column("body", Text, nullable=False),
@@ -160,25 +169,25 @@ customer_notifications = Table(
     Column("customer_id", Text, primary_key=True),
     Column("email", Text, nullable=False),
     Column("enabled_events", Text, nullable=False),
-    Column("cooldown_hours", Integer, nullable=False),
+    Column("cooldown_hours", BigInteger, nullable=False),
     Column("updated_at", UtcTimestamp, nullable=False),
 )
 
 notification_log = Table(
     "notification_log",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigInteger, primary_key=True),
     Column("customer_id", Text, nullable=False),
     Column("channel", Text, nullable=False),
     Column("event_type", Text),
-    Column("event_id", Integer),
+    Column("event_id", BigInteger),
     Column("recipient", Text),
     Column("subject", Text, nullable=False),
     Column("message", Text, nullable=False),
     Column("status", Text, nullable=False),
     Column("reason", Text),
     Column("error", Text),
-    Column("attempts", Integer, nullable=False),
+    Column("attempts", BigInteger, nullable=False),
     Column("next_attempt_at", UtcTimestamp),
     Column("claimed_at", UtcTimestamp),
     Column("created_at", UtcTimestamp, nullable=False),
@@ -188,7 +197,7 @@ notification_log = Table(
 maintenance_windows = Table(
     "maintenance_windows",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigInteger, primary_key=True),
     Column("customer_id", Text, nullable=False),
     Column("starts_at", UtcTimestamp, nullable=False),
     Column("ends_at", UtcTimestamp, nullable=False),
@@ -221,8 +230,8 @@ controller_configs = Table(
     Column("display_name", Text, nullable=False),
     Column("contact_email", Text, nullable=False),
     Column("hostname", Text, nullable=False),
-    Column("expect_restic", Integer),
-    Column("expect_dbdump", Integer),
+    Column("expect_restic", BigInteger),
+    Column("expect_dbdump", BigInteger),
     Column("sealed", Text, nullable=False),
     Column("sealed_with", Text, nullable=False),
     Column("created_at", UtcTimestamp, nullable=False),
@@ -232,7 +241,7 @@ controller_configs = Table(
 config_template = Table(
     "config_template",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigInteger, primary_key=True),
     Column("source", Text, nullable=False),
     Column("body", Text),
     Column("etag", Text),

@@ -1,6 +1,6 @@
 """Metric series: each report's sample added to its 15-minute, hourly and daily buckets.
 
-One multi-row upsert per report does the rollup inside SQLite: counts and sums add up, maxima
+One multi-row upsert per report does the rollup inside the database: counts and sums add up, maxima
 and the worst health are kept, "last" values are overwritten. CPU and disk fill are stored in
 tenths of a percent and load in hundredths, as integers (SQLite stores small integers in 1 to 3
 bytes, a REAL always in 8).
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from felhom_hub.history import Resolution
 from felhom_hub.samples import Sample
-from felhom_hub.store.reports import driver
+from felhom_hub.store.dialect import driver, is_postgresql
 from felhom_hub.store.schema import metric_series
 
 _COLUMNS = (
@@ -27,39 +27,55 @@ _NAMES = tuple(c.strip() for c in _COLUMNS.split(","))
 _PLACEHOLDERS = ", ".join("?" for _ in _NAMES)
 
 
+# The table's own values are named with it: PostgreSQL finds a bare name ambiguous beside
+# ``excluded``.
+_T = "metric_series"
+
+
 def _added(column: str) -> str:
-    return f"{column} = coalesce({column}, 0) + coalesce(excluded.{column}, 0)"
+    return f"{column} = coalesce({_T}.{column}, 0) + coalesce(excluded.{column}, 0)"
 
 
-def _kept_max(column: str) -> str:
+def _kept_max(column: str, greatest: str) -> str:
     # SQLite's max() is NULL when either side is: coalesce each side with the other first.
     mine, theirs = (
-        f"coalesce({column}, excluded.{column})",
-        f"coalesce(excluded.{column}, {column})",
+        f"coalesce({_T}.{column}, excluded.{column})",
+        f"coalesce(excluded.{column}, {_T}.{column})",
     )
-    return f"{column} = max({mine}, {theirs})"
+    return f"{column} = {greatest}({mine}, {theirs})"
 
 
 def _last(column: str) -> str:
-    return f"{column} = coalesce(excluded.{column}, {column})"
+    return f"{column} = coalesce(excluded.{column}, {_T}.{column})"
 
 
-_UPSERT = (
-    f"INSERT INTO metric_series ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "
-    "ON CONFLICT (customer_id, resolution, bucket) DO UPDATE SET "
-    + ", ".join(
-        [
-            "n = n + 1",
-            "health = max(health, excluded.health)",
-            *(_added(c) for c in ("cpu_sum", "load_sum", "mem_used_sum", "swap_used_sum")),
-            *(f"{c} = {c} + excluded.{c}" for c in ("cpu_n", "load_n", "mem_n", "swap_n")),
-            *(_kept_max(c) for c in ("cpu_max", "load_max", "disk_max", "containers_unhealthy")),
-            *(_last(c) for c in ("mem_total", "swap_total", "disks", "restic_age", "dbdump_age")),
-            "containers_total = excluded.containers_total",
-            "containers_running = excluded.containers_running",
-        ]
+def _upsert(greatest: str) -> str:
+    """The rollup; ``greatest`` is the engine's two-argument maximum (``max`` in SQLite)."""
+    return (
+        f"INSERT INTO metric_series ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "
+        "ON CONFLICT (customer_id, resolution, bucket) DO UPDATE SET "
+        + ", ".join(
+            [
+                f"n = {_T}.n + 1",
+                f"health = {greatest}({_T}.health, excluded.health)",
+                *(_added(c) for c in ("cpu_sum", "load_sum", "mem_used_sum", "swap_used_sum")),
+                *(f"{c} = {_T}.{c} + excluded.{c}" for c in ("cpu_n", "load_n", "mem_n", "swap_n")),
+                *(
+                    _kept_max(c, greatest)
+                    for c in ("cpu_max", "load_max", "disk_max", "containers_unhealthy")
+                ),
+                *(
+                    _last(c)
+                    for c in ("mem_total", "swap_total", "disks", "restic_age", "dbdump_age")
+                ),
+                "containers_total = excluded.containers_total",
+                "containers_running = excluded.containers_running",
+            ]
+        )
     )
-)
+
+
+_UPSERT = {False: _upsert("max"), True: _upsert("greatest")}  # by is_postgresql
 
 
 def _tenths(value: float | None) -> int | None:
@@ -99,7 +115,7 @@ def add(conn: Connection, *, customer_id: str, at: datetime, sample: Sample) -> 
     """Fold one sample into its bucket of every resolution."""
     values = _values(sample)
     rows = [(customer_id, r.value, r.bucket(at), *values) for r in Resolution]
-    driver(conn).executemany(_UPSERT, rows)  # the driver directly: see reports.driver
+    driver(conn).executemany(_UPSERT[is_postgresql(conn)], rows)  # see store/dialect.py
 
 
 @dataclass(frozen=True, slots=True)

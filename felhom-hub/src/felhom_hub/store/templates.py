@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from felhom_hub.store.dialect import insert
 from felhom_hub.store.schema import config_template
 
 
@@ -44,7 +44,7 @@ def record_good(
         "checked_at": now,
         "error": None,
     }
-    statement = sqlite_insert(config_template).values(id=1, **values)
+    statement = insert(conn, config_template).values(id=1, **values)
     conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
 
 
@@ -56,5 +56,5 @@ def record_unchanged(conn: Connection, *, now: datetime) -> None:
 def record_failure(conn: Connection, *, source: str, error: str, now: datetime) -> None:
     """A failed attempt: the last good body stays."""
     values: dict[str, object] = {"checked_at": now, "error": error}
-    statement = sqlite_insert(config_template).values(id=1, source=source, **values)
+    statement = insert(conn, config_template).values(id=1, source=source, **values)
     conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))

@@ -6,7 +6,8 @@ cost about as much as a report's own statements (a report's store time fell from
 ~150 us in batches of four; ``bench/README.md``). A batch runs right on the loop when no other
 write holds this process's write lock (a hop to a thread costs more than the batch), else it
 goes to the writer thread, so the loop never waits for a lock. Callers get their results after
-the commit: a result still means "durable".
+the commit: a result still means "durable". (On PostgreSQL, whose commit waits for the
+server's disk, every batch goes to the thread.)
 
 A batch runs without savepoints. If it fails it is rolled back and each of its writes runs
 again alone, so a bad write fails only itself; a write function must therefore touch nothing
@@ -73,7 +74,7 @@ class Writer:
         batch = self._pending.pop(loop, [])
         if not batch:
             return
-        if not self._db.write_lock.acquire(blocking=False):
+        if not self._db.inline_writes or not self._db.write_lock.acquire(blocking=False):
             self._hand_over(batch)
             return
         try:

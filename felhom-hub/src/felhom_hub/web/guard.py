@@ -125,3 +125,23 @@ def open_dashboard_refusal(settings: Settings) -> str | None:
         "allowed only on loopback (127.0.0.1, ::1). Set auth.password_hash (print one with "
         "'felhom-hub hash-password') or listen on 127.0.0.1."
     )
+
+
+def shared_keys_refusal(settings: Settings) -> str | None:
+    """On PostgreSQL (where several replicas may share the data), why the hub must not start:
+    keys made per replica in its data_dir would end sessions and seal configs that the other
+    replicas cannot open. Every replica must be given the same keys."""
+    if not settings.storage.postgresql:
+        return None
+    missing = []
+    if settings.auth.session_secret_file is None:
+        missing.append("auth.session_secret_file")
+    if not settings.configs.secret_keys and settings.configs.secret_key_file is None:
+        missing.append("configs.secret_keys (or configs.secret_key_file)")
+    if not missing:
+        return None
+    return (
+        f"storage.url is PostgreSQL but {' and '.join(missing)} unset: every replica must sign "
+        "sessions and seal configs with the same keys, so give them explicitly "
+        "(docs/felhom-hub-postgresql.md)"
+    )

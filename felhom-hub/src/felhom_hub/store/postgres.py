@@ -1,0 +1,114 @@
+"""The PostgreSQL engine (psycopg 3): connections, the health probe, and its errors as faults.
+
+Transactions are READ COMMITTED (PostgreSQL's default). Writes that read before they write
+lock what they read (``store/ingest.py``), and state changes are compare-and-set, so several
+replicas writing at once keep the guarantees the single SQLite writer gave. The password never
+appears in the URL the hub logs or shows: it is passed to the driver separately.
+"""
+
+from contextlib import closing
+from typing import Any
+
+import psycopg
+from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
+from sqlalchemy import URL, Engine, create_engine, event
+
+from felhom_hub.store.faults import FaultKind, StorageFault
+
+CONNECT_TIMEOUT_S = 5
+PROBE_TIMEOUT_S = 2
+# Writes go through one connection per process (store/database.py); reads through the rest.
+POOL_SIZE = 8
+POOL_OVERFLOW = 8
+
+
+def engine(url: URL, password: str | None) -> Engine:
+    created = create_engine(
+        url.set(drivername="postgresql+psycopg"),
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_recycle=3600,
+        connect_args=_connect_args(password, CONNECT_TIMEOUT_S),
+        hide_parameters=True,  # bound values (report bodies, hashes) stay out of errors
+        # An INSERT's rowcount ("did ON CONFLICT DO NOTHING insert?") is read after psycopg's
+        # cursor closed, which loses it unless SQLAlchemy keeps it.
+        execution_options={"preserve_rowcount": True},
+    )
+    event.listen(created, "connect", _on_connect)
+    return created
+
+
+# PostgreSQL's text cannot hold NUL, which SQLite stores and the hub accepts in a controller's
+# strings (a hostname, an event message). Stored as U+FFFD instead, they never fail a write;
+# the report itself is kept byte for byte (bodies are bytea).
+_NUL, _REPLACEMENT = "\x00", "\ufffd"
+
+
+class _NulSafeText(StrDumperUnknown):
+    def dump(self, obj: str) -> Any:
+        return super().dump(obj.replace(_NUL, _REPLACEMENT))
+
+
+class _NulSafeBinary(StrBinaryDumper):
+    def dump(self, obj: str) -> Any:
+        return super().dump(obj.replace(_NUL, _REPLACEMENT))
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.adapters.register_dumper(str, _NulSafeText)
+    dbapi_connection.adapters.register_dumper(str, _NulSafeBinary)
+
+
+def _connect_args(password: str | None, timeout: int) -> dict[str, object]:
+    args: dict[str, object] = {"connect_timeout": timeout, "application_name": "felhom-hub"}
+    if password is not None:
+        args["password"] = password
+    return args
+
+
+def probe(url: URL, password: str | None) -> tuple[StorageFault | None, int]:
+    """Connect afresh and read the schema table: (None, database bytes) when that works."""
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with closing(
+            psycopg.connect(conninfo, **_connect_args(password, PROBE_TIMEOUT_S))  # type: ignore[arg-type]
+        ) as conn:
+            conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    except psycopg.Error as exc:
+        return classify(exc) or StorageFault(FaultKind.UNAVAILABLE), 0
+    return None, int(row[0]) if row else 0
+
+
+# SQLSTATE classes and codes that are the database's condition, not the caller's bug.
+_STATES = {
+    "53100": FaultKind.FULL,  # disk_full
+    "53200": FaultKind.FULL,  # out_of_memory
+    "25006": FaultKind.READ_ONLY,  # read_only_sql_transaction (a hot standby)
+    "XX001": FaultKind.CORRUPT,  # data_corrupted
+    "XX002": FaultKind.CORRUPT,  # index_corrupted
+    "40001": FaultKind.BUSY,  # serialization_failure
+    "40P01": FaultKind.BUSY,  # deadlock_detected
+    "55P03": FaultKind.BUSY,  # lock_not_available
+}
+_CLASSES = {
+    "08": FaultKind.UNAVAILABLE,  # connection exception
+    "57": FaultKind.UNAVAILABLE,  # operator intervention (shutdown, cannot connect now)
+    "53": FaultKind.FULL,  # insufficient resources
+    "58": FaultKind.IO,  # system error (I/O)
+}
+
+
+def classify(error: BaseException | None) -> StorageFault | None:
+    """The fault behind a psycopg error, or None for errors that are the caller's bug."""
+    if not isinstance(error, psycopg.Error):
+        return None
+    state = error.sqlstate
+    if state is None:  # no answer from the server at all: refused, reset, timed out
+        return StorageFault(FaultKind.UNAVAILABLE) if _is_connection(error) else None
+    kind = _STATES.get(state) or _CLASSES.get(state[:2])
+    return None if kind is None else StorageFault(kind)
+
+
+def _is_connection(error: psycopg.Error) -> bool:
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
