@@ -1,0 +1,175 @@
+"""overlays/postgresql: the hub's base as several replicas on one PostgreSQL, rendered by kustomize.
+
+The schemas are checked with the other manifests (test_manifests.py); these tests check what
+the overlay changes against the base, and that nothing else changes.
+"""
+
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from deploy.tests.test_manifests import HUB, one, render, schema_errors
+
+OVERLAY = HUB / "overlays" / "postgresql"
+CHANGED_IN_THE_POD = {"containers", "volumes", "topologySpreadConstraints"}
+CHANGED_IN_THE_CONTAINER = {"env", "livenessProbe", "startupProbe", "volumeMounts"}
+
+
+@pytest.fixture(scope="module")
+def objects(kubectl_binary: Path) -> list[Any]:
+    return render(OVERLAY, kubectl_binary)
+
+
+@pytest.fixture(scope="module")
+def base_objects(kubectl_binary: Path) -> list[Any]:
+    return render(HUB / "base", kubectl_binary)
+
+
+def pod_of(objects: list[Any]) -> Any:
+    return one(objects, "Deployment")["spec"]["template"]["spec"]
+
+
+def container_of(objects: list[Any]) -> Any:
+    (container,) = pod_of(objects)["containers"]
+    return container
+
+
+def env_of(objects: list[Any]) -> dict[str, Any]:
+    return {e["name"]: e for e in container_of(objects)["env"]}
+
+
+def secret_file(objects: list[Any], path: str) -> tuple[str, str]:
+    """The Secret and key that the file at ``path`` in the hub's container comes from."""
+    file = PurePosixPath(path)
+    mounts = {m["mountPath"]: m for m in container_of(objects)["volumeMounts"]}
+    mount = mounts[str(file.parent)]
+    assert mount["readOnly"] is True
+    volume = {v["name"]: v for v in pod_of(objects)["volumes"]}[mount["name"]]
+    (item,) = [i for i in volume["secret"]["items"] if i["path"] == file.name]
+    return volume["secret"]["secretName"], item["key"]
+
+
+def test_three_replicas_replaced_one_at_a_time(objects: list[Any]) -> None:
+    spec = one(objects, "Deployment")["spec"]
+    assert spec["replicas"] == 3
+    assert spec["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+    }
+
+
+def test_no_volume_is_claimed_and_the_data_directory_is_an_empty_dir(
+    objects: list[Any],
+) -> None:
+    assert "PersistentVolumeClaim" not in {o["kind"] for o in objects}
+    volumes = {v["name"]: v for v in pod_of(objects)["volumes"]}
+    assert volumes["data"] == {"name": "data", "emptyDir": {}}
+    assert all("persistentVolumeClaim" not in v for v in volumes.values())
+    mounts = {m["name"]: m["mountPath"] for m in container_of(objects)["volumeMounts"]}
+    assert env_of(objects)["FELHOM_HUB_SERVER_DATA_DIR"]["value"] == mounts["data"]
+
+
+def test_the_database_url_comes_from_the_params_without_a_password(objects: list[Any]) -> None:
+    url = urlsplit(env_of(objects)["FELHOM_HUB_STORAGE_URL"]["value"])
+    assert (url.scheme, url.username, url.password) == ("postgresql", "felhom", None)
+    assert (url.hostname, url.port, url.path) == ("postgres.felhom-system.svc", 5432, "/felhom")
+    assert "ConfigMap" not in {o["kind"] for o in objects}  # the params are not applied
+
+
+def test_the_password_and_keys_come_from_secrets(objects: list[Any]) -> None:
+    env = env_of(objects)
+    password = env["FELHOM_HUB_STORAGE_PASSWORD_FILE"]["value"]
+    assert secret_file(objects, password) == ("felhom-hub-db", "password")
+    session_key = env["FELHOM_HUB_AUTH_SESSION_SECRET_FILE"]["value"]
+    assert secret_file(objects, session_key) == ("felhom-hub-keys", "session.key")
+    assert env["FELHOM_HUB_CONFIGS_SECRET_KEYS"] == {
+        "name": "FELHOM_HUB_CONFIGS_SECRET_KEYS",
+        "valueFrom": {"secretKeyRef": {"name": "felhom-hub-keys", "key": "config-keys"}},
+    }
+    # no secret value in the repository: no Secret object, no literal password or key
+    assert "Secret" not in {o["kind"] for o in objects}
+    literal = {
+        name
+        for name, e in env.items()
+        if "value" in e and not name.endswith("_FILE") and ("PASSWORD" in name or "KEY" in name)
+    }
+    assert literal == set()
+
+
+def test_liveness_is_not_the_database_dependent_health_check(objects: list[Any]) -> None:
+    container = container_of(objects)
+    assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    for probe in ("livenessProbe", "startupProbe"):
+        assert "httpGet" not in container[probe], probe
+        assert container[probe]["tcpSocket"] == {"port": "http"}, probe
+    startup = container["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 120  # room to migrate
+
+
+def test_replicas_spread_over_nodes_and_drains_take_one_at_a_time(objects: list[Any]) -> None:
+    deployment = one(objects, "Deployment")
+    selector = deployment["spec"]["selector"]
+    (spread,) = pod_of(objects)["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname"
+    assert spread["whenUnsatisfiable"] == "ScheduleAnyway"
+    assert spread["labelSelector"] == selector
+    budget = one(objects, "PodDisruptionBudget")
+    assert budget["metadata"]["namespace"] == "felhom-system"
+    assert budget["spec"]["selector"] == selector
+    assert budget["spec"]["maxUnavailable"] == 1
+    assert budget["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+
+
+def test_everything_else_is_the_bases(objects: list[Any], base_objects: list[Any]) -> None:
+    def kinds(objs: list[Any]) -> set[str]:
+        return {o["kind"] for o in objs}
+
+    assert kinds(objects) == kinds(base_objects) - {"PersistentVolumeClaim"} | {
+        "PodDisruptionBudget"
+    }
+    for kind in ("Namespace", "Service", "Ingress"):
+        assert one(objects, kind) == one(base_objects, kind), kind
+    ours, base = one(objects, "Deployment"), one(base_objects, "Deployment")
+    assert ours["metadata"] == base["metadata"]
+    assert ours["spec"]["template"]["metadata"] == base["spec"]["template"]["metadata"]
+    pod, base_pod = pod_of(objects), pod_of(base_objects)
+    assert {k: v for k, v in pod.items() if k not in CHANGED_IN_THE_POD} == {
+        k: v for k, v in base_pod.items() if k not in CHANGED_IN_THE_POD
+    }
+    container, base_container = container_of(objects), container_of(base_objects)
+    assert {k: v for k, v in container.items() if k not in CHANGED_IN_THE_CONTAINER} == {
+        k: v for k, v in base_container.items() if k not in CHANGED_IN_THE_CONTAINER
+    }
+    for key in ("env", "volumeMounts"):
+        assert all(item in container[key] for item in base_container[key]), key
+    base_volumes = [v for v in base_pod["volumes"] if v["name"] != "data"]
+    assert all(volume in pod["volumes"] for volume in base_volumes)
+
+
+def test_a_copy_of_the_overlay_takes_its_own_database_and_host(
+    kubectl_binary: Path, tmp_path: Path
+) -> None:
+    """What the operator does: copy the folder, edit params.yaml, render."""
+    copy = tmp_path / "site" / "hub"
+    shutil.copytree(OVERLAY, copy)
+    kustomization = copy / "kustomization.yaml"
+    text = kustomization.read_text(encoding="utf-8")
+    for folder in ("base", "components"):  # kustomize takes relative paths only
+        text = text.replace(f"../../{folder}", os.path.relpath(HUB / folder, copy))
+    kustomization.write_text(text, encoding="utf-8")
+    params = copy / "params.yaml"
+    params.write_text(
+        params.read_text(encoding="utf-8")
+        .replace("postgres.felhom-system.svc:5432/felhom", "db.example.net/fleet")
+        .replace("hub.felhom.eu", "fleet.example.net"),
+        encoding="utf-8",
+    )
+    objects = render(copy, kubectl_binary)
+    url = env_of(objects)["FELHOM_HUB_STORAGE_URL"]["value"]
+    assert url == "postgresql://felhom@db.example.net/fleet"
+    assert one(objects, "Ingress")["spec"]["rules"][0]["host"] == "fleet.example.net"
+    assert schema_errors(objects) == []
