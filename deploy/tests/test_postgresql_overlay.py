@@ -6,15 +6,18 @@ the overlay changes against the base, and that nothing else changes.
 
 import os
 import shutil
+import textwrap
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from deploy.tests.test_manifests import HUB, one, render, schema_errors
+from deploy.images import ROOT, Service, coordinates
+from deploy.tests.test_manifests import HUB, load_all, one, render, schema_errors
 
 OVERLAY = HUB / "overlays" / "postgresql"
+DOCS = ROOT / "docs"
 CHANGED_IN_THE_POD = {"containers", "volumes", "topologySpreadConstraints"}
 CHANGED_IN_THE_CONTAINER = {"env", "livenessProbe", "startupProbe", "volumeMounts"}
 
@@ -173,3 +176,34 @@ def test_a_copy_of_the_overlay_takes_its_own_database_and_host(
     assert url == "postgresql://felhom@db.example.net/fleet"
     assert one(objects, "Ingress")["spec"]["rules"][0]["host"] == "fleet.example.net"
     assert schema_errors(objects) == []
+
+
+def docs_job() -> Any:
+    """The Job of docs/deploy.md's data move (the one yaml block in its section)."""
+    text = (DOCS / "deploy.md").read_text(encoding="utf-8")
+    section = text[text.index("**Moving a SQLite hub's data.**") :]
+    block = section[
+        section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml"))
+    ]
+    (job,) = load_all(textwrap.dedent(block))
+    return job
+
+
+def test_the_documented_data_move_job_is_valid_and_fits_the_overlay(objects: list[Any]) -> None:
+    job = docs_job()
+    assert schema_errors([job]) == []
+    assert job["metadata"]["namespace"] == "felhom-system"
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"].rsplit(":", 1)[0] == coordinates().ref(Service.HUB).rsplit(":", 1)[0]
+    url = env_of(objects)["FELHOM_HUB_STORAGE_URL"]["value"]
+    assert container["args"] == ["migrate-data", "--from", "sqlite:////data/hub.db", "--to", url]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert volumes[mounts["/data"]]["persistentVolumeClaim"] == {"claimName": "hub-data"}
+    job_env = {e["name"]: e["value"] for e in container["env"]}
+    password = env_of(objects)["FELHOM_HUB_STORAGE_PASSWORD_FILE"]["value"]
+    assert job_env == {"FELHOM_HUB_STORAGE_PASSWORD_FILE": password}
+    folder = str(PurePosixPath(password).parent)
+    assert volumes[mounts[folder]]["secret"]["secretName"] == "felhom-hub-db"
+    assert pod["securityContext"]["runAsUser"] == 65532  # the owner of the base's hub.db
