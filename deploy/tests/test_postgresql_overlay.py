@@ -4,7 +4,9 @@ The schemas are checked with the other manifests (test_manifests.py); these test
 the overlay changes against the base, and that nothing else changes.
 """
 
+import base64
 import os
+import secrets
 import shutil
 import textwrap
 from pathlib import Path, PurePosixPath
@@ -15,6 +17,7 @@ import pytest
 
 from deploy.images import ROOT, Service, coordinates
 from deploy.tests.test_manifests import HUB, load_all, one, render, schema_errors
+from felhom_hub.config import Settings, load_settings
 
 OVERLAY = HUB / "overlays" / "postgresql"
 DOCS = ROOT / "docs"
@@ -207,3 +210,27 @@ def test_the_documented_data_move_job_is_valid_and_fits_the_overlay(objects: lis
     folder = str(PurePosixPath(password).parent)
     assert volumes[mounts[folder]]["secret"]["secretName"] == "felhom-hub-db"
     assert pod["securityContext"]["runAsUser"] == 65532  # the owner of the base's hub.db
+
+
+def hub_environment(objects: list[Any]) -> dict[str, str]:
+    """The hub container's environment, a fresh Fernet key standing for the Secret's keys."""
+    fernet = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return {name: e.get("value", fernet) for name, e in env_of(objects).items()}
+
+
+def test_the_overlays_variables_are_settings_of_the_hub(objects: list[Any]) -> None:
+    environ = hub_environment(objects)
+    storage = {n: environ.pop(n) for n in list(environ) if n.startswith("FELHOM_HUB_STORAGE_")}
+    assert set(storage) == {"FELHOM_HUB_STORAGE_URL", "FELHOM_HUB_STORAGE_PASSWORD_FILE"}
+    settings = load_settings(None, environ)  # a variable naming no setting is a ConfigError
+    session_key = environ["FELHOM_HUB_AUTH_SESSION_SECRET_FILE"]
+    assert settings.auth.session_secret_file == Path(session_key)
+    assert settings.configs.secret_keys == [environ["FELHOM_HUB_CONFIGS_SECRET_KEYS"]]
+    assert settings.server.data_dir == Path("/data")
+
+
+@pytest.mark.skipif(
+    "storage" not in Settings.model_fields, reason="the hub's storage settings are not here yet"
+)
+def test_the_overlays_storage_variables_are_settings_of_the_hub(objects: list[Any]) -> None:
+    load_settings(None, hub_environment(objects))  # a variable naming no setting is a ConfigError
