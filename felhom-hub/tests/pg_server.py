@@ -3,6 +3,7 @@ directory owned by an unprivileged user (the server refuses to run as root), lis
 127.0.0.1 on a free port with password authentication, so the hub's password handling is
 exercised too. Each test gets a database of its own (``new_database``)."""
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -28,7 +29,9 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, *, fsync: bool = False) -> None:
+        # Tests need no crash safety of the server itself (they kill hubs, not PostgreSQL).
+        self.fsync = "on" if fsync else "off"
         self.root = Path(tempfile.mkdtemp(prefix="felhom-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -50,19 +53,24 @@ class PostgresServer:
         initdb += ["--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256"]
         initdb += [f"--pwfile={pwfile}"]
         subprocess.run(self._as_owner(*initdb), check=True, capture_output=True, timeout=120)
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port}"
-            f" -c unix_socket_directories={self.root}"
-            " -c fsync=off -c full_page_writes=off -c max_connections=300"
-            " -c shared_buffers=64MB"
-        )
-        start = [str(BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-t", "60"]
-        start += ["-l", str(self.root / "log"), "start"]
-        subprocess.run(self._as_owner(*start), check=True, capture_output=True, timeout=90)
+        self.pg_ctl("start")
+
+    def pg_ctl(self, action: str, *extra: str) -> None:
+        """``pg_ctl start`` (with this server's settings), ``stop`` …, waiting for it."""
+        argv = [str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *extra]
+        if action == "start":
+            options = (
+                f"-c listen_addresses=127.0.0.1 -c port={self.port}"
+                f" -c unix_socket_directories={self.root}"
+                f" -c fsync={self.fsync} -c full_page_writes={self.fsync}"
+                " -c max_connections=300 -c shared_buffers=64MB"
+            )
+            argv += ["-o", options, "-l", str(self.root / "log")]
+        subprocess.run(self._as_owner(*argv, action), check=True, capture_output=True, timeout=90)
 
     def stop(self) -> None:
-        stop = [str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]
-        subprocess.run(self._as_owner(*stop), capture_output=True, timeout=60)
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.pg_ctl("stop", "-m", "immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:

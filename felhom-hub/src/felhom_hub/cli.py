@@ -17,6 +17,7 @@ from felhom_hub.jobs.prune import prune
 from felhom_hub.secrets import hash_password, new_token
 from felhom_hub.storage import open_database
 from felhom_hub.store import Database, customers, deadman, maintenance
+from felhom_hub.store.faults import StorageFault
 from felhom_hub.web.guard import open_dashboard_refusal, shared_keys_refusal
 
 DEFAULT_CONFIG = Path("hub.yaml")
@@ -70,6 +71,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"felhom-hub {__version__} listening on http://{host}:{server.port}")
     db = _database(settings)
     print(f"database: {db.kind} {db.describe()}")
+    try:
+        db.migrate()  # here, so that an unreachable database is one clear line, not a trace
+    except StorageFault as fault:
+        raise CommandError(f"database {db.describe()}: {fault.kind.value}") from None
     if settings.api.report_api_key:
         where = f"api.report_api_key in {config}" if config else "api.report_api_key"
         print(f"API calls: 'Authorization: Bearer <key>' with the global key ({where})")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 from felhom_hub.store import Database
 
-_ENGINES = {"sqlite", "postgresql"}
+_DRIVERS = {"sqlite", "postgresql", "postgresql+psycopg"}
 
 
 class StorageSettings(BaseModel):
@@ -40,7 +40,7 @@ def parse_url(value: str) -> URL:
         url = make_url(value)
     except ArgumentError:
         raise ValueError("not a database URL (postgresql://user@host/database)") from None
-    if url.get_backend_name() not in _ENGINES or url.get_driver_name() not in ("", "psycopg"):
+    if url.drivername not in _DRIVERS:
         raise ValueError(f"unsupported engine {url.drivername!r} (postgresql or sqlite)")
     if url.password is not None:
         raise ValueError(

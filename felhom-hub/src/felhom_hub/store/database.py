@@ -45,7 +45,7 @@ BUSY_TIMEOUT_MS = 5000
 READ_THREADS = 2
 T = TypeVar("T")
 # Faults that a successful probe proves gone (the file opens again; the server answers again).
-_PROBE_CLEARS = {FaultKind.UNREADABLE, FaultKind.UNAVAILABLE}
+_PROBE_CLEARS = {FaultKind.UNREADABLE, FaultKind.UNAVAILABLE, FaultKind.REFUSED}
 
 
 class Database:

@@ -24,6 +24,7 @@ class FaultKind(StrEnum):
     BUSY = "database is busy"
     UNREADABLE = "database does not open"
     UNAVAILABLE = "database server does not answer"
+    REFUSED = "database server refused the hub's login"
 
 
 # SQLite primary result codes (the low byte of sqlite_errorcode).

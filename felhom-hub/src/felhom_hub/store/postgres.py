@@ -90,12 +90,14 @@ _STATES = {
     "40001": FaultKind.BUSY,  # serialization_failure
     "40P01": FaultKind.BUSY,  # deadlock_detected
     "55P03": FaultKind.BUSY,  # lock_not_available
+    "3D000": FaultKind.UNREADABLE,  # invalid_catalog_name: no such database
 }
 _CLASSES = {
     "08": FaultKind.UNAVAILABLE,  # connection exception
     "57": FaultKind.UNAVAILABLE,  # operator intervention (shutdown, cannot connect now)
     "53": FaultKind.FULL,  # insufficient resources
     "58": FaultKind.IO,  # system error (I/O)
+    "28": FaultKind.REFUSED,  # invalid authorization (wrong password, no such role)
 }
 
 
@@ -104,11 +106,21 @@ def classify(error: BaseException | None) -> StorageFault | None:
     if not isinstance(error, psycopg.Error):
         return None
     state = error.sqlstate
-    if state is None:  # no answer from the server at all: refused, reset, timed out
-        return StorageFault(FaultKind.UNAVAILABLE) if _is_connection(error) else None
+    if state is None:  # a failed connection: libpq gives only the server's words
+        if not isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+            return None
+        text = str(error)
+        kind = next((k for words, k in _CONNECT_FAILURES if words in text), FaultKind.UNAVAILABLE)
+        return StorageFault(kind)
     kind = _STATES.get(state) or _CLASSES.get(state[:2])
     return None if kind is None else StorageFault(kind)
 
 
-def _is_connection(error: psycopg.Error) -> bool:
-    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+# What a refused connection says (the server's English messages; anything else, or another
+# language, is UNAVAILABLE: the server did not let the hub in).
+_CONNECT_FAILURES = (
+    ("password authentication failed", FaultKind.REFUSED),
+    ("no pg_hba.conf entry", FaultKind.REFUSED),
+    ('role "', FaultKind.REFUSED),  # role "x" does not exist
+    ('database "', FaultKind.UNREADABLE),  # database "x" does not exist
+)
