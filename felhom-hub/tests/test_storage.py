@@ -79,7 +79,7 @@ def test_an_unreadable_password_file_is_a_clear_error(tmp_path: Path) -> None:
         "FELHOM_HUB_STORAGE_URL": "postgresql://hub@127.0.0.1/hub",
         "FELHOM_HUB_STORAGE_PASSWORD_FILE": str(tmp_path / "missing"),
     }
-    with pytest.raises(ValueError, match="storage.password_file .*cannot read"):
+    with pytest.raises(ValueError, match=r"storage\.password_file .*cannot read"):
         open_database(load_settings(None, environ).storage, tmp_path)
 
 
