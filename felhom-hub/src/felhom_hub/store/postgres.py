@@ -110,10 +110,10 @@ def classify(error: BaseException | None) -> StorageFault | None:
         if not isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
             return None
         text = str(error)
-        kind = next((k for words, k in _CONNECT_FAILURES if words in text), FaultKind.UNAVAILABLE)
-        return StorageFault(kind)
-    kind = _STATES.get(state) or _CLASSES.get(state[:2])
-    return None if kind is None else StorageFault(kind)
+        said = (k for words, k in _CONNECT_FAILURES if words in text)
+        return StorageFault(next(said, FaultKind.UNAVAILABLE))
+    found = _STATES.get(state) or _CLASSES.get(state[:2])
+    return None if found is None else StorageFault(found)
 
 
 # What a refused connection says (the server's English messages; anything else, or another
