@@ -1,7 +1,7 @@
 """The unauthenticated health check, answered on the event loop from what the hub knows: one
 stat() of the database file (a deleted or replaced file is seen at once), the last fault any
-query met, and the background probe's verdict (the file opened afresh, or a new connection to
-the PostgreSQL server, on a worker thread every second). So /healthz stays fast however busy
+query met, and the background probe's verdict (the file opened afresh, or a query to the
+PostgreSQL server, on a worker thread every second). So /healthz stays fast however busy
 the database threads are, and answers 503 within about a second of the server going away."""
 
 import asyncio

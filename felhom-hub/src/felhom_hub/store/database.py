@@ -240,7 +240,7 @@ class Database:
     def _probe(self) -> StorageFault | None:
         """Open the file (or connect) afresh and read the schema table: None when that works."""
         if self.url is not None:
-            fault, self._server_bytes = postgres.probe(self.url, self._password)
+            fault, self._server_bytes = postgres.probe(self.engine)
             return fault
         uri = f"file:{self.path}?mode=rw"
         try:

@@ -6,17 +6,16 @@ replicas writing at once keep the guarantees the single SQLite writer gave. The 
 appears in the URL the hub logs or shows: it is passed to the driver separately.
 """
 
-from contextlib import closing
 from typing import Any
 
 import psycopg
 from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
 from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 from felhom_hub.store.faults import FaultKind, StorageFault
 
 CONNECT_TIMEOUT_S = 5
-PROBE_TIMEOUT_S = 2
 # Writes go through one connection per process (store/database.py); reads through the rest.
 POOL_SIZE = 8
 POOL_OVERFLOW = 8
@@ -28,7 +27,7 @@ def engine(url: URL, password: str | None) -> Engine:
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
         pool_recycle=3600,
-        connect_args=_connect_args(password, CONNECT_TIMEOUT_S),
+        connect_args=_connect_args(password),
         hide_parameters=True,  # bound values (report bodies, hashes) stay out of errors
         # An INSERT's rowcount ("did ON CONFLICT DO NOTHING insert?") is read after psycopg's
         # cursor closed, which loses it unless SQLAlchemy keeps it.
@@ -59,25 +58,26 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.adapters.register_dumper(str, _NulSafeBinary)
 
 
-def _connect_args(password: str | None, timeout: int) -> dict[str, object]:
-    args: dict[str, object] = {"connect_timeout": timeout, "application_name": "felhom-hub"}
+def _connect_args(password: str | None) -> dict[str, object]:
+    args: dict[str, object] = {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "application_name": "felhom-hub",
+    }
     if password is not None:
         args["password"] = password
     return args
 
 
-def probe(url: URL, password: str | None) -> tuple[StorageFault | None, int]:
-    """Connect afresh and read the schema table: (None, database bytes) when that works."""
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+def probe(engine: Engine) -> tuple[StorageFault | None, int]:
+    """Read the schema table on a pooled connection (a lost server fails it, and the pool
+    then connects afresh): (None, database bytes) when that works."""
     try:
-        with closing(
-            psycopg.connect(conninfo, **_connect_args(password, PROBE_TIMEOUT_S))  # type: ignore[arg-type]
-        ) as conn:
-            conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
-            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
-    except psycopg.Error as exc:
-        return classify(exc) or StorageFault(FaultKind.UNAVAILABLE), 0
-    return None, int(row[0]) if row else 0
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM schema_migrations").scalar_one()
+            size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+    except DBAPIError as exc:
+        return classify(exc.orig) or StorageFault(FaultKind.UNAVAILABLE), 0
+    return None, int(size or 0)
 
 
 # SQLSTATE classes and codes that are the database's condition, not the caller's bug.
