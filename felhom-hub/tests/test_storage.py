@@ -3,11 +3,15 @@
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
+from felhom_hub.cli import main
 from felhom_hub.config import ConfigError, load_settings
 from felhom_hub.storage import open_database
+from felhom_hub.store import customers
 from felhom_hub.web.guard import shared_keys_refusal
 from tests import pg_server
+from tests.hub_process import free_port
 
 SECRET = "s3cret-db-password-9876"
 
@@ -95,3 +99,53 @@ def test_replicas_must_be_given_the_same_keys(tmp_path: Path) -> None:
     }
     assert shared_keys_refusal(load_settings(None, keyed)) is None
     assert shared_keys_refusal(load_settings(None, {})) is None  # SQLite: keys in data_dir
+
+
+def _serve_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str) -> None:
+    key = tmp_path / "session.key"
+    key.write_bytes(b"k" * 32)
+    monkeypatch.setenv("FELHOM_HUB_STORAGE_URL", url)
+    monkeypatch.setenv("FELHOM_HUB_STORAGE_PASSWORD", SECRET)
+    monkeypatch.setenv("FELHOM_HUB_AUTH_SESSION_SECRET_FILE", str(key))
+    monkeypatch.setenv("FELHOM_HUB_CONFIGS_SECRET_KEYS", Fernet.generate_key().decode())
+    monkeypatch.setenv("FELHOM_HUB_SERVER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FELHOM_HUB_SERVER_LISTEN", f"127.0.0.1:{free_port()}")
+
+
+def test_serve_on_an_unreachable_server_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve_env(monkeypatch, tmp_path, f"postgresql://hub@127.0.0.1:{free_port()}/hub")
+    assert main(["serve"]) == 1
+    err = capsys.readouterr().err
+    assert "database server does not answer" in err and "postgresql://hub@127.0.0.1" in err
+    assert "Traceback" not in err and SECRET not in err
+
+
+def test_serve_on_postgresql_refuses_without_shared_keys(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve_env(monkeypatch, tmp_path, "postgresql://hub@127.0.0.1/hub")
+    monkeypatch.delenv("FELHOM_HUB_AUTH_SESSION_SECRET_FILE")
+    assert main(["serve"]) == 1
+    assert "auth.session_secret_file" in capsys.readouterr().err
+
+
+def test_the_commands_work_on_postgresql(
+    postgres_server: pg_server.PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _serve_env(monkeypatch, tmp_path, postgres_server.url(postgres_server.new_database()))
+    monkeypatch.setenv("FELHOM_HUB_STORAGE_PASSWORD", pg_server.PASSWORD)
+    assert main(["migrate"]) == 0
+    assert "applied: 0006_schema.sql" in capsys.readouterr().out
+    assert main(["customer", "create", "acme"]) == 0
+    assert main(["customer", "block", "acme"]) == 0
+    db = open_database(load_settings(None).storage, tmp_path)
+    with db.read() as conn:
+        found = customers.get(conn, customer_id="acme")
+    assert found is not None and found.blocked
+    db.dispose()
+    assert not (tmp_path / "hub.db").exists()  # nothing went to SQLite
