@@ -139,3 +139,22 @@ def test_another_process_holding_the_lock_never_stalls_the_loop(kv: Database) ->
     assert time.monotonic() - started < 3  # the loop's 20 ticks did not wait out a busy timeout
     assert stored(kv) == ["p0", "p1", "p2"]
     kv.writer.stop()
+
+
+def test_a_batch_runs_in_key_order_keeping_each_keys_own_order(kv: Database) -> None:
+    """Replicas on PostgreSQL lock customers' rows in one global order: no deadlock."""
+    ran: list[str] = []
+
+    def tracked(value: str) -> Callable[[Connection], str]:
+        def write(conn: Connection) -> str:
+            ran.append(value)
+            return _insert(value)(conn)
+
+        return write
+
+    async def main() -> list[str]:
+        submitted = [("b", "b1"), ("a", "a1"), ("c", "c1"), ("b", "b2"), ("a", "a2")]
+        return await asyncio.gather(*(kv.writing(tracked(v), key=k) for k, v in submitted))
+
+    assert asyncio.run(main()) == ["b1", "a1", "c1", "b2", "a2"]  # each caller its own result
+    assert ran == ["a1", "a2", "b1", "b2", "c1"]

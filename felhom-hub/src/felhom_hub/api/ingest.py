@@ -77,7 +77,7 @@ async def post_report(request: Request, caller: Caller, ctx: WriteContext) -> Re
             recovered(conn, customer_id=report.customer_id, hostname=report.hostname, now=now)
         return stored.report_id
 
-    report_id = await db.writing(store)
+    report_id = await db.writing(store, key=report.customer_id)
     request.app.state.metrics.reports_ingested.inc()
     return serialized(Created(id=report_id, received_at=now), 201)
 
@@ -99,7 +99,8 @@ async def post_event(request: Request, caller: Caller, ctx: WriteContext) -> Res
             source=event.source,
             occurred_at=event.occurred_at,
             received_at=now,
-        )
+        ),
+        key=event.customer_id,
     )
     return serialized(Created(id=event_id, received_at=now), 201)
 
@@ -125,7 +126,8 @@ async def post_infra_backup(request: Request, caller: Caller, ctx: WriteContext)
         fleet.ensure(conn, customer_id=backup.customer_id)  # known now, even before a report
         return backup_id
 
-    return serialized(Created(id=await db.writing(store), received_at=now), 201)
+    backup_id = await db.writing(store, key=backup.customer_id)
+    return serialized(Created(id=backup_id, received_at=now), 201)
 
 
 @_route("/notify", NotifyIn, 202, Queued)
@@ -149,7 +151,8 @@ async def post_notify(request: Request, caller: Caller, ctx: WriteContext) -> Re
             source="controller",
             occurred_at=None,
             received_at=now,
-        )
+        ),
+        key=notice.customer_id,
     )
     return serialized(Queued(id=event_id), 202)
 

@@ -188,11 +188,12 @@ class Database:
             limiter = self._read_limiters[loop] = anyio.CapacityLimiter(READ_THREADS)
         return await anyio.to_thread.run_sync(self._call_read, fn, limiter=limiter)
 
-    async def writing(self, fn: Callable[[Connection], T]) -> T:
+    async def writing(self, fn: Callable[[Connection], T], *, key: str = "") -> T:
         """Run ``fn`` in a write transaction, with the other writes queued in the same turn
         of the event loop (``store/writer.py``); returns after the commit. ``fn`` may run
-        twice (alone, after its batch failed), so it must touch only the database."""
-        result: T = await self.writer.submit(fn)
+        twice (alone, after its batch failed), so it must touch only the database. ``key``:
+        the customer whose rows it writes (a batch runs in key order: see the writer)."""
+        result: T = await self.writer.submit(fn, key)
         return result
 
     def _call_read(self, fn: Callable[[Connection], T]) -> T:

@@ -9,6 +9,10 @@ goes to the writer thread, so the loop never waits for a lock. Callers get their
 the commit: a result still means "durable". (On PostgreSQL, whose commit waits for the
 server's disk, every batch goes to the thread.)
 
+A batch runs in the order of its writes' keys (the customer each writes; stable, so one
+customer's writes keep their order). On PostgreSQL several replicas commit batches at once, and
+rows locked in one global order cannot deadlock; on SQLite the order changes nothing.
+
 A batch runs without savepoints. If it fails it is rolled back and each of its writes runs
 again alone, so a bad write fails only itself; a write function must therefore touch nothing
 but the database.
@@ -40,6 +44,7 @@ class _Job:
     fn: Callable[[Connection], Any]
     future: "asyncio.Future[Any]"
     loop: asyncio.AbstractEventLoop
+    key: str
 
 
 def _settle(future: "asyncio.Future[Any]", result: Any, error: BaseException | None) -> None:
@@ -59,10 +64,10 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    async def submit(self, fn: Callable[[Connection], Any]) -> Any:
+    async def submit(self, fn: Callable[[Connection], Any], key: str = "") -> Any:
         """Run ``fn`` in a write transaction; returns its result once committed."""
         loop = asyncio.get_running_loop()
-        job = _Job(fn, loop.create_future(), loop)
+        job = _Job(fn, loop.create_future(), loop, key)
         pending = self._pending.setdefault(loop, [])
         pending.append(job)
         if len(pending) == 1:
@@ -124,6 +129,8 @@ class Writer:
         """Run the batch in one transaction (the caller holds the write lock). On the loop
         (``inline``) it raises WriteBusyError, having run nothing, if it would have to wait
         for another process."""
+        if len(batch) > 1:
+            batch = sorted(batch, key=_by_key)
         try:
             with self._db.locked_write(wait=not inline or retry) as conn:
                 results = [job.fn(conn) for job in batch]
@@ -139,6 +146,10 @@ class Writer:
             return
         for job, result in zip(batch, results, strict=True):
             _answer(job, result, None, inline)
+
+
+def _by_key(job: _Job) -> str:
+    return job.key
 
 
 def _answer(job: _Job, result: Any, error: BaseException | None, inline: bool) -> None:
