@@ -167,7 +167,7 @@ def cmd_migrate_data(args: argparse.Namespace) -> None:
     except CopyRefusedError as exc:
         raise RefusedError(str(exc)) from None
     except (StorageFault, DBAPIError) as exc:
-        raise CommandError(f"database error: {getattr(exc, 'orig', None) or exc}") from None
+        raise CommandError(f"database error: {_driver_message(exc)}") from None
     finally:
         source.dispose()
         target.dispose()
@@ -193,6 +193,15 @@ def _data_sides(args: argparse.Namespace) -> tuple[Database, Database]:
         if sqlite and not path.is_file() and (flag == "--from" or path.exists()):
             raise RefusedError(f"{flag} {path}: no such SQLite file")
     return database_at(source, password), database_at(target, password)
+
+
+def _driver_message(exc: Exception) -> str:
+    """What the driver said (a refused password, an unknown database): the hub's fault kinds
+    alone ("does not answer") do not tell an operator what to fix. Never holds the password."""
+    cause = exc if isinstance(exc, DBAPIError) else exc.__context__
+    if isinstance(cause, DBAPIError):
+        return " ".join(str(cause.orig).split())
+    return str(exc)
 
 
 def _say(line: str) -> None:
@@ -303,6 +312,30 @@ def _positive(text: str) -> int:
     return value
 
 
+def _migrate_data_arguments(data: argparse.ArgumentParser) -> None:
+    data.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help="sqlite:///PATH, postgresql://USER@HOST/DB or a path",
+    )
+    data.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="URL",
+        help="the same forms; password from FELHOM_HUB_STORAGE_PASSWORD[_FILE]",
+    )
+    data.add_argument(
+        "--force", action="store_true", help="copy into a non-empty target: resume or overwrite"
+    )
+    data.add_argument("--verify-only", action="store_true", help="compare only; change nothing")
+    data.add_argument(
+        "--batch-rows", type=_positive, default=migrate_data.BATCH_ROWS, help="rows per transaction"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -324,29 +357,8 @@ def _parser() -> argparse.ArgumentParser:
     init = add("init", cmd_init, "write a starter config with a generated API key")
     init.add_argument("--listen", default="127.0.0.1:8080")
     add("migrate", cmd_migrate, "apply database migrations")
-    data = add(
-        "migrate-data", cmd_migrate_data, "copy the whole database to another engine, verified"
-    )
-    data.add_argument(
-        "--from",
-        dest="source",
-        required=True,
-        metavar="URL",
-        help="sqlite:///PATH, postgresql://USER@HOST/DB or a path",
-    )
-    data.add_argument(
-        "--to",
-        dest="target",
-        required=True,
-        metavar="URL",
-        help="the same forms; password from FELHOM_HUB_STORAGE_PASSWORD[_FILE]",
-    )
-    data.add_argument(
-        "--force", action="store_true", help="copy into a non-empty target: resume or overwrite"
-    )
-    data.add_argument("--verify-only", action="store_true", help="compare only; change nothing")
-    data.add_argument(
-        "--batch-rows", type=_positive, default=migrate_data.BATCH_ROWS, help="rows per transaction"
+    _migrate_data_arguments(
+        add("migrate-data", cmd_migrate_data, "copy the whole database to another engine, verified")
     )
     add("prune", cmd_prune, "delete reports and events past retention.max_days")
     add("hash-password", cmd_hash_password, "print an Argon2 hash for auth.password_hash")

@@ -14,7 +14,8 @@ from sqlalchemy.exc import ArgumentError
 
 from felhom_hub.store import Database
 
-_ENGINES = {"sqlite", "postgresql"}
+# Each engine with the drivers the hub uses (SQLAlchemy names the default one when none is given).
+_ENGINES = {"sqlite": ("pysqlite",), "postgresql": ("psycopg",)}
 
 
 class StorageSettings(BaseModel):
@@ -41,7 +42,7 @@ def parse_url(value: str) -> URL:
         url = make_url(value)
     except ArgumentError:
         raise ValueError("not a database URL (postgresql://user@host/database)") from None
-    if url.get_backend_name() not in _ENGINES or url.get_driver_name() not in ("", "psycopg"):
+    if url.get_driver_name() not in _ENGINES.get(url.get_backend_name(), ()):
         raise ValueError(f"unsupported engine {url.drivername!r} (postgresql or sqlite)")
     if url.password is not None:
         raise ValueError(
