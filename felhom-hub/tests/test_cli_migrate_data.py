@@ -92,6 +92,7 @@ def test_it_copies_to_postgresql_and_back_and_prints_the_comparison(
         ("{hub}", "postgresql://u:hunter2@127.0.0.1/db", "must not hold a password"),
         ("{hub}", "postgresql://u@127.0.0.1", "names no database"),
         ("{hub}", "sqlite://", "names no file"),
+        ("{hub}", "--verify-only {tmp}/t.db", "no such SQLite file"),
     ],
 )
 def test_bad_input_is_refused_with_exit_2_and_changes_nothing(
@@ -104,7 +105,8 @@ def test_bad_input_is_refused_with_exit_2_and_changes_nothing(
 ) -> None:
     before = sums(hub)
     places = {"tmp": str(tmp_path), "hub": str(hub.path)}
-    code, out, err = run(capsys, "--from", source.format(**places), "--to", target.format(**places))
+    *flags, target = target.format(**places).split()
+    code, out, err = run(capsys, *flags, "--from", source.format(**places), "--to", target)
     assert code == 2
     assert says in err
     assert "hunter2" not in out + err
@@ -158,7 +160,7 @@ RAW_ROWS = 20_000
 def test_a_copy_killed_mid_table_finishes_with_force_without_duplicates(
     hub: Database, pg_url: str
 ) -> None:
-    with hub.write() as conn:  # raw reports enough for 40 pages of 500
+    with hub.write() as conn:  # raw reports enough for 40 pages of 500 or more
         conn.exec_driver_sql(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
             "INSERT INTO raw_reports (customer_id, received_at, dict_id, body) "
@@ -167,12 +169,12 @@ def test_a_copy_killed_mid_table_finishes_with_force_without_duplicates(
             (RAW_ROWS,),
         )
     argv = ["--from", str(hub.path), "--to", pg_url, "--batch-rows", "500"]
-    killed = cli(*argv, kill_after="raw_reports: 2000 rows copied")
+    killed = cli(*argv, kill_after="raw_reports: ")  # its first page committed
     assert killed.returncode == -signal.SIGKILL
     target = opened(pg_url)
     with target.read() as conn:
         partial = store_copy.count(conn, "raw_reports")
-    assert 2000 <= partial < RAW_ROWS
+    assert 0 < partial < RAW_ROWS
     assert cli(*argv).returncode == 2  # not empty: refused without --force
     done = cli(*argv, "--force")
     assert done.returncode == 0, done.stderr

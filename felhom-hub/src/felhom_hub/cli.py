@@ -188,9 +188,11 @@ def _data_sides(args: argparse.Namespace) -> tuple[Database, Database]:
         raise RefusedError("--from and --to name the same database")
     for flag, url in (("--from", source), ("--to", target)):
         path = Path(url.database or "")
-        # The target file may be new; the source must exist (opening it would create it).
+        # The target file may be new (unless only compared); the source must exist (opening
+        # it would create it).
+        may_be_new = flag == "--to" and not args.verify_only
         sqlite = url.get_backend_name() == "sqlite"
-        if sqlite and not path.is_file() and (flag == "--from" or path.exists()):
+        if sqlite and not path.is_file() and (not may_be_new or path.exists()):
             raise RefusedError(f"{flag} {path}: no such SQLite file")
     return database_at(source, password), database_at(target, password)
 

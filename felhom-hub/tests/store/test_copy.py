@@ -194,6 +194,25 @@ def test_the_copy_knows_every_table_the_migrations_create(
     db.dispose()
 
 
+def test_pages_of_big_rows_stay_near_the_byte_bound(
+    hub: Database, pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = "x" * 200_000
+    with hub.write() as conn:  # infrastructure backups near the body limit, scaled down
+        for _ in range(30):
+            conn.exec_driver_sql(
+                "INSERT INTO infra_backups (customer_id, received_at, body) VALUES ('acme', ?, ?)",
+                (START.isoformat(), big),
+            )
+    monkeypatch.setattr(store_copy, "PAGE_BYTES", 1_000_000)
+    with hub.read() as conn:
+        shape = store_copy.shape(conn, "infra_backups")
+    sizes = [len(p) for p in store_copy.pages(hub, shape, None, batch_rows=5000)]
+    assert sum(sizes) == 31 and sizes[0] == store_copy.FIRST_PAGE
+    assert max(sizes[1:]) == 1_000_000 // 200_000
+    assert all(c.equal for c in copied(hub, pg))
+
+
 def test_text_with_nul_hashes_as_postgresql_stores_it(hub: Database, pg: Database) -> None:
     with hub.write() as conn:
         conn.exec_driver_sql("UPDATE events SET message = 'a' || char(0) || 'b' WHERE id = 1")

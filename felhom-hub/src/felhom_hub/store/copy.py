@@ -16,7 +16,7 @@ by its column's kind, so equal data gives an equal SHA-256 whatever the engine.
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -56,6 +56,10 @@ IDENTITY = (
     "notification_log",
 )
 BATCH_ROWS = 5000
+# A page holds at most ~this many bytes of values whatever ``batch_rows`` says: infrastructure
+# backups and whole reports reach ~1 MiB a row. Pages start small and double up to the bounds.
+PAGE_BYTES = 8 * 2**20
+FIRST_PAGE = 8
 _NOT_COPIED = {"schema_migrations", "sqlite_sequence"}  # each side keeps its own
 _NUL, _REPLACEMENT = "\x00", "\ufffd"  # PostgreSQL stores NUL in text as U+FFFD (postgres.py)
 
@@ -195,6 +199,27 @@ def set_high_water(conn: Connection, name: str, value: int) -> None:
 Progress = Callable[[str, int], None]
 
 
+def pages(
+    db: Database, shape: Shape, after: Sequence[Any] | None, *, batch_rows: int
+) -> Iterator[list[Any]]:
+    """The rows after the key ``after`` in key order, a read transaction a page; each page at
+    most ``batch_rows`` rows and about ``PAGE_BYTES`` (the first: ``FIRST_PAGE`` rows)."""
+    limit = min(FIRST_PAGE, batch_rows)
+    while True:
+        with db.read() as conn:
+            rows = page(conn, shape, after, limit)
+        if not rows:
+            return
+        yield rows
+        after = tuple(rows[-1][: len(shape.key)])
+        per_row = max(1, sum(_size(row) for row in rows) // len(rows))
+        limit = max(1, min(batch_rows, limit * 2, PAGE_BYTES // per_row))
+
+
+def _size(row: Sequence[Any]) -> int:
+    return sum(len(v) if isinstance(v, str | bytes) else 8 for v in row)
+
+
 def copy_table(
     source: Database, target: Database, shape: Shape, *, batch_rows: int, progress: Progress
 ) -> int:
@@ -202,31 +227,23 @@ def copy_table(
     with target.read() as conn:
         after = last_key(conn, shape)
     copied = 0
-    while True:
-        with source.read() as conn:
-            rows = page(conn, shape, after, batch_rows)
-        if not rows:
-            return copied
+    for rows in pages(source, shape, after, batch_rows=batch_rows):
         with target.write() as conn:
             put(conn, shape, rows)
-        after = tuple(rows[-1][: len(shape.key)])
         copied += len(rows)
         progress(shape.name, copied)
+    return copied
 
 
 def checksum(db: Database, shape: Shape, *, batch_rows: int) -> TableSum:
     """Row count and SHA-256 over every row in key order, each value hashed by its kind."""
     digest = hashlib.sha256()
-    rows, after = 0, None
-    while True:
-        with db.read() as conn:
-            found = page(conn, shape, after, batch_rows)
-        if not found:
-            return TableSum(rows, digest.hexdigest())
+    rows = 0
+    for found in pages(db, shape, None, batch_rows=batch_rows):
         for row in found:
             digest.update(_row_bytes(shape.kinds, row))
         rows += len(found)
-        after = tuple(found[-1][: len(shape.key)])
+    return TableSum(rows, digest.hexdigest())
 
 
 def _row_bytes(kinds: tuple[Kind, ...], row: Sequence[Any]) -> bytes:
