@@ -15,7 +15,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hub_store import Node, fill, load
@@ -66,7 +66,7 @@ def main() -> None:
         folder = Path(tmp)
         source = Database(folder / "hub.db")
         source.migrate()
-        nodes = [Node(i, rng, now) for i in range(args.nodes)]
+        nodes = [Node(i, rng, now - timedelta(days=args.days)) for i in range(args.nodes)]
         fill(source, nodes, now, args.days)
         size = (folder / "hub.db").stat().st_size
         print(
