@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, column, func, insert, inspect, literal, select, table, tuple_
 from sqlalchemy.sql.expression import ColumnElement, TableClause
-from sqlalchemy.types import _Binary
+from sqlalchemy.types import LargeBinary
 
 from felhom_hub.store.database import Database
 
@@ -105,7 +105,7 @@ def shape(conn: Connection, name: str) -> Shape:
 
 
 def _kind(sql_type: Any) -> Kind:
-    if isinstance(sql_type, _Binary):
+    if isinstance(sql_type, LargeBinary):
         return Kind.BYTES
     return Kind.INTEGER if sql_type.python_type is int else Kind.TEXT
 
