@@ -1,4 +1,5 @@
-"""The ``felhom-hub`` command: serve, init, migrate, prune, hash-password, customer."""
+"""The ``felhom-hub`` command: serve, init, migrate, migrate-data, prune, hash-password,
+customer, maintenance."""
 
 import argparse
 import gc
@@ -9,13 +10,22 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from felhom_hub import __version__
+from sqlalchemy.exc import DBAPIError
+
+from felhom_hub import __version__, migrate_data
 from felhom_hub.accounts import InvalidCustomerIdError, create_customer
 from felhom_hub.clock import utcnow
 from felhom_hub.config import CONFIG_ENV, ConfigError, Settings, load_settings
 from felhom_hub.jobs.prune import prune
+from felhom_hub.migrate_data import Comparison, CopyRefusedError
 from felhom_hub.secrets import hash_password, new_token
-from felhom_hub.storage import open_database
+from felhom_hub.storage import (
+    database_at,
+    environment_password,
+    location,
+    open_database,
+    same_database,
+)
 from felhom_hub.store import Database, customers, deadman, maintenance
 from felhom_hub.store.faults import StorageFault
 from felhom_hub.web.guard import open_dashboard_refusal, shared_keys_refusal
@@ -25,6 +35,14 @@ DEFAULT_CONFIG = Path("hub.yaml")
 
 class CommandError(Exception):
     """A command could not do what was asked; the message says why."""
+
+    exit_code = 1
+
+
+class RefusedError(CommandError):
+    """A command refused its input before changing anything."""
+
+    exit_code = 2
 
 
 def _config_path(args: argparse.Namespace) -> Path | None:
@@ -138,6 +156,74 @@ def cmd_prune(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_migrate_data(args: argparse.Namespace) -> None:
+    source, target = _data_sides(args)
+    print(f"from: {source.kind} {source.describe()}")
+    print(f"to:   {target.kind} {target.describe()}", flush=True)
+    try:
+        if args.verify_only:
+            found = migrate_data.verify_only(source, target, batch_rows=args.batch_rows)
+        else:
+            shapes = migrate_data.prepare(source, target, force=args.force)
+            found = migrate_data.copy(
+                source, target, shapes, force=args.force, batch_rows=args.batch_rows, say=_say
+            )
+    except CopyRefusedError as exc:
+        raise RefusedError(str(exc)) from None
+    except (StorageFault, DBAPIError) as exc:
+        raise CommandError(f"database error: {_driver_message(exc)}") from None
+    finally:
+        source.dispose()
+        target.dispose()
+    _print_comparison(found)
+    differing = [c.table for c in found if not c.equal]
+    if differing:
+        raise CommandError(f"verification failed: {', '.join(differing)} differ")
+    print(f"verified: {len(found)} tables, {sum(c.source.rows for c in found)} rows equal")
+
+
+def _data_sides(args: argparse.Namespace) -> tuple[Database, Database]:
+    try:
+        source, target = location(args.source), location(args.target)
+        password = environment_password(os.environ)
+    except ValueError as exc:
+        raise RefusedError(f"migrate-data: {exc}") from None
+    if same_database(source, target):
+        raise RefusedError("--from and --to name the same database")
+    for flag, url in (("--from", source), ("--to", target)):
+        path = Path(url.database or "")
+        # The target file may be new (unless only compared); the source must exist (opening
+        # it would create it).
+        may_be_new = flag == "--to" and not args.verify_only
+        sqlite = url.get_backend_name() == "sqlite"
+        if sqlite and not path.is_file() and (not may_be_new or path.exists()):
+            raise RefusedError(f"{flag} {path}: no such SQLite file")
+    return database_at(source, password), database_at(target, password)
+
+
+def _driver_message(exc: Exception) -> str:
+    """What the driver said (a refused password, an unknown database): the hub's fault kinds
+    alone ("does not answer") do not tell an operator what to fix. Never holds the password."""
+    cause = exc if isinstance(exc, DBAPIError) else exc.__context__
+    if isinstance(cause, DBAPIError):
+        return " ".join(str(cause.orig).split())
+    return str(exc)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _print_comparison(found: list[Comparison]) -> None:
+    print(f"{'table':<24} {'source rows':>11} {'target rows':>11}  source sha256  target sha256")
+    for c in found:
+        mark = "equal" if c.equal else "DIFFERENT"
+        print(
+            f"{c.table:<24} {c.source.rows:>11} {c.target.rows:>11}  "
+            f"{c.source.sha256[:12]}   {c.target.sha256[:12]}   {mark}"
+        )
+
+
 def cmd_hash_password(args: argparse.Namespace) -> None:
     if sys.stdin.isatty():
         password = getpass.getpass("password: ")
@@ -225,6 +311,37 @@ def _create_customer(db: Database, customer_id: str) -> None:
     print("Shown once: the hub stores only their hashes.")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _migrate_data_arguments(data: argparse.ArgumentParser) -> None:
+    data.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help="sqlite:///PATH, postgresql://USER@HOST/DB or a path",
+    )
+    data.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="URL",
+        help="the same forms; password from FELHOM_HUB_STORAGE_PASSWORD[_FILE]",
+    )
+    data.add_argument(
+        "--force", action="store_true", help="copy into a non-empty target: resume or overwrite"
+    )
+    data.add_argument("--verify-only", action="store_true", help="compare only; change nothing")
+    data.add_argument(
+        "--batch-rows", type=_positive, default=migrate_data.BATCH_ROWS, help="rows per transaction"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -246,6 +363,9 @@ def _parser() -> argparse.ArgumentParser:
     init = add("init", cmd_init, "write a starter config with a generated API key")
     init.add_argument("--listen", default="127.0.0.1:8080")
     add("migrate", cmd_migrate, "apply database migrations")
+    _migrate_data_arguments(
+        add("migrate-data", cmd_migrate_data, "copy the whole database to another engine, verified")
+    )
     add("prune", cmd_prune, "delete reports and events past retention.max_days")
     add("hash-password", cmd_hash_password, "print an Argon2 hash for auth.password_hash")
     customer = add("customer", cmd_customer, "create, block or unblock a customer")
@@ -270,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CommandError as exc:
         print(f"felhom-hub: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     return 0
 
 

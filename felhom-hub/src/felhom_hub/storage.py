@@ -5,6 +5,7 @@ through ``FELHOM_HUB_STORAGE_PASSWORD``) or ``storage.password_file`` (a mounted
 only the driver sees it.
 """
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
@@ -13,7 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 from felhom_hub.store import Database
 
-_DRIVERS = {"sqlite", "postgresql", "postgresql+psycopg"}
+_DRIVERS = {"sqlite", "postgresql", "postgresql+psycopg"}  # the hub's engines and driver
 
 
 class StorageSettings(BaseModel):
@@ -67,3 +68,39 @@ def open_database(storage: StorageSettings, data_dir: Path) -> Database:
     if not storage.url:
         return Database(data_dir / "hub.db")
     return Database(url=parse_url(storage.url), password=password(storage))
+
+
+def location(value: str) -> URL:
+    """A ``--from``/``--to`` of ``migrate-data``: a database URL, or a SQLite file's path."""
+    if "://" not in value:
+        return URL.create("sqlite", database=value)
+    url = parse_url(value)
+    if url.get_backend_name() == "sqlite" and not url.database:
+        raise ValueError("names no file (sqlite:///path/to/hub.db)")
+    return url
+
+
+def same_database(a: URL, b: URL) -> bool:
+    """Whether two locations name one database (the same file, or server and database)."""
+    if a.get_backend_name() != b.get_backend_name():
+        return False
+    if a.get_backend_name() == "sqlite":
+        return Path(a.database or "").resolve() == Path(b.database or "").resolve()
+    return (a.host or "", a.port or 5432, a.database) == (b.host or "", b.port or 5432, b.database)
+
+
+def environment_password(environ: Mapping[str, str]) -> str | None:
+    """The PostgreSQL password as the hub reads it from its environment (or None)."""
+    found = environ.get("FELHOM_HUB_STORAGE_PASSWORD_FILE")
+    return password(
+        StorageSettings(
+            password=SecretStr(environ.get("FELHOM_HUB_STORAGE_PASSWORD", "")),
+            password_file=Path(found) if found else None,
+        )
+    )
+
+
+def database_at(url: URL, password: str | None) -> Database:
+    if url.get_backend_name() == "sqlite":
+        return Database(Path(url.database or ""))
+    return Database(url=url, password=password)
