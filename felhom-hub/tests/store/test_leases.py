@@ -48,24 +48,30 @@ def test_release_frees_the_lease_only_for_its_holder(db: Database) -> None:
     assert take(db, "b")
 
 
+def race(racers: list[Database], at: timedelta) -> list[str]:
+    """Every racer tries to take the lease at once; the holders that won."""
+    barrier = threading.Barrier(len(racers))
+    won: list[str] = []
+
+    def run(index: int) -> None:
+        barrier.wait(timeout=10)
+        if take(racers[index], f"r{index}", at):
+            won.append(f"r{index}")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(racers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return won
+
+
 def test_processes_racing_for_a_free_or_expired_lease_get_one_winner(db: Database) -> None:
     racers = [sibling(db) for _ in range(6)]
     try:
-        for round_number, at in enumerate((timedelta(0), timedelta(minutes=5))):
-            barrier = threading.Barrier(len(racers))
-            won: list[str] = []
-
-            def race(index: int, at: timedelta = at) -> None:
-                barrier.wait(timeout=10)
-                if take(racers[index], f"r{index}", at):
-                    won.append(f"r{index}")
-
-            threads = [threading.Thread(target=race, args=(i,)) for i in range(len(racers))]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=30)
-            assert len(won) == 1, (round_number, won)
+        for at in (timedelta(0), timedelta(minutes=5)):  # free, then expired
+            won = race(racers, at)
+            assert len(won) == 1, (at, won)
             assert holder_of(db) == won[0]
     finally:
         for racer in racers:
