@@ -207,10 +207,16 @@ def test_a_sender_slower_than_the_lease_does_not_overwrite_the_next_claim(
         [again] = notifications.claim_due(conn, now=clock(), lease=dispatch.LEASE, limit=10)
     assert again.id == slow.id and again.attempts == 2
     with db.write() as conn:  # the slow sender's late failure is not recorded over the claim
-        late = {"entry_id": slow.id, "now": clock(), "claimed_at": slow.claimed_at}
-        assert not notifications.finish(conn, status="failed", error="late", **late)
-        now = clock()
-        done = {"entry_id": again.id, "now": now, "claimed_at": again.claimed_at}
-        assert notifications.finish(conn, status="sent", **done)
+        assert not notifications.finish(
+            conn,
+            entry_id=slow.id,
+            status="failed",
+            now=clock(),
+            error="late",
+            claimed_at=slow.claimed_at,
+        )
+        assert notifications.finish(
+            conn, entry_id=again.id, status="sent", now=clock(), claimed_at=again.claimed_at
+        )
         entries = notifications.log_for(conn, customer_id="acme")
     assert [(e.status, e.error) for e in entries if e.id == slow.id] == [("sent", None)]
