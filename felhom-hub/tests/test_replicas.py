@@ -58,22 +58,31 @@ def sections(smtp_port: int) -> str:
 @contextmanager
 def shared_database(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[dict[str, str], Database]]:
-    """The replicas' environment and the test's own view of their database."""
+) -> Iterator[tuple[dict[str, str], Database, Callable[[int], Path]]]:
+    """The replicas' environment, the test's own view of their database, and each replica's
+    data_dir: one each on PostgreSQL, one for all on SQLite (the database file is in it)."""
     keys = tmp_path / "keys"
     if engine == "postgresql":
         server: pg_server.PostgresServer = request.getfixturevalue("postgres_server")
         url = server.url(server.new_database())
         env = replica_env(url, pg_server.PASSWORD, keys)
         observer = Database(url=make_url(url), password=pg_server.PASSWORD)
+        observer.migrate()  # as the first replica would: the test reads leases from the start
     else:
-        path = tmp_path / "shared" / "hub.db"
-        path.parent.mkdir()
-        env = replica_env(f"sqlite:///{path}", "", keys)
-        del env["FELHOM_HUB_STORAGE_PASSWORD"]
-        observer = Database(path)
+        shared = tmp_path / "shared"
+        env = replica_env("", "", keys)
+        for storage in ("FELHOM_HUB_STORAGE_URL", "FELHOM_HUB_STORAGE_PASSWORD"):
+            del env[storage]
+        observer = Database(shared / "hub.db")
+        observer.migrate()
+
+    def data_dir(number: int) -> Path:
+        found = tmp_path / f"replica{number}" if engine == "postgresql" else tmp_path / "shared"
+        found.mkdir(exist_ok=True)
+        return found
+
     try:
-        yield env, observer
+        yield env, observer, data_dir
     finally:
         observer.dispose()
 
@@ -151,12 +160,10 @@ def test_replicas_run_each_job_once_and_survive_a_killed_holder(
 ) -> None:
     hubs: list[HubProcess] = []
     with smtp_server() as (box, smtp_port), shared_database(engine, tmp_path, request) as shared:
-        env, observer = shared
+        env, observer, data_dir = shared
         try:
             for number in range(replicas):
-                data_dir = tmp_path / f"replica{number}"
-                data_dir.mkdir()
-                hubs.append(start_hub(data_dir, sections=sections(smtp_port), env=env))
+                hubs.append(start_hub(data_dir(number), sections=sections(smtp_port), env=env))
                 if number == 0:  # the first takes every lease: the one to kill later
                     wait_for(lambda: holds_all(observer, hubs[0]), timeout=20)
             by_pid = {hub.process.pid: hub for hub in hubs}
