@@ -7,11 +7,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry
+from sqlalchemy import make_url
 
 from felhom_hub.jobs.leases import FLOOR, Leases
 from felhom_hub.jobs.loop import JobMetrics, every
 from felhom_hub.store import Database, leases
 from tests.conftest import FakeClock, sibling
+from tests.hub_process import free_port
 
 TICK = timedelta(milliseconds=20)
 
@@ -108,3 +110,21 @@ def test_a_clean_stop_hands_the_job_over_at_the_next_tick(db: Database, clock: F
         run(scenario)
     finally:
         other.dispose()
+
+
+def test_a_lease_the_database_cannot_give_is_a_failed_tick(clock: FakeClock) -> None:
+    gone = make_url(f"postgresql://felhom@127.0.0.1:{free_port()}/hub")  # nothing listens
+    unreachable = Database(url=gone, password="unused")
+    runs: list[str] = []
+
+    async def scenario() -> None:
+        a = Replica("a", unreachable, clock, runs)
+        await until(lambda: a.count("failed") >= 2)
+        a.stop.set()
+        await a.task
+
+    try:
+        run(scenario)
+    finally:
+        unreachable.dispose()
+    assert runs == []

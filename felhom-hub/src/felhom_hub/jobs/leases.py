@@ -57,13 +57,9 @@ class Leases:
             leases.release(conn, job=job, holder=self.holder)
 
     async def take(self, job: str, now: datetime, ttl: timedelta) -> bool:
-        """True when this process holds ``job`` until ``now + ttl``; False when another does
-        or the database did not answer (the tick is skipped either way)."""
-        try:
-            return await anyio.to_thread.run_sync(self._acquire, job, now, ttl)
-        except Exception as exc:
-            log.warning("job %s: lease not taken (%s); tick skipped", job, type(exc).__name__)
-            return False
+        """True when this process holds ``job`` until ``now + ttl``; False when another does.
+        Raises what the database raised (the loop counts the tick as failed)."""
+        return await anyio.to_thread.run_sync(self._acquire, job, now, ttl)
 
     async def release(self, job: str) -> None:
         try:
@@ -77,7 +73,12 @@ class Leases:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(ttl.total_seconds() / 3)
-                if not await self.take(job, clock(), ttl):
+                try:
+                    kept = await self.take(job, clock(), ttl)
+                except Exception as exc:
+                    log.warning("job %s: lease not renewed (%s)", job, type(exc).__name__)
+                    continue
+                if not kept:
                     log.warning("job %s: lease lost during a long tick", job)
 
         keeper = asyncio.create_task(renew())
