@@ -3,14 +3,18 @@ the lease holder runs the body; a holder that dies is replaced once its lease ex
 stops cleanly at the other's next tick."""
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from functools import partial
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import make_url
 
 from felhom_hub.jobs.leases import FLOOR, Leases
 from felhom_hub.jobs.loop import JobMetrics, every
+from felhom_hub.jobs.schedule import run_daily
 from felhom_hub.store import Database, leases
 from tests.conftest import FakeClock, sibling
 from tests.hub_process import free_port
@@ -128,3 +132,32 @@ def test_a_lease_the_database_cannot_give_is_a_failed_tick(clock: FakeClock) -> 
     finally:
         unreachable.dispose()
     assert runs == []
+
+
+def test_two_processes_at_a_daily_slot_run_it_once(db: Database) -> None:
+    other = sibling(db)
+    calls: list[str] = []
+    due = datetime(2026, 1, 10, 3, 30, tzinfo=UTC)  # 04:30 in Budapest
+    started = time.monotonic()
+
+    def clock() -> datetime:  # real time, from just before the slot
+        return due - timedelta(seconds=0.1) + timedelta(seconds=time.monotonic() - started)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        tasks = [
+            asyncio.create_task(
+                run_daily("daily", dtime(4, 30), partial(calls.append), clock, stop, leases)
+            )
+            for leases in (Leases(db, holder="a"), Leases(other, holder="b"))
+        ]
+        await until(lambda: bool(calls))
+        await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    try:
+        run(scenario)
+    finally:
+        other.dispose()
+    assert len(calls) == 1
