@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 
 GLOBAL_KEY = "process-global-key-0123456789"
 
@@ -58,21 +59,23 @@ def start_hub(
     timeout: float = 30.0,
     server_extra: str = "",
     sections: str = "",
+    env: dict[str, str] | None = None,
 ) -> HubProcess:
     """Start the hub and wait until /healthz answers 200 (bounded by ``timeout``).
 
     ``server_extra``: more lines of the server section, e.g. '  body_timeout: "2s"\n';
-    ``sections``: more top-level sections (YAML text).
+    ``sections``: more top-level sections (YAML text); ``env``: ``FELHOM_HUB_*`` variables
+    (none of the caller's own are passed on).
     """
     port = port or free_port()
     config = write_config(data_dir, port, server_extra, sections)
     log = data_dir / f"hub-{port}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FELHOM_HUB_")}
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("FELHOM_HUB_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "felhom_hub.cli", "serve", "--config", str(config)],
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
-        env=env,
+        env={**inherited, **(env or {})},
     )
     hub = HubProcess(process, f"http://127.0.0.1:{port}", config, log)
     deadline = time.monotonic() + timeout
@@ -87,3 +90,22 @@ def start_hub(
         time.sleep(0.05)
     hub.stop()
     raise TimeoutError(f"hub did not answer within {timeout}s:\n{log.read_text()}")
+
+
+def replica_env(storage_url: str, password: str, keys: Path) -> dict[str, str]:
+    """What every replica on one PostgreSQL database needs: the storage URL and password, and
+    the shared session-signing key file and configs sealing key (created in ``keys``)."""
+    keys.mkdir(parents=True, exist_ok=True)
+    session_key = keys / "session.key"
+    if not session_key.exists():
+        session_key.write_bytes(os.urandom(32))
+        session_key.chmod(0o600)
+    sealing = keys / "configs.key"
+    if not sealing.exists():
+        sealing.write_text(Fernet.generate_key().decode())
+    return {
+        "FELHOM_HUB_STORAGE_URL": storage_url,
+        "FELHOM_HUB_STORAGE_PASSWORD": password,
+        "FELHOM_HUB_AUTH_SESSION_SECRET_FILE": str(session_key),
+        "FELHOM_HUB_CONFIGS_SECRET_KEYS": sealing.read_text().strip(),
+    }

@@ -1,4 +1,5 @@
-"""A 2xx means committed: SIGKILL the server mid-stream, restart, find every acknowledged report."""
+"""A 2xx means committed: SIGKILL the server mid-stream, restart, find every acknowledged report
+— on SQLite and on PostgreSQL."""
 
 import threading
 import time
@@ -7,8 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import pg_server
 from tests.conftest import report_body
-from tests.hub_process import GLOBAL_KEY, start_hub
+from tests.hub_process import GLOBAL_KEY, replica_env, start_hub
 
 pytestmark = pytest.mark.slow
 
@@ -17,8 +19,19 @@ KILL_AFTER = 300  # acknowledged reports before the kill
 MAX_PER_WRITER = 5000  # bound on each writer's loop
 
 
-def test_every_acknowledged_report_survives_sigkill(tmp_path: Path) -> None:
-    hub = start_hub(tmp_path)
+def storage_env(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    if engine == "sqlite":
+        return {}
+    server: pg_server.PostgresServer = request.getfixturevalue("postgres_server")
+    return replica_env(server.url(server.new_database()), pg_server.PASSWORD, tmp_path / "keys")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_every_acknowledged_report_survives_sigkill(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    env = storage_env(engine, tmp_path, request)
+    hub = start_hub(tmp_path, env=env)
     acknowledged: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -52,7 +65,7 @@ def test_every_acknowledged_report_survives_sigkill(tmp_path: Path) -> None:
         thread.join(timeout=10)
     assert len(acknowledged) >= KILL_AFTER, "the writers never got going"
 
-    restarted = start_hub(tmp_path, port=None)
+    restarted = start_hub(tmp_path, port=None, env=env)
     try:
         stored = stored_hostnames(restarted.url)
     finally:

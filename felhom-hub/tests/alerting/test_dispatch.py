@@ -162,3 +162,61 @@ async def test_a_claim_whose_sender_died_is_retried_after_the_lease(
 def test_nothing_to_send_without_a_transport(tmp_path: Any) -> None:
     settings = make_settings(tmp_path)
     assert settings.notifications.chosen_transport.value == "none"
+
+
+def test_two_senders_claiming_at_once_never_claim_one_notification_twice(
+    client: TestClient, db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    s = configured(settings, operator_cooldown="1s")
+    for _ in range(120):  # each past the operator's cooldown: 120 queued mails
+        event(client)
+        dispatch.decide_once(db, s, clock())
+        clock.advance(seconds=2)
+    hubs = [sibling(db) for _ in range(4)]
+    claims: list[int] = []
+    barrier = threading.Barrier(len(hubs))
+
+    def claim(hub: Database) -> None:
+        barrier.wait(timeout=10)
+        for _ in range(100):
+            with hub.write() as conn:
+                got = notifications.claim_due(conn, now=clock(), lease=dispatch.LEASE, limit=7)
+            if not got:
+                return
+            claims.extend(e.id for e in got)
+
+    threads = [threading.Thread(target=claim, args=(hub,)) for hub in hubs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for hub in hubs:
+        hub.dispose()
+    assert len(claims) == 120 and len(set(claims)) == 120
+
+
+def test_a_sender_slower_than_the_lease_does_not_overwrite_the_next_claim(
+    client: TestClient, db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    event(client)
+    dispatch.decide_once(db, configured(settings), clock())
+    with db.write() as conn:
+        [slow] = notifications.claim_due(conn, now=clock(), lease=dispatch.LEASE, limit=10)
+    clock.advance(minutes=6)
+    with db.write() as conn:  # the lease passed: another sender claims it again
+        [again] = notifications.claim_due(conn, now=clock(), lease=dispatch.LEASE, limit=10)
+    assert again.id == slow.id and again.attempts == 2
+    with db.write() as conn:  # the slow sender's late failure is not recorded over the claim
+        assert not notifications.finish(
+            conn,
+            entry_id=slow.id,
+            status="failed",
+            now=clock(),
+            error="late",
+            claimed_at=slow.claimed_at,
+        )
+        assert notifications.finish(
+            conn, entry_id=again.id, status="sent", now=clock(), claimed_at=again.claimed_at
+        )
+        entries = notifications.log_for(conn, customer_id="acme")
+    assert [(e.status, e.error) for e in entries if e.id == slow.id] == [("sent", None)]

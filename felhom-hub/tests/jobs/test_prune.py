@@ -8,7 +8,7 @@ from felhom_hub.history import Resolution
 from felhom_hub.jobs import prune as prune_job
 from felhom_hub.samples import sample_of
 from felhom_hub.store import Database, events, fleet, infra_backups, reports, series
-from tests.conftest import START, report_body, store_report
+from tests.conftest import START, report_body, sibling, store_report
 
 
 def fill(db: Database, *, days_old: int, count: int, customer_id: str = "a") -> None:
@@ -115,3 +115,19 @@ def test_old_compression_dictionaries_go_but_kept_reports_stay_readable(db: Data
         )
     assert dictionaries == 3  # one per remaining day: the 10- and 9-day-old ones are gone
     assert len(page) == 3 and all(r.report == {"customer_id": "a"} for r in page)
+
+
+def test_the_daily_prune_runs_once_a_day_across_processes(db: Database) -> None:
+    fill(db, days_old=10, count=3)
+    retention = RetentionSettings(raw_days=7)
+    other = sibling(db)
+    try:
+        first = prune_job.scheduled(db, now=START, retention=retention)
+        assert first is not None and first.reports == 3
+        fill(db, days_old=10, count=2)
+        later = START + timedelta(hours=3)  # the same Budapest day, another process
+        assert prune_job.scheduled(other, now=later, retention=retention) is None
+        following = prune_job.scheduled(other, now=START + timedelta(days=1), retention=retention)
+        assert following is not None and following.reports == 2
+    finally:
+        other.dispose()

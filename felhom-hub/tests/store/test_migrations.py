@@ -62,6 +62,7 @@ def test_old_reports_move_into_the_fleet_model_without_loss(tmp_path: Path) -> N
         "0004_alerting.sql",
         "0005_fleet_dashboard.sql",
         "0006_controller_configs.sql",
+        "0007_job_leases.sql",
     ]
     with db.read() as conn:
         tables = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())

@@ -117,6 +117,7 @@ def decide_once(db: Database, settings: Settings, now: datetime) -> int:
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     entry_id: int
+    claimed_at: datetime | None
     status: str
     error: str | None
     retry_at: datetime | None
@@ -129,6 +130,7 @@ class _Outcome:
             now=now,
             error=self.error,
             retry_at=self.retry_at,
+            claimed_at=self.claimed_at,
         )
 
 
@@ -171,7 +173,7 @@ async def send_once(db: Database, mailer: Mailer, sender: str, now: datetime) ->
                 retry_at = now + retry_delay(entry.attempts, exc.retry_after)
         except Permanent as exc:
             status, error, failed = "failed", str(exc), failed + 1
-        outcome = _Outcome(entry.id, status, error, retry_at)
+        outcome = _Outcome(entry.id, entry.claimed_at, status, error, retry_at)
         await db.writing(partial(outcome.record, now=now))
         if error:
             log.warning("notification %d to %s: %s (%s)", entry.id, entry.channel, error, status)

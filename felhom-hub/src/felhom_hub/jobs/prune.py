@@ -8,6 +8,9 @@
   push already, so this only catches a lowered setting.
 
 A customer's latest report lives in ``fleet`` and is never pruned.
+
+The daily run (``scheduled``) first takes its day's slot in ``job_runs``, so it runs once a day
+across restarts and hub processes, whatever their clocks (besides the job's lease).
 """
 
 from dataclasses import dataclass
@@ -15,7 +18,10 @@ from datetime import datetime, timedelta
 
 from felhom_hub.config import RetentionSettings
 from felhom_hub.history import Resolution
-from felhom_hub.store import Database, events, fleet, infra_backups, reports, series
+from felhom_hub.jobs.schedule import HUB_TZ
+from felhom_hub.store import Database, events, fleet, infra_backups, job_runs, reports, series
+
+JOB = "prune"
 
 BATCH = 500  # rows per transaction: a few milliseconds of lock
 CUSTOMERS_PER_BATCH = 50
@@ -92,3 +98,12 @@ def prune(db: Database, *, now: datetime, retention: RetentionSettings) -> Prune
         if not step.total:
             break
     return total + per_customer(db, now=now, retention=retention)
+
+
+def scheduled(db: Database, *, now: datetime, retention: RetentionSettings) -> PruneResult | None:
+    """The daily prune, if this process takes today's slot (Budapest date); else None."""
+    with db.write() as conn:
+        label = now.astimezone(HUB_TZ).date().isoformat()
+        if not job_runs.take(conn, job=JOB, slot=label, now=now):
+            return None
+    return prune(db, now=now, retention=retention)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from felhom_hub.clock import Clock
+from felhom_hub.jobs.leases import FLOOR, Leases
 
 HUB_TZ = ZoneInfo("Europe/Budapest")
 log = logging.getLogger(__name__)
@@ -29,19 +30,37 @@ def next_daily(now: datetime, at: time, tz: ZoneInfo = HUB_TZ) -> datetime:
 
 
 async def run_daily(
-    name: str, at: time, job: Callable[[datetime], object], clock: Clock, stop: asyncio.Event
+    name: str,
+    at: time,
+    job: Callable[[datetime], object],
+    clock: Clock,
+    stop: asyncio.Event,
+    leases: Leases | None = None,
 ) -> None:
-    """Call ``job(now)`` in a worker thread every day at ``at`` hub time, until ``stop`` is set."""
+    """Call ``job(now)`` in a worker thread every day at ``at`` hub time, until ``stop`` is set.
+
+    With ``leases`` only the process that takes the job's lease at the slot runs it (the job
+    takes its day's ``job_runs`` slot as well, so a replica whose clock is off by more than the
+    lease cannot run the day twice)."""
     while not stop.is_set():
         due = next_daily(clock(), at)
         delay = max(0.0, (due - clock()).total_seconds())
         try:
             await asyncio.wait_for(stop.wait(), timeout=delay)
-            return
+            break
         except TimeoutError:
             pass
         try:
-            result = await asyncio.to_thread(job, clock())
+            now = clock()
+            if leases is None:
+                result = await asyncio.to_thread(job, now)
+            elif await leases.take(name, now, FLOOR):
+                result = await leases.holding(name, FLOOR, clock, asyncio.to_thread(job, now))
+            else:
+                log.debug("job %s: another hub process holds the lease; slot skipped", name)
+                continue
             log.info("job %s finished: %s", name, result)
         except Exception:
             log.exception("job %s failed; it runs again at its next slot", name)
+    if leases is not None:
+        await leases.release(name)

@@ -1,11 +1,13 @@
 """The hub's background services, as the coroutines ``felhom-hub serve`` runs beside the API:
 the staleness checker, the notification dispatcher, the backup deadline checker, the registry
 version check, the outbound heartbeat and the daily prune. Each is a ``run_once(now)`` wrapped
-in ``jobs.loop.every`` (or the daily schedule)."""
+in ``jobs.loop.every`` (or the daily schedule). Every job is leased (``jobs/leases.py``): hub
+processes sharing one database run each tick once, in the process that holds the job's lease —
+the heartbeat too, since it reports the fleet (and the hub as a whole) outward, once."""
 
 import asyncio
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,12 +21,13 @@ from felhom_hub.config import Settings
 from felhom_hub.jobs import (
     backup_deadlines,
     heartbeat,
+    prune,
     registry_check,
     staleness,
     template_refresh,
 )
+from felhom_hub.jobs.leases import Leases, process_holder
 from felhom_hub.jobs.loop import JobMetrics, every
-from felhom_hub.jobs.prune import prune
 from felhom_hub.jobs.schedule import run_daily
 from felhom_hub.store import Database
 
@@ -48,6 +51,7 @@ class Services:
     metrics: JobMetrics
     mailer: Mailer | None = None
     http: httpx.AsyncClient | None = None
+    holder: str = field(default_factory=process_holder)
 
     async def staleness(self, now: datetime) -> object:
         threshold = self.settings.alerting.stale_threshold
@@ -98,30 +102,28 @@ class Services:
 
     def coroutines(self, stop: asyncio.Event) -> list[Coroutine[Any, Any, None]]:
         s, clock, metrics = self.settings, self.clock, self.metrics
+        leases = Leases(self.db, self.holder)
+
+        def periodic(name: str, interval: timedelta, job: Any) -> Coroutine[Any, Any, None]:
+            return every(name, interval, job, clock, stop, metrics, leases)
+
         jobs = [
-            every("staleness", s.alerting.check_interval, self.staleness, clock, stop, metrics),
-            every("dispatch", DISPATCH_EVERY, self.dispatch, clock, stop, metrics),
-            every(
-                "backup-deadlines", BACKUP_CHECK_EVERY, self.backup_deadlines, clock, stop, metrics
-            ),
+            periodic("staleness", s.alerting.check_interval, self.staleness),
+            periodic("dispatch", DISPATCH_EVERY, self.dispatch),
+            periodic("backup-deadlines", BACKUP_CHECK_EVERY, self.backup_deadlines),
             run_daily(
                 "prune",
                 s.retention.prune_schedule,
-                lambda now: prune(self.db, now=now, retention=s.retention),
+                lambda now: prune.scheduled(self.db, now=now, retention=s.retention),
                 clock,
                 stop,
+                leases,
             ),
         ]
-        if s.registry.image and (
-            s.registry.username or s.registry.token or "://" in s.registry.image
-        ):
-            jobs.append(
-                every("registry", s.registry.check_interval, self.registry, clock, stop, metrics)
-            )
+        if registry_configured(s):
+            jobs.append(periodic("registry", s.registry.check_interval, self.registry))
         if s.registry.template_url:
-            interval = s.registry.template_interval
-            jobs.append(every("template", interval, self.template, clock, stop, metrics))
+            jobs.append(periodic("template", s.registry.template_interval, self.template))
         if s.alerting.heartbeat_url:
-            interval = s.alerting.heartbeat_interval
-            jobs.append(every("heartbeat", interval, self.heartbeat, clock, stop, metrics))
+            jobs.append(periodic("heartbeat", s.alerting.heartbeat_interval, self.heartbeat))
         return jobs

@@ -236,15 +236,18 @@ def finish(
     now: datetime,
     error: str | None = None,
     retry_at: datetime | None = None,
+    claimed_at: datetime | None = None,
 ) -> bool:
     """Record a send's outcome (``queued`` again with ``retry_at`` for a retry); False when the
-    claim was lost (another sender re-queued it after the lease)."""
+    claim was lost (another sender re-queued it after the lease — and, given ``claimed_at``,
+    perhaps claimed it again: that sender's outcome is the one recorded)."""
     log = notification_log.c
     values: dict[str, Any] = {"status": status, "error": error, "next_attempt_at": retry_at}
     values["finished_at"] = None if status == "queued" else now
-    statement = (
-        update(notification_log).where(log.id == entry_id, log.status == "sending").values(values)
-    )
+    mine = [log.id == entry_id, log.status == "sending"]
+    if claimed_at is not None:
+        mine.append(log.claimed_at == claimed_at)
+    statement = update(notification_log).where(*mine).values(values)
     return conn.execute(statement).rowcount == 1
 
 

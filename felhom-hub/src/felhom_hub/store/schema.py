@@ -213,6 +213,14 @@ job_runs = Table(
     Column("ran_at", UtcTimestamp, nullable=False),
 )
 
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("job", Text, primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),  # epoch milliseconds
+)
+
 registry_state = Table(
     "registry_state",
     metadata,
