@@ -60,7 +60,9 @@ BATCH_ROWS = 5000
 # backups and whole reports reach ~1 MiB a row. Pages start small and double up to the bounds.
 PAGE_BYTES = 8 * 2**20
 FIRST_PAGE = 8
-_NOT_COPIED = {"schema_migrations", "sqlite_sequence"}  # each side keeps its own
+# Each side keeps its own: its migrations, SQLite's counters (carried separately), and the
+# job leases, which belong to the processes running on that database.
+_NOT_COPIED = {"schema_migrations", "sqlite_sequence", "job_leases"}
 _NUL, _REPLACEMENT = "\x00", "\ufffd"  # PostgreSQL stores NUL in text as U+FFFD (postgres.py)
 
 
