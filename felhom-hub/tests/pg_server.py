@@ -28,7 +28,12 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    """``durable``: fsync and full-page writes on, as in production (the benchmarks' server);
+    the tests' server runs without them, for speed. Commits are synchronous in both."""
+
+    def __init__(self, *, durable: bool = False, shared_buffers: str = "64MB") -> None:
+        self.durable = durable
+        self.shared_buffers = shared_buffers
         self.root = Path(tempfile.mkdtemp(prefix="felhom-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -50,11 +55,13 @@ class PostgresServer:
         initdb += ["--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256"]
         initdb += [f"--pwfile={pwfile}"]
         subprocess.run(self._as_owner(*initdb), check=True, capture_output=True, timeout=120)
+        durability = "on" if self.durable else "off"
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port}"
             f" -c unix_socket_directories={self.root}"
-            " -c fsync=off -c full_page_writes=off -c max_connections=300"
-            " -c shared_buffers=64MB"
+            f" -c fsync={durability} -c full_page_writes={durability}"
+            " -c synchronous_commit=on -c max_connections=300"
+            f" -c shared_buffers={self.shared_buffers}"
         )
         start = [str(BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-t", "60"]
         start += ["-l", str(self.root / "log"), "start"]
