@@ -82,6 +82,21 @@ class Postgres:
             "FELHOM_HUB_CONFIGS_SECRET_KEYS": self.fernet,
         }
 
+    database: str = ""  # the one being measured
+
+    def use(self, database: str) -> str:
+        self.database = database
+        return database
+
+    def transactions(self) -> tuple[int, int, int]:
+        """Commits, rollbacks and deadlocks so far in the database being measured."""
+        found = self.server.psql(
+            "SELECT xact_commit, xact_rollback, deadlocks FROM pg_stat_database"
+            f" WHERE datname = '{self.database}'"
+        )
+        commits, rollbacks, deadlocks = map(int, found.split("|"))
+        return commits, rollbacks, deadlocks
+
     def postmaster(self) -> int:
         return int((self.server.data / "postmaster.pid").read_text().split()[0])
 
@@ -100,18 +115,28 @@ class Ingest:
 
 
 def measure(
-    label: str, hubs: list[tuple[Any, int]], postmaster: int | None, args: argparse.Namespace
+    label: str, hubs: list[tuple[Any, int]], pg: Postgres | None, args: argparse.Namespace
 ) -> Ingest:
     requests = [request_bytes(report(i)) for i in range(args.count)]
+    offered = requests[: int(args.rate * args.rate_seconds)]
     ports = [port for _, port in hubs]
     asyncio.run(closed_loop(ports, requests[:500], 8))  # warm-up
     pids = [process.pid for process, _ in hubs]
+    postmaster = pg.postmaster() if pg else None
     hub_before, pg_before = sum(map(cpu, pids)), cpu(postmaster) if postmaster else 0.0
+    counted = pg.transactions() if pg else (0, 0, 0)
     elapsed, closed = asyncio.run(closed_loop(ports, requests, args.concurrency))
     hub_cpu = (sum(map(cpu, pids)) - hub_before) / args.count
     pg_cpu = (cpu(postmaster) - pg_before) / args.count if postmaster else None
-    offered = requests[: int(args.rate * args.rate_seconds)]
     paced = asyncio.run(open_loop(ports, offered, args.rate, args.concurrency))
+    if pg:
+        time.sleep(1.5)  # the servers' statistics reach pg_stat_database within a second
+        after = pg.transactions()
+        commits, rollbacks, deadlocks = (after[i] - counted[i] for i in range(3))
+        print(
+            f"  {label}: {commits / (len(requests) + len(offered)):.2f} commits a report"
+            f" (all the database's transactions), {rollbacks} rollbacks, {deadlocks} deadlocks"
+        )
     return Ingest(label, args.count / elapsed, closed, paced, hub_cpu, pg_cpu)
 
 
@@ -122,14 +147,14 @@ def ingest(pg: Postgres, tmp: Path, args: argparse.Namespace) -> None:
         ("PostgreSQL, 1 hub", 1, True),
         ("PostgreSQL, 2 hubs", 2, True),
     ):
-        env = pg.env(pg.server.new_database()) if on_postgres else None
+        env = pg.env(pg.use(pg.server.new_database())) if on_postgres else None
         hubs: list[tuple[Any, int]] = []
         try:
             for n in range(replicas):
                 folder = tmp / f"ingest-{len(found)}-{n}"
                 folder.mkdir()
                 hubs.append(start_hub(folder, env=env))
-            found.append(measure(label, hubs, pg.postmaster() if on_postgres else None, args))
+            found.append(measure(label, hubs, pg if on_postgres else None, args))
         finally:
             for process, _ in hubs:
                 stop(process)
