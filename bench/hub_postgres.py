@@ -190,15 +190,9 @@ def fill(db: Database, customers: int, now: datetime) -> None:
                     badge_events(conn, customer_id, now)
 
 
-def explain(db: Database, now: datetime) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of each statement the fleet page's first page runs."""
-    statements: list[tuple[str, Any]] = []
-
-    def capture(*args: Any) -> None:
-        statements.append((args[2], args[3]))
-
+def page_view(db: Database, now: datetime) -> None:
+    """The store calls of one view of the fleet page's first page (web/pages.py ``overview``)."""
     cutoffs = dashboard.Cutoffs.at(now, AlertingSettings().stale_threshold)
-    event.listen(db.engine, "before_cursor_execute", capture)
     with db.read() as conn:
         found = dashboard.page(
             conn, cutoffs, dashboard.Filter(), order=dashboard.Order.STATUS, limit=100, offset=0
@@ -206,6 +200,27 @@ def explain(db: Database, now: datetime) -> None:
         dashboard.counts(conn, cutoffs)
         ids = [row.customer_id for row, _ in found.rows]
         events.severity_counts(conn, customer_ids=ids, since=now - timedelta(days=1))
+
+
+def sql_time(db: Database, calls: int) -> None:
+    """The page view's SQL in this process, without HTTP and templates."""
+    latencies = []
+    for _ in range(calls):
+        began = time.perf_counter()
+        page_view(db, datetime.now(UTC))
+        latencies.append(time.perf_counter() - began)
+    show("fleet page's SQL, in-process", latencies)
+
+
+def explain(db: Database) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement of the fleet page view."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(*args: Any) -> None:
+        statements.append((args[2], args[3]))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    page_view(db, datetime.now(UTC))
     event.remove(db.engine, "before_cursor_execute", capture)
     with db.read() as conn:
         for statement, parameters in statements:
@@ -255,7 +270,8 @@ def fleet(pg: Postgres, tmp: Path, args: argparse.Namespace) -> None:
         took = time.perf_counter() - began
         print(f"{engine}: {args.customers:,} customers filled in {took:.0f} s; {load()}")
         if database and args.explain:
-            explain(db, datetime.now(UTC))
+            explain(db)
+        sql_time(db, min(args.calls, 100))
         db.dispose()
         hub, port = start_hub(folder, sections=operator, env=env)
         try:
