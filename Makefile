@@ -93,6 +93,7 @@ bench: bootstrap
 	$(UV) run --frozen python bench/hub_dashboard.py
 	$(UV) run --frozen python bench/hub_configs.py
 	$(UV) run --frozen python bench/hub_migrate_data.py
+	$(UV) run --frozen python bench/hub_postgres.py
 	$(UV) run --frozen python bench/beskar7_enroll.py
 	$(UV) run --frozen python bench/beskar7_provision.py
 	$(UV) run --frozen python bench/controller_cycle.py

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import Connection
 
 from felhom_hub.api.report_schema import Report
 from felhom_hub.config import RetentionSettings
@@ -75,6 +76,22 @@ def store(db: Database, customer_id: str, n: int, at: datetime) -> None:
         series.add(conn, customer_id=customer_id, at=at, sample=sample_of(report, now=at))
 
 
+def badge_events(conn: Connection, customer_id: str, now: datetime) -> None:
+    """An error, a warning and an info event in the last three hours (the fleet page's badges)."""
+    for k, severity in enumerate(("error", "warning", "info")):
+        events.add(
+            conn,
+            customer_id=customer_id,
+            event_type="backup_failed",
+            severity=severity,
+            message="seeded",
+            details_json="{}",
+            source="controller",
+            occurred_at=None,
+            received_at=now - timedelta(hours=k + 1),
+        )
+
+
 def seed(folder: Path, customers: int, days: int, now: datetime) -> None:
     db = Database(folder / "hub.db")
     db.migrate()
@@ -85,18 +102,7 @@ def seed(folder: Path, customers: int, days: int, now: datetime) -> None:
         store(db, f"c{n:05d}", n, now - timedelta(minutes=n % 90))
     with db.write() as conn:
         for n in range(0, customers, 10):
-            for k in range(3):
-                events.add(
-                    conn,
-                    customer_id=f"c{n:05d}",
-                    event_type="backup_failed",
-                    severity=["error", "warning", "info"][k],
-                    message="seeded",
-                    details_json="{}",
-                    source="controller",
-                    occurred_at=None,
-                    received_at=now - timedelta(hours=k + 1),
-                )
+            badge_events(conn, f"c{n:05d}", now)
     prune(db, now=now, retention=RetentionSettings())
     db.dispose()
 

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 KEY = "bench-global-key-0123456789abcdef"
@@ -103,17 +104,25 @@ async def one_request(
     return int(status_line.split()[1])
 
 
+Ports = int | Sequence[int]
+
+
+def port_of(ports: Ports, index: int) -> int:
+    """Connection ``index``'s port: with several hubs, connections alternate between them."""
+    return ports if isinstance(ports, int) else ports[index % len(ports)]
+
+
 async def closed_loop(
-    port: int, payloads: list[bytes], concurrency: int
+    ports: Ports, payloads: list[bytes], concurrency: int
 ) -> tuple[float, list[float]]:
     """Each connection sends its next report as soon as the previous one is answered."""
     queue = iter(range(len(payloads)))
     latencies: list[float] = []
     errors = 0
 
-    async def connection() -> None:
+    async def connection(number: int) -> None:
         nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port_of(ports, number))
         for index in queue:
             start = time.perf_counter()
             if await one_request(reader, writer, payloads[index]) != 201:
@@ -122,16 +131,20 @@ async def closed_loop(
         writer.close()
 
     began = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    await asyncio.gather(*(connection(n) for n in range(concurrency)))
     elapsed = time.perf_counter() - began
     if errors:
         raise SystemExit(f"{errors} requests were not answered 201")
     return elapsed, latencies
 
 
-async def open_loop(port: int, payloads: list[bytes], rate: float, connections: int) -> list[float]:
+async def open_loop(
+    ports: Ports, payloads: list[bytes], rate: float, connections: int
+) -> list[float]:
     """Send at a fixed offered rate; latency counts from the scheduled send time."""
-    pool = [await asyncio.open_connection("127.0.0.1", port) for _ in range(connections)]
+    pool = [
+        await asyncio.open_connection("127.0.0.1", port_of(ports, n)) for n in range(connections)
+    ]
     free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
     for conn in pool:
         free.put_nowait(conn)
@@ -190,21 +203,24 @@ def raw_sqlite_rate(payloads: list[bytes], folder: Path) -> float:
     return len(rows) / elapsed
 
 
-def start_hub(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_hub(
+    folder: Path, sections: str = "", env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``sections``: more top-level config sections; ``env``: more FELHOM_HUB_* variables."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     config = folder / "hub.yaml"
     config.write_text(
         f'api:\n  report_api_key: "{KEY}"\n'
-        f'server:\n  listen: "127.0.0.1:{port}"\n  data_dir: "{folder}"\n'
+        f'server:\n  listen: "127.0.0.1:{port}"\n  data_dir: "{folder}"\n' + sections
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FELHOM_HUB_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FELHOM_HUB_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "felhom_hub.cli", "serve", "--config", str(config)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
+        stderr=(folder / "hub.log").open("ab"),
+        env=clean | (env or {}),
     )
     for _ in range(300):
         try:

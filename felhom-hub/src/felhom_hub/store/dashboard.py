@@ -79,7 +79,9 @@ def _where(filter_: Filter) -> tuple[str, dict[str, object]]:
     clauses: list[str] = []
     params: dict[str, object] = {}
     if not filter_.include_blocked:
-        clauses.append("s.status != 'BLOCKED'")
+        # s.status != 'BLOCKED' (only the CASE's first branch gives it) without the CASE: a count
+        # then skips it (PostgreSQL at 100,000 customers: 35 -> 8 ms, bench/hub_postgres.py).
+        clauses.append("(s.config_status IS NULL OR s.config_status != 'blocked')")
     if filter_.status is not None:
         clauses.append("s.status = :status")
         params["status"] = filter_.status
