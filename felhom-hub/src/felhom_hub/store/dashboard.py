@@ -17,8 +17,9 @@ from sqlalchemy import Connection, text
 from felhom_hub.store.fleet import FleetRow
 from felhom_hub.store.schema import from_text, to_text
 
-_STATUS = """CASE
-    WHEN c.status = 'blocked' THEN 'BLOCKED'
+_BLOCKED = "BLOCKED"
+_STATUS = f"""CASE
+    WHEN c.status = 'blocked' THEN '{_BLOCKED}'
     WHEN f.received_at IS NULL OR f.health IS NULL THEN 'PENDING'
     WHEN f.monitoring_paused = 1 THEN 'DISABLED'
     WHEN f.received_at < :down_before OR f.health = 'fail' THEN 'DOWN'
@@ -114,10 +115,17 @@ def page(
     order: Order,
     limit: int,
     offset: int,
+    counts_: dict[str, int] | None = None,
 ) -> Page:
+    """``counts_``: what ``counts`` found in this transaction, if the caller has it; the total
+    then comes from it unless a search narrows the rows (one pass over the fleet fewer:
+    ~25 ms at 100,000 customers, bench/README.md)."""
     where, params = _where(filter_)
     params |= {"warn_before": cutoffs.warn_before, "down_before": cutoffs.down_before}
-    total = int(conn.execute(text(f"SELECT count(*) FROM ({_ROWS}) s{where}"), params).scalar_one())
+    total = _total(counts_, filter_)
+    if total is None:
+        total_query = text(f"SELECT count(*) FROM ({_ROWS}) s{where}")
+        total = int(conn.execute(total_query, params).scalar_one())
     # A page in the second half is read from the other end, so SQLite keeps a top-N of at most
     # half the fleet (the last page costs what the first does), then put back in order.
     reverse = offset + limit > total - offset and offset < total
@@ -132,6 +140,15 @@ def page(
         for r in conn.execute(query, {**params, "limit": limit, "offset": offset})
     ]
     return Page(rows[::-1] if reverse else rows, total)
+
+
+def _total(counts_: dict[str, int] | None, filter_: Filter) -> int | None:
+    """The number of rows ``filter_`` matches, from the counts per status (None: unknown)."""
+    if counts_ is None or filter_.search:
+        return None
+    if filter_.status is not None:
+        return counts_.get(filter_.status, 0)
+    return sum(n for status, n in counts_.items() if filter_.include_blocked or status != _BLOCKED)
 
 
 def _fleet_row(row: object) -> FleetRow:

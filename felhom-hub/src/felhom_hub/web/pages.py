@@ -88,10 +88,16 @@ def _refresh(params: dict[str, str]) -> int:
 
 
 def _paged(
-    conn: Connection, cutoffs: dashboard.Cutoffs, filter_: dashboard.Filter, query: FleetQuery
+    conn: Connection,
+    cutoffs: dashboard.Cutoffs,
+    filter_: dashboard.Filter,
+    query: FleetQuery,
+    counts: dict[str, int] | None = None,
 ) -> tuple[dashboard.Page, FleetQuery]:
     """One page of the filtered fleet; the last page when asked for one beyond it."""
-    read = partial(dashboard.page, conn, cutoffs, filter_, order=query.sort, limit=PAGE_SIZE)
+    read = partial(
+        dashboard.page, conn, cutoffs, filter_, order=query.sort, limit=PAGE_SIZE, counts_=counts
+    )
     found = read(offset=(query.page - 1) * PAGE_SIZE)
     last = pages_for(found.total)
     if query.page > last:
@@ -114,8 +120,9 @@ async def overview(request: Request) -> Response:
     filter_ = dashboard.Filter(query.status.value if query.status else None, query.search)
 
     def read(conn: Connection) -> FleetPage:
-        found, shown = _paged(conn, cutoffs, filter_, query)
-        view = fleet_page(found, dashboard.counts(conn, cutoffs), now=ctx.now, query=shown)
+        counts = dashboard.counts(conn, cutoffs)
+        found, shown = _paged(conn, cutoffs, filter_, query, counts)
+        view = fleet_page(found, counts, now=ctx.now, query=shown)
         ids = [item.customer_id for item in view.items]
         badges = events.severity_counts(conn, customer_ids=ids, since=ctx.now - BADGE_WINDOW)
         return with_badges(view, badges)
