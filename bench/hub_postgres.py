@@ -236,17 +236,21 @@ def explain(db: Database) -> None:
 
 
 def settle(db: Database, limit_s: float = 600) -> None:
-    """Wait until the hub's dead man's switch has moved every customer whose deadline passed.
+    """Wait until the hub's dead man's switch has moved every customer whose deadline passed,
+    and the dispatcher has decided on every event that wrote.
 
     The fill's reports are up to 90 minutes old, so the first sweeps after start-up write tens
-    of thousands of node_stale/node_down events; a fleet in its steady state has a few due at a
-    time. The pages are timed after that, as an operator would see them on a normal day.
+    of thousands of node_stale/node_down events, each then decided by the dispatcher; a fleet in
+    its steady state has a few at a time. The pages are timed after that, as an operator would
+    see them on a normal day.
     """
     began = time.perf_counter()
     threshold = AlertingSettings().stale_threshold
     while time.perf_counter() - began < limit_s:
         with db.read() as conn:
-            if not deadman.due(conn, now=datetime.now(UTC), default_threshold=threshold, limit=1):
+            now = datetime.now(UTC)
+            due = deadman.due(conn, now=now, default_threshold=threshold, limit=1)
+            if not due and not events.undispatched(conn):
                 break
         time.sleep(1)
     with db.read() as conn:

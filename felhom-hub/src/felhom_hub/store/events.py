@@ -124,6 +124,12 @@ def prune(conn: Connection, *, older_than: datetime, batch: int) -> int:
     return conn.execute(delete(events).where(events.c.id.in_(doomed))).rowcount
 
 
+def undispatched(conn: Connection) -> int:
+    """Events the notification dispatcher has not decided on yet (partial-index read)."""
+    query = select(func.count()).select_from(events).where(events.c.dispatched == 0)
+    return int(conn.execute(query).scalar_one())
+
+
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
