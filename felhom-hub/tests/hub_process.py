@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +110,13 @@ def replica_env(storage_url: str, password: str, keys: Path) -> dict[str, str]:
         "FELHOM_HUB_AUTH_SESSION_SECRET_FILE": str(session_key),
         "FELHOM_HUB_CONFIGS_SECRET_KEYS": sealing.read_text().strip(),
     }
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 40.0) -> None:
+    """Poll ``check`` every 0.2 s until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting")

@@ -2,8 +2,6 @@
 reports, falls silent (node_stale, then node_down mails: English to the operator, Hungarian to
 the customer), and reports again (node_recovered to both, since both heard the outage)."""
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -11,19 +9,10 @@ import pytest
 
 from tests.alerting.peers import Mailbox, smtp_server
 from tests.conftest import report_body
-from tests.hub_process import GLOBAL_KEY, start_hub
+from tests.hub_process import GLOBAL_KEY, start_hub, wait_for
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {GLOBAL_KEY}"}
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 40.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting")
 
 
 def subjects(box: Mailbox, to: str) -> list[str]:

@@ -26,7 +26,7 @@ from felhom_hub.web.sessions import COOKIE
 from tests import pg_server
 from tests.alerting.peers import Mailbox, smtp_server
 from tests.conftest import report_body
-from tests.hub_process import GLOBAL_KEY, HubProcess, replica_env, start_hub
+from tests.hub_process import GLOBAL_KEY, HubProcess, replica_env, start_hub, wait_for
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {GLOBAL_KEY}"}
@@ -35,15 +35,6 @@ HASH = hash_password(PASSWORD)  # one hub.yaml for all: a session is bound to th
 STALE = 5  # seconds: the smallest stale_threshold the config allows
 EVENTS = ("node_stale", "node_down")
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def wait_for(check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting")
 
 
 def sections(smtp_port: int) -> str:
