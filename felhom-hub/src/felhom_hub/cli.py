@@ -20,7 +20,6 @@ from felhom_hub.jobs.prune import prune
 from felhom_hub.migrate_data import Comparison, CopyRefusedError
 from felhom_hub.secrets import hash_password, new_token
 from felhom_hub.storage import (
-    database_at,
     environment_password,
     location,
     open_database,
@@ -198,7 +197,8 @@ def _data_sides(args: argparse.Namespace) -> tuple[Database, Database]:
         sqlite = url.get_backend_name() == "sqlite"
         if sqlite and not path.is_file() and (not may_be_new or path.exists()):
             raise RefusedError(f"{flag} {path}: no such SQLite file")
-    return database_at(source, password), database_at(target, password)
+    # A sqlite:/// URL opens its file (Database reads it as a path).
+    return Database(url=source, password=password), Database(url=target, password=password)
 
 
 def _driver_message(exc: Exception) -> str:

@@ -98,9 +98,3 @@ def environment_password(environ: Mapping[str, str]) -> str | None:
             password_file=Path(found) if found else None,
         )
     )
-
-
-def database_at(url: URL, password: str | None) -> Database:
-    if url.get_backend_name() == "sqlite":
-        return Database(Path(url.database or ""))
-    return Database(url=url, password=password)
