@@ -56,6 +56,35 @@ def test_a_server_that_goes_away_is_503_and_comes_back(
         assert latest.status_code == 200
 
 
+def test_connections_the_server_ends_are_replaced_without_a_500(
+    own_server: pg_server.PostgresServer, settings: Settings
+) -> None:
+    """A restart or failover ends every connection the hub holds (its writer and its pooled
+    readers): no request may fail with a 500 over it, and the hub carries on with new ones."""
+    db = postgres_database(own_server)
+    name = db.url.database if db.url is not None else ""
+    with TestClient(create_app(settings, db=db, clock=FakeClock(), run_jobs=False)) as client:
+        assert (
+            client.post("/api/v1/report", json=report_body("acme"), headers=GLOBAL_AUTH).status_code
+            == 201
+        )
+        assert db.ping() is None
+        ended = own_server.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+        assert int(ended) >= 2  # the writer and the probe's pooled connection
+        db.ping()  # may find the ended connection once; must not raise
+        sent = client.post("/api/v1/report", json=report_body("acme"), headers=GLOBAL_AUTH)
+        assert sent.status_code in (201, 503), sent.text  # 503: the controller retries it
+        read = client.get("/api/v1/customers/acme", headers=GLOBAL_AUTH)
+        assert read.status_code == 200, read.text
+        assert db.ping() is None
+        assert client.get("/healthz").status_code == 200
+        again = client.post("/api/v1/report", json=report_body("acme"), headers=GLOBAL_AUTH)
+        assert again.status_code == 201, again.text
+
+
 def test_a_wrong_password_is_a_fault_that_shows_no_password(
     postgres_server: pg_server.PostgresServer,
 ) -> None:

@@ -164,7 +164,12 @@ def _dictionary(
 
 def forget_dictionaries(conn: Connection, *_: object) -> None:
     """Drop the connection's unpacked dictionaries: after a rollback, one may have been
-    written by the transaction that was undone, and its id will be handed out again."""
+    written by the transaction that was undone, and its id will be handed out again.
+
+    A connection the server ended has no info to reach (asking would raise); the pool
+    clears its record's info when it connects afresh, so nothing stale survives either."""
+    if conn.invalidated:
+        return
     conn.info.pop(_CACHE_KEY, None)
 
 
