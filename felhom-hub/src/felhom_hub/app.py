@@ -17,7 +17,7 @@ from felhom_hub.api.payloads import EventIn, InfraBackupIn, NotifyIn, Preference
 from felhom_hub.api.report_schema import Report
 from felhom_hub.clock import Clock, utcnow
 from felhom_hub.config import Settings
-from felhom_hub.configs.reseal import reseal_all
+from felhom_hub.configs.reseal import reseal_at_start
 from felhom_hub.configs.service import ConfigService
 from felhom_hub.configs.vault import vault_for
 from felhom_hub.jobs.loop import JobMetrics
@@ -49,7 +49,7 @@ def create_app(
             services.http = http
             app.state.config_service = ConfigService(settings, database, app.state.vault, http)
             work: list[Coroutine[Any, Any, Any]] = [health.probe(database, stop)]
-            work.append(anyio.to_thread.run_sync(reseal_all, database, app.state.vault))
+            work.append(anyio.to_thread.run_sync(reseal_at_start, database, app.state.vault))
             if run_jobs:
                 work.extend(services.coroutines(stop))
             tasks = [asyncio.create_task(job) for job in work]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from felhom_hub.app import create_app
 from felhom_hub.configs import accounts, records
-from felhom_hub.configs.reseal import reseal_all
+from felhom_hub.configs.reseal import reseal_all, reseal_at_start
 from felhom_hub.configs.vault import Vault
 from felhom_hub.store import Database, configs, infra_backups
 from tests.configs.helpers import TOKEN, managed, stored
@@ -89,3 +89,14 @@ def test_values_of_a_lost_key_are_counted_and_left(tmp_path: Path, db: Database)
     assert result.unreadable == 1 and result.configs == 0
     with db.read() as conn:
         assert configs.get(conn, customer_id="acme") == before
+
+
+def test_a_database_fault_stops_the_start_up_task_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = tmp_path / "hub.db"
+    broken.write_bytes(b"this is not a database" * 500)
+    db = Database(broken)
+    assert reseal_at_start(db, Vault([NEW.encode()])) is None
+    assert "sealing with the current key stopped" in caplog.text
+    db.dispose()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from felhom_hub.configs.vault import SealedError, Vault, is_sealed
 from felhom_hub.store import Database, configs, infra_backups
+from felhom_hub.store.faults import StorageFault
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -85,3 +86,14 @@ def reseal_all(db: Database, vault: Vault) -> Resealed:
             result.backups,
         )
     return result
+
+
+def reseal_at_start(db: Database, vault: Vault) -> Resealed | None:
+    """``reseal_all`` as the hub's start-up task: a database fault meanwhile stops it with a
+    warning (each batch is committed on its own; the next start does the rest) rather than
+    surfacing when the hub shuts down."""
+    try:
+        return reseal_all(db, vault)
+    except StorageFault as fault:
+        log.warning("sealing with the current key stopped: %s; the next start goes on", fault)
+        return None
