@@ -188,3 +188,48 @@ def test_a_total_from_the_counts_is_the_counted_total(
         counted = dashboard.page(conn, CUTOFFS, chosen, **read)  # type: ignore[arg-type]
         derived = dashboard.page(conn, CUTOFFS, chosen, counts_=counts, **read)  # type: ignore[arg-type]
     assert derived == counted and counted.total > 0
+
+
+@pytest.mark.parametrize(
+    "filter_",
+    [
+        {},
+        {"include_blocked": True},
+        {"status": "WARN"},
+        {"status": "BLOCKED", "include_blocked": True},
+    ],
+)
+def test_the_status_sort_read_status_by_status_is_the_slice_of_the_whole_order(
+    db: Database, filter_: dict[str, object]
+) -> None:
+    """With the counts at hand the status sort reads each status on its own; every page, even
+    those straddling two statuses or read from a status's far end, is the one sorted query's."""
+    for n in range(31):
+        health = ("ok", "warn", "fail", "ok")[n % 4]
+        put(db, f"c{n:02d}", timedelta(minutes=11 * n % 75), health, paused=n % 9 == 0)
+    for n in range(4):
+        add_customer(db, f"p{n}")  # PENDING
+    with db.write() as conn:
+        for name in ("c03", "c17", "p1"):
+            customers.set_status(conn, customer_id=name, status="blocked", now=NOW)
+    chosen = dashboard.Filter(**filter_)  # type: ignore[arg-type]
+    with db.read() as conn:
+        counts = dashboard.counts(conn, CUTOFFS)
+        whole = dashboard.page(
+            conn, CUTOFFS, chosen, order=dashboard.Order.STATUS, limit=100, offset=0
+        )
+        ids = [r.customer_id for r, _ in whole.rows]
+        assert len(set(status for _, status in whole.rows)) >= (1 if chosen.status else 4)
+        for limit in (1, 4, 7):
+            for offset in range(0, whole.total + 2):
+                part = dashboard.page(
+                    conn,
+                    CUTOFFS,
+                    chosen,
+                    order=dashboard.Order.STATUS,
+                    limit=limit,
+                    offset=offset,
+                    counts_=counts,
+                )
+                assert [r.customer_id for r, _ in part.rows] == ids[offset : offset + limit]
+                assert part.total == whole.total

@@ -1,12 +1,13 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from felhom_hub.store import Database
 from felhom_hub.store.faults import FaultKind
 from felhom_hub.store.migrate import available_migrations
 from felhom_hub.store.schema import metadata
+from tests.conftest import add_customer
 
 
 @pytest.mark.sqlite_only
@@ -60,3 +61,15 @@ def test_ping_fails_when_the_file_is_gone(tmp_path: Path) -> None:
         leftover.unlink()
     fault = db.ping()
     assert fault is not None and fault.kind is FaultKind.MISSING
+
+
+def test_a_read_transaction_sees_one_snapshot(db: Database) -> None:
+    """A page read in several statements must not see a write that committed between them
+    (SQLite's read transactions are snapshots; PostgreSQL's reads are made so)."""
+    count = text("SELECT count(*) FROM customer_configs")
+    with db.read() as conn:
+        before = conn.execute(count).scalar_one()
+        add_customer(db, "arrived-meanwhile")
+        assert conn.execute(count).scalar_one() == before
+    with db.read() as conn:
+        assert conn.execute(count).scalar_one() == before + 1

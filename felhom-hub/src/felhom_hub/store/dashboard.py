@@ -25,8 +25,13 @@ _STATUS = f"""CASE
     WHEN f.received_at < :down_before OR f.health = 'fail' THEN 'DOWN'
     WHEN f.received_at <= :warn_before OR f.health = 'warn' THEN 'WARN'
     ELSE 'OK' END"""
-_URGENCY = """CASE s.status WHEN 'DOWN' THEN 0 WHEN 'WARN' THEN 1 WHEN 'PENDING' THEN 2
-    WHEN 'DISABLED' THEN 3 WHEN 'OK' THEN 4 ELSE 5 END"""
+# The status sort's order, most urgent first.
+_URGENT_FIRST = ("DOWN", "WARN", "PENDING", "DISABLED", "OK", _BLOCKED)
+_URGENCY = (
+    "CASE s.status "
+    + " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(_URGENT_FIRST))
+    + f" ELSE {len(_URGENT_FIRST)} END"
+)
 _ROWS = f"""SELECT f.customer_id, c.status AS config_status, f.received_at, f.controller_version,
     f.health, f.hostname, f.controller_url, f.monitoring_paused, {_STATUS} AS status
     FROM fleet f LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"""
@@ -126,8 +131,26 @@ def page(
     if total is None:
         total_query = text(f"SELECT count(*) FROM ({_ROWS}) s{where}")
         total = int(conn.execute(total_query, params).scalar_one())
-    # A page in the second half is read from the other end, so SQLite keeps a top-N of at most
-    # half the fleet (the last page costs what the first does), then put back in order.
+    if order is Order.STATUS and counts_ is not None and not filter_.search:
+        return Page(_by_status(conn, params, filter_, counts_, limit=limit, offset=offset), total)
+    return Page(_slice(conn, params, where, order, total, limit=limit, offset=offset), total)
+
+
+def _slice(
+    conn: Connection,
+    params: dict[str, object],
+    where: str,
+    order: Order,
+    total: int,
+    *,
+    limit: int,
+    offset: int,
+) -> list[tuple[FleetRow, str]]:
+    """Rows ``offset`` to ``offset + limit`` of the ``total`` that ``where`` matches, in ``order``.
+
+    A slice in the second half is read from the other end, so the database keeps a top-N of at
+    most half the rows (the last page costs what the first does), then put back in order.
+    """
     reverse = offset + limit > total - offset and offset < total
     if reverse:
         offset, limit = max(0, total - offset - limit), min(limit, total - offset)
@@ -139,7 +162,49 @@ def page(
         (_fleet_row(r), r.status)
         for r in conn.execute(query, {**params, "limit": limit, "offset": offset})
     ]
-    return Page(rows[::-1] if reverse else rows, total)
+    return rows[::-1] if reverse else rows
+
+
+def _by_status(
+    conn: Connection,
+    params: dict[str, object],
+    filter_: Filter,
+    counts_: dict[str, int],
+    *,
+    limit: int,
+    offset: int,
+) -> list[tuple[FleetRow, str]]:
+    """The status sort's slice, read status by status (the counts say where each starts).
+
+    Within one status the order is the customer id's, so each read walks the primary key and
+    stops at the page; sorting the whole fleet by its computed status read every row instead
+    (PostgreSQL at 100,000 customers: ~1 ms against ~35 ms, bench/README.md).
+    """
+    rows: list[tuple[FleetRow, str]] = []
+    for status in _URGENT_FIRST:
+        if filter_.status not in (None, status) or (
+            status == _BLOCKED and not filter_.include_blocked
+        ):
+            continue
+        size = counts_.get(status, 0)
+        if offset >= size:
+            offset -= size
+            continue
+        taken = min(limit, size - offset)
+        where = " WHERE s.status = :status"
+        rows += _slice(
+            conn,
+            params | {"status": status},
+            where,
+            Order.CUSTOMER,
+            size,
+            limit=taken,
+            offset=offset,
+        )
+        limit, offset = limit - taken, 0
+        if limit == 0:
+            break
+    return rows
 
 
 def _total(counts_: dict[str, int] | None, filter_: Filter) -> int | None:

@@ -74,6 +74,7 @@ class Database:
         self.writer = Writer(self)
         self.checkpointer = None if path is None else Checkpointer(path, BUSY_TIMEOUT_MS)
         self._server_bytes = 0  # PostgreSQL's database size, as the last probe found it
+        self._read_options = postgres.READ_OPTIONS if url is not None else {}
 
     @property
     def kind(self) -> str:
@@ -177,8 +178,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self._faults(), self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read transaction: its statements all see the data as it was at its first."""
+        with self._faults(), self.engine.connect() as pooled:
+            conn = pooled.execution_options(**self._read_options)
+            with conn.begin():
+                yield conn
 
     async def reading(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in a read transaction on a worker thread (``READ_THREADS`` at most)."""

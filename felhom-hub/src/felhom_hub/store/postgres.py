@@ -16,6 +16,11 @@ from sqlalchemy.exc import DBAPIError
 from felhom_hub.store.faults import FaultKind, StorageFault
 
 CONNECT_TIMEOUT_S = 5
+# A read transaction sees one snapshot, as SQLite's does: READ COMMITTED would give each
+# statement its own, and a page read in several statements (the status counts, then each
+# status's rows) could show a customer twice or not at all. Read-only, it never fails to
+# serialize; writes stay READ COMMITTED.
+READ_OPTIONS: dict[str, str] = {"isolation_level": "REPEATABLE READ"}
 # Writes go through one connection per process (store/database.py); reads through the rest.
 POOL_SIZE = 8
 POOL_OVERFLOW = 8
