@@ -197,13 +197,17 @@ def test_a_total_from_the_counts_is_the_counted_total(
         {"include_blocked": True},
         {"status": "WARN"},
         {"status": "BLOCKED", "include_blocked": True},
+        {"search": "C1"},
+        {"search": "c", "status": "DOWN"},
+        {"search": "nowhere"},
     ],
 )
 def test_the_status_sort_read_status_by_status_is_the_slice_of_the_whole_order(
     db: Database, filter_: dict[str, object]
 ) -> None:
-    """With the counts at hand the status sort reads each status on its own; every page, even
-    those straddling two statuses or read from a status's far end, is the one sorted query's."""
+    """The status sort reads each status on its own (where each starts: from the counts, or
+    counted for a search); every page, even those straddling two statuses or read from a
+    status's far end, is the slice of the order one sorted query gives."""
     for n in range(31):
         health = ("ok", "warn", "fail", "ok")[n % 4]
         put(db, f"c{n:02d}", timedelta(minutes=11 * n % 75), health, paused=n % 9 == 0)
@@ -215,13 +219,16 @@ def test_the_status_sort_read_status_by_status_is_the_slice_of_the_whole_order(
     chosen = dashboard.Filter(**filter_)  # type: ignore[arg-type]
     with db.read() as conn:
         counts = dashboard.counts(conn, CUTOFFS)
-        whole = dashboard.page(
-            conn, CUTOFFS, chosen, order=dashboard.Order.STATUS, limit=100, offset=0
+        matching = dashboard.page(
+            conn, CUTOFFS, chosen, order=dashboard.Order.CUSTOMER, limit=100, offset=0
         )
-        ids = [r.customer_id for r, _ in whole.rows]
-        assert len(set(status for _, status in whole.rows)) >= (1 if chosen.status else 4)
-        for limit in (1, 4, 7):
-            for offset in range(0, whole.total + 2):
+        urgency = ["DOWN", "WARN", "PENDING", "DISABLED", "OK", "BLOCKED"]
+        ranked = sorted(matching.rows, key=lambda row: (urgency.index(row[1]), row[0].customer_id))
+        ids = [r.customer_id for r, _ in ranked]
+        if not filter_:
+            assert len(counts) >= 4, "the fleet mixes statuses"
+        for limit in (1, 4, 7, 100):
+            for offset in range(0, matching.total + 2):
                 part = dashboard.page(
                     conn,
                     CUTOFFS,
@@ -232,4 +239,13 @@ def test_the_status_sort_read_status_by_status_is_the_slice_of_the_whole_order(
                     counts_=counts,
                 )
                 assert [r.customer_id for r, _ in part.rows] == ids[offset : offset + limit]
-                assert part.total == whole.total
+                assert part.total == matching.total
+                uncounted = dashboard.page(
+                    conn,
+                    CUTOFFS,
+                    chosen,
+                    order=dashboard.Order.STATUS,
+                    limit=limit,
+                    offset=offset,
+                )
+                assert uncounted == part

@@ -123,17 +123,33 @@ def page(
     counts_: dict[str, int] | None = None,
 ) -> Page:
     """``counts_``: what ``counts`` found in this transaction, if the caller has it; the total
-    then comes from it unless a search narrows the rows (one pass over the fleet fewer:
-    ~25 ms at 100,000 customers, bench/README.md)."""
+    (and for the status sort, where each status starts) then comes from it unless a search
+    narrows the rows (one pass over the fleet fewer: ~25 ms at 100,000 customers,
+    bench/README.md)."""
     where, params = _where(filter_)
     params |= {"warn_before": cutoffs.warn_before, "down_before": cutoffs.down_before}
-    total = _total(counts_, filter_)
-    if total is None:
+    sizes = None if counts_ is None or filter_.search else _admitted(counts_, filter_)
+    if order is Order.STATUS:
+        if sizes is None:
+            query = text(f"SELECT s.status, count(*) FROM ({_ROWS}) s{where} GROUP BY s.status")
+            sizes = {status: int(n) for status, n in conn.execute(query, params)}
+        rows = _by_status(conn, params, where, sizes, limit=limit, offset=offset)
+        return Page(rows, sum(sizes.values()))
+    if sizes is None:
         total_query = text(f"SELECT count(*) FROM ({_ROWS}) s{where}")
         total = int(conn.execute(total_query, params).scalar_one())
-    if order is Order.STATUS and counts_ is not None and not filter_.search:
-        return Page(_by_status(conn, params, filter_, counts_, limit=limit, offset=offset), total)
+    else:
+        total = sum(sizes.values())
     return Page(_slice(conn, params, where, order, total, limit=limit, offset=offset), total)
+
+
+def _admitted(counts_: dict[str, int], filter_: Filter) -> dict[str, int]:
+    """The counts of the statuses ``filter_`` admits (it has no search)."""
+    return {
+        status: n
+        for status, n in counts_.items()
+        if filter_.status in (None, status) and (filter_.include_blocked or status != _BLOCKED)
+    }
 
 
 def _slice(
@@ -168,13 +184,14 @@ def _slice(
 def _by_status(
     conn: Connection,
     params: dict[str, object],
-    filter_: Filter,
-    counts_: dict[str, int],
+    where: str,
+    sizes: dict[str, int],
     *,
     limit: int,
     offset: int,
 ) -> list[tuple[FleetRow, str]]:
-    """The status sort's slice, read status by status (the counts say where each starts).
+    """The status sort's slice of the rows ``where`` matches, read status by status (``sizes``:
+    how many match in each, so where each status starts).
 
     Within one status the order is the customer id's, so each read walks the primary key and
     stops at the page; sorting the whole fleet by its computed status read every row instead
@@ -182,38 +199,18 @@ def _by_status(
     """
     rows: list[tuple[FleetRow, str]] = []
     for status in _URGENT_FIRST:
-        if filter_.status not in (None, status) or (
-            status == _BLOCKED and not filter_.include_blocked
-        ):
-            continue
-        size = counts_.get(status, 0)
+        size = sizes.get(status, 0)
         if offset >= size:
             offset -= size
             continue
         taken = min(limit, size - offset)
-        where = " WHERE s.status = :status"
-        rows += _slice(
-            conn,
-            params | {"status": status},
-            where,
-            Order.CUSTOMER,
-            size,
-            limit=taken,
-            offset=offset,
-        )
+        within = (f"{where} AND" if where else " WHERE") + " s.status = :one_status"
+        one = params | {"one_status": status}
+        rows += _slice(conn, one, within, Order.CUSTOMER, size, limit=taken, offset=offset)
         limit, offset = limit - taken, 0
         if limit == 0:
             break
     return rows
-
-
-def _total(counts_: dict[str, int] | None, filter_: Filter) -> int | None:
-    """The number of rows ``filter_`` matches, from the counts per status (None: unknown)."""
-    if counts_ is None or filter_.search:
-        return None
-    if filter_.status is not None:
-        return counts_.get(filter_.status, 0)
-    return sum(n for status, n in counts_.items() if filter_.include_blocked or status != _BLOCKED)
 
 
 def _fleet_row(row: object) -> FleetRow:
