@@ -1,10 +1,12 @@
 """The database: a SQLite file (the default) or a PostgreSQL server (``storage.url``).
 
-SQLite: WAL, synchronous=NORMAL, busy timeout, foreign keys, explicit transactions.
+The engine's own parts live beside it: ``store/sqlite.py`` (WAL, synchronous=NORMAL, busy
+timeout, foreign keys, explicit transactions) and ``store/postgres.py``, each a ``Backend``.
 
 ``Database.write()`` opens ``BEGIN IMMEDIATE`` so a writer takes the lock up front (a deferred
 transaction that later upgrades to a write can fail with SQLITE_BUSY without waiting);
-``Database.read()`` opens a plain deferred transaction for a consistent snapshot. A write
+``Database.read()`` opens a transaction that sees one snapshot (SQLite's deferred one; on
+PostgreSQL with the backend's ``read_options``, REPEATABLE READ). A write
 context commits on a clean exit: when the caller's ``with`` block ends, the row is durable
 against a crash of this process — unless the file under it was deleted or replaced, which
 ``write()`` checks before and after the commit (see ``store/faults.py``).
@@ -23,22 +25,23 @@ import asyncio
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from felhom_hub.store import postgres, reports
+from felhom_hub.store import reports
 from felhom_hub.store.checkpointer import Checkpointer
-from felhom_hub.store.faults import FaultKind, FileIdentity, StorageFault, classify
+from felhom_hub.store.faults import FaultKind, FileIdentity, StorageFault
 from felhom_hub.store.migrate import apply_migrations
+from felhom_hub.store.postgres import PostgresDatabase
+from felhom_hub.store.sqlite import BUSY_TIMEOUT_MS, SqliteFile
 from felhom_hub.store.writer import WriteBusyError, Writer
 
-BUSY_TIMEOUT_MS = 5000
 # Reads are Python work (building rows) holding the GIL: more threads than this add no
 # throughput, and each one more competes with the event loop for the GIL (/healthz p99 while
 # four clients poll 1,000-row pages: bench/README.md).
@@ -46,6 +49,20 @@ READ_THREADS = 2
 T = TypeVar("T")
 # Faults that a successful probe proves gone (the file opens again; the server answers again).
 _PROBE_CLEARS = {FaultKind.UNREADABLE, FaultKind.UNAVAILABLE, FaultKind.REFUSED}
+
+
+class Backend(Protocol):
+    """What differs between the engines (``SqliteFile``, ``PostgresDatabase``)."""
+
+    kind: str  # shown by /healthz
+    inline_writes: bool
+    read_options: Mapping[str, str]  # execution options of a read transaction
+
+    def describe(self) -> str: ...
+    def engine(self) -> Engine: ...
+    def classify(self, error: BaseException | None) -> StorageFault | None: ...
+    def probe(self, engine: Engine) -> StorageFault | None: ...
+    def size_bytes(self) -> int: ...
 
 
 class Database:
@@ -57,11 +74,14 @@ class Database:
     ) -> None:
         if url is not None and url.get_backend_name() == "sqlite":
             path, url = Path(url.database or ""), None
-        self.url, self._password = url, password
-        self.path = path
+        self.url, self.path = url, path
+        self.backend: Backend
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        elif url is None:
+            self.backend = SqliteFile(path)
+        elif url is not None:
+            self.backend = PostgresDatabase(url, password)
+        else:
             raise ValueError("a database needs a path or a URL")
         self.engine: Engine = self._engine()
         self.identity: FileIdentity | None = None
@@ -73,33 +93,24 @@ class Database:
         ] = weakref.WeakKeyDictionary()
         self.writer = Writer(self)
         self.checkpointer = None if path is None else Checkpointer(path, BUSY_TIMEOUT_MS)
-        self._server_bytes = 0  # PostgreSQL's database size, as the last probe found it
-        self._read_options = postgres.READ_OPTIONS if url is not None else {}
 
     @property
     def kind(self) -> str:
         """The engine: ``sqlite`` or ``postgresql`` (shown by /healthz)."""
-        return "sqlite" if self.url is None else "postgresql"
+        return self.backend.kind
 
     @property
     def inline_writes(self) -> bool:
         """Whether a write batch may commit on the event loop (SQLite's commit does not wait
         for the disk with synchronous=NORMAL; PostgreSQL's waits for the server's)."""
-        return self.url is None
+        return self.backend.inline_writes
 
     def describe(self) -> str:
         """Where the data lives, safe to print (a URL without its password)."""
-        if self.url is None:
-            return str(self.path)
-        return self.url.render_as_string(hide_password=True)
+        return self.backend.describe()
 
     def _engine(self) -> Engine:
-        if self.url is not None:
-            engine = postgres.engine(self.url, self._password)
-        else:
-            engine = create_engine(f"sqlite:///{self.path}", pool_size=8, max_overflow=32)
-            event.listen(engine, "connect", _on_connect)
-            event.listen(engine, "begin", _on_begin)
+        engine = self.backend.engine()
         for undone in ("rollback", "rollback_savepoint"):
             event.listen(engine, undone, reports.forget_dictionaries)
         return engine
@@ -180,7 +191,7 @@ class Database:
     def read(self) -> Iterator[Connection]:
         """A read transaction: its statements all see the data as it was at its first."""
         with self._faults(), self.engine.connect() as pooled:
-            conn = pooled.execution_options(**self._read_options)
+            conn = pooled.execution_options(**self.backend.read_options)
             with conn.begin():
                 yield conn
 
@@ -211,7 +222,7 @@ class Database:
             yield
         except (DBAPIError, sqlite3.Error) as exc:
             error = exc.orig if isinstance(exc, DBAPIError) else exc
-            fault = postgres.classify(error) if self.url is not None else classify(error)
+            fault = self.backend.classify(error)
             if fault is None:
                 raise
             self.fault = fault
@@ -243,17 +254,9 @@ class Database:
         raise self.fault
 
     def _probe(self) -> StorageFault | None:
-        """Open the file (or connect) afresh and read the schema table: None when that works."""
-        if self.url is not None:
-            fault, self._server_bytes = postgres.probe(self.engine)
-            return fault
-        uri = f"file:{self.path}?mode=rw"
-        try:
-            with closing(sqlite3.connect(uri, uri=True, timeout=2)) as conn:
-                conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
-        except sqlite3.Error as exc:
-            return classify(exc) or StorageFault(FaultKind.UNREADABLE)
-        return None
+        """Open the file (or query the server) afresh and read the schema table: None when
+        that works."""
+        return self.backend.probe(self.engine)
 
     def ping(self) -> StorageFault | None:
         """None when the database is usable; else what is wrong (also remembered in ``fault``).
@@ -279,13 +282,7 @@ class Database:
 
     def size_bytes(self) -> int:
         """The database and its WAL on disk (PostgreSQL's: as the last probe found it)."""
-        if self.path is None:
-            return self._server_bytes
-        total = 0
-        for suffix in ("", "-wal"):
-            with suppress(OSError):
-                total += Path(f"{self.path}{suffix}").stat().st_size
-        return total
+        return self.backend.size_bytes()
 
     def dispose(self) -> None:
         self.writer.stop()
@@ -294,21 +291,3 @@ class Database:
         with self.write_lock:
             self._drop_writing_connection()
         self.engine.dispose()
-
-
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event emit BEGIN itself instead of the driver's implicit one.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA wal_autocheckpoint=0")  # store/checkpointer.py does it instead
-    cursor.close()
-
-
-def _on_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    # Straight to the driver: this runs for every transaction, and BEGIN returns no rows.
-    conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]

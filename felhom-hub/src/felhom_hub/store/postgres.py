@@ -6,6 +6,7 @@ replicas writing at once keep the guarantees the single SQLite writer gave. The 
 appears in the URL the hub logs or shows: it is passed to the driver separately.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
@@ -24,6 +25,36 @@ READ_OPTIONS: dict[str, str] = {"isolation_level": "REPEATABLE READ"}
 # Writes go through one connection per process (store/database.py); reads through the rest.
 POOL_SIZE = 8
 POOL_OVERFLOW = 8
+
+
+class PostgresDatabase:
+    """The engine behind ``Database(url=…, password=…)``."""
+
+    kind = "postgresql"
+    inline_writes = False  # a commit waits for the server's disk (see Database.inline_writes)
+    read_options: Mapping[str, str] = READ_OPTIONS
+
+    def __init__(self, url: URL, password: str | None) -> None:
+        self.url = url
+        self._password = password
+        self._bytes = 0  # the database's size, as the last probe found it
+
+    def describe(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    def engine(self) -> Engine:
+        return engine(self.url, self._password)
+
+    @staticmethod
+    def classify(error: BaseException | None) -> StorageFault | None:
+        return classify(error)
+
+    def probe(self, engine: Engine) -> StorageFault | None:
+        fault, self._bytes = probe(engine)
+        return fault
+
+    def size_bytes(self) -> int:
+        return self._bytes
 
 
 def engine(url: URL, password: str | None) -> Engine:
