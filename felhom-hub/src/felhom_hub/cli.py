@@ -19,12 +19,8 @@ from felhom_hub.config import CONFIG_ENV, ConfigError, Settings, load_settings
 from felhom_hub.jobs.prune import prune
 from felhom_hub.migrate_data import Comparison, CopyRefusedError
 from felhom_hub.secrets import hash_password, new_token
-from felhom_hub.storage import (
-    environment_password,
-    location,
-    open_database,
-    same_database,
-)
+from felhom_hub.storage import location, open_database, same_database
+from felhom_hub.storage import password as storage_password
 from felhom_hub.store import Database, customers, deadman, maintenance
 from felhom_hub.store.faults import StorageFault
 from felhom_hub.web.guard import open_dashboard_refusal, shared_keys_refusal
@@ -184,7 +180,8 @@ def cmd_migrate_data(args: argparse.Namespace) -> None:
 def _data_sides(args: argparse.Namespace) -> tuple[Database, Database]:
     try:
         source, target = location(args.source), location(args.target)
-        password = environment_password(os.environ)
+        # The hub's own storage password (FELHOM_HUB_STORAGE_PASSWORD[_FILE] or hub.yaml's).
+        password = storage_password(_settings(args).storage)
     except ValueError as exc:
         raise RefusedError(f"migrate-data: {exc}") from None
     if same_database(source, target):
@@ -331,7 +328,7 @@ def _migrate_data_arguments(data: argparse.ArgumentParser) -> None:
         dest="target",
         required=True,
         metavar="URL",
-        help="the same forms; password from FELHOM_HUB_STORAGE_PASSWORD[_FILE]",
+        help="the same forms; the password is the hub's (FELHOM_HUB_STORAGE_PASSWORD[_FILE])",
     )
     data.add_argument(
         "--force", action="store_true", help="copy into a non-empty target: resume or overwrite"

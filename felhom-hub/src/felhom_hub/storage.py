@@ -5,7 +5,6 @@ through ``FELHOM_HUB_STORAGE_PASSWORD``) or ``storage.password_file`` (a mounted
 only the driver sees it.
 """
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
@@ -87,14 +86,3 @@ def same_database(a: URL, b: URL) -> bool:
     if a.get_backend_name() == "sqlite":
         return Path(a.database or "").resolve() == Path(b.database or "").resolve()
     return (a.host or "", a.port or 5432, a.database) == (b.host or "", b.port or 5432, b.database)
-
-
-def environment_password(environ: Mapping[str, str]) -> str | None:
-    """The PostgreSQL password as the hub reads it from its environment (or None)."""
-    found = environ.get("FELHOM_HUB_STORAGE_PASSWORD_FILE")
-    return password(
-        StorageSettings(
-            password=SecretStr(environ.get("FELHOM_HUB_STORAGE_PASSWORD", "")),
-            password_file=Path(found) if found else None,
-        )
-    )
