@@ -18,18 +18,15 @@ from felhom_hub.config import Settings
 from felhom_hub.store import Database
 from felhom_hub.store import copy as store_copy
 from tests import pg_server
-from tests.store.hub_data import fill
+from tests.store.hub_data import filled_sqlite, table_sums
 
 PASSWORD_ENV = "FELHOM_HUB_STORAGE_PASSWORD"
 
 
 @pytest.fixture
 def hub(settings: Settings) -> Iterator[Database]:
-    db = Database(settings.server.database_path)
-    db.migrate()
-    fill(db, settings)
-    yield db
-    db.dispose()
+    with filled_sqlite(settings) as db:
+        yield db
 
 
 @pytest.fixture
@@ -40,12 +37,6 @@ def pg_url(postgres_server: pg_server.PostgresServer, monkeypatch: pytest.Monkey
 
 def opened(url: str) -> Database:
     return Database(url=make_url(url), password=pg_server.PASSWORD)
-
-
-def sums(db: Database) -> dict[str, store_copy.TableSum]:
-    with db.read() as conn:
-        shapes = [store_copy.shape(conn, name) for name in store_copy.TABLES]
-    return {s.name: store_copy.checksum(db, s, batch_rows=500) for s in shapes}
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -79,7 +70,7 @@ def test_it_copies_to_postgresql_and_back_and_prints_the_comparison(
     assert code == 0, err
     assert pg_server.PASSWORD not in out + err
     back_db = Database(back)
-    assert sums(back_db) == sums(hub)
+    assert table_sums(back_db) == table_sums(hub)
     back_db.dispose()
 
 
@@ -103,7 +94,7 @@ def test_bad_input_is_refused_with_exit_2_and_changes_nothing(
     target: str,
     says: str,
 ) -> None:
-    before = sums(hub)
+    before = table_sums(hub)
     places = {"tmp": str(tmp_path), "hub": str(hub.path)}
     *flags, target = target.format(**places).split()
     code, out, err = run(capsys, *flags, "--from", source.format(**places), "--to", target)
@@ -111,7 +102,7 @@ def test_bad_input_is_refused_with_exit_2_and_changes_nothing(
     assert says in err
     assert "hunter2" not in out + err
     assert not (tmp_path / "t.db").exists() and not (tmp_path / "missing.db").exists()
-    assert sums(hub) == before
+    assert table_sums(hub) == before
 
 
 def test_a_non_empty_target_is_refused_without_force(
@@ -119,11 +110,11 @@ def test_a_non_empty_target_is_refused_without_force(
 ) -> None:
     assert run(capsys, "--from", str(hub.path), "--to", pg_url)[0] == 0
     target = opened(pg_url)
-    before = sums(target)
+    before = table_sums(target)
     code, _, err = run(capsys, "--from", str(hub.path), "--to", pg_url)
     assert code == 2
     assert "not empty" in err and "--force" in err
-    assert sums(target) == before
+    assert table_sums(target) == before
     target.dispose()
 
 
@@ -134,13 +125,13 @@ def test_a_changed_row_fails_verification_with_exit_1(
     target = opened(pg_url)
     with target.write() as conn:
         conn.exec_driver_sql("UPDATE metric_series SET n = n + 1 WHERE resolution = 900")
-    before = sums(target)
+    before = table_sums(target)
     code, out, err = run(capsys, "--verify-only", "--from", str(hub.path), "--to", pg_url)
     assert code == 1
     [line] = [line for line in out.splitlines() if line.endswith("DIFFERENT")]
     assert line.startswith("metric_series")
     assert "verification failed: metric_series differ" in err
-    assert sums(target) == before  # --verify-only changed nothing
+    assert table_sums(target) == before  # --verify-only changed nothing
     target.dispose()
 
 
@@ -179,7 +170,7 @@ def test_a_copy_killed_mid_table_finishes_with_force_without_duplicates(
     done = cli(*argv, "--force")
     assert done.returncode == 0, done.stderr
     assert "verified: 15 tables" in done.stdout
-    assert sums(target) == sums(hub)
+    assert table_sums(target) == table_sums(hub)
     with hub.read() as conn:
         assert store_copy.count(conn, "raw_reports") > RAW_ROWS
     target.dispose()

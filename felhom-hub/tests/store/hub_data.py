@@ -1,6 +1,7 @@
 """A hub with data in every table, written the way the hub writes it (the API, the store)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -18,11 +19,29 @@ from felhom_hub.store import (
     registry,
     templates,
 )
+from felhom_hub.store import copy as store_copy
 from tests.api.test_ingest import backup_body
 from tests.configs.helpers import managed
 from tests.conftest import GLOBAL_AUTH, START, FakeClock, add_customer, report_body
 
 CUSTOMERS = ("acme", "globex")
+
+
+@contextmanager
+def filled_sqlite(settings: Settings) -> Iterator[Database]:
+    """A SQLite hub in ``settings``' data directory with rows in every table (``fill``)."""
+    db = Database(settings.server.database_path)
+    db.migrate()
+    fill(db, settings)
+    yield db
+    db.dispose()
+
+
+def table_sums(db: Database, *, batch_rows: int = 500) -> dict[str, store_copy.TableSum]:
+    """Every copied table's row count and checksum, as migrate-data compares them."""
+    with db.read() as conn:
+        shapes = [store_copy.shape(conn, name) for name in store_copy.TABLES]
+    return {s.name: store_copy.checksum(db, s, batch_rows=batch_rows) for s in shapes}
 
 
 def fill(db: Database, settings: Settings, *, reports: int = 8) -> None:

@@ -15,18 +15,14 @@ from felhom_hub.store import Database, events, reports
 from felhom_hub.store import copy as store_copy
 from tests import pg_server
 from tests.conftest import START, postgres_database, store_report
-from tests.store.hub_data import fill
+from tests.store.hub_data import filled_sqlite, table_sums
 from tests.store.test_migrations import first_schema
 
 
 @pytest.fixture
 def hub(settings: Settings) -> Iterator[Database]:
-    """A SQLite hub with rows in every table."""
-    db = Database(settings.server.database_path)
-    db.migrate()
-    fill(db, settings)
-    yield db
-    db.dispose()
+    with filled_sqlite(settings) as db:
+        yield db
 
 
 @pytest.fixture
@@ -44,9 +40,7 @@ def copied(source: Database, target: Database, *, force: bool = False) -> list[C
 
 
 def sums(db: Database) -> dict[str, store_copy.TableSum]:
-    with db.read() as conn:
-        shapes = [store_copy.shape(conn, name) for name in store_copy.TABLES]
-    return {s.name: store_copy.checksum(db, s, batch_rows=7) for s in shapes}
+    return table_sums(db, batch_rows=7)  # small batches: the checksum's paging is exercised
 
 
 def test_it_copies_sqlite_to_postgresql_and_back_with_equal_checksums(
