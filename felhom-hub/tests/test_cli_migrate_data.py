@@ -72,6 +72,15 @@ def test_it_copies_to_postgresql_and_back_and_prints_the_comparison(
     back_db = Database(back)
     assert table_sums(back_db) == table_sums(hub)
     back_db.dispose()
+    # Or as the hub has it in hub.yaml: --config names it.
+    monkeypatch.delenv("FELHOM_HUB_STORAGE_PASSWORD_FILE")
+    config = tmp_path / "hub.yaml"
+    config.write_text(f"storage:\n  password_file: {secret}\n")
+    code, out, err = run(capsys, "--from", pg_url, "--to", str(tmp_path / "again.db"))
+    assert code != 0 and "password" in err.lower(), "without the password it is refused"
+    argv = ("--config", str(config), "--from", pg_url, "--to", str(tmp_path / "again.db"))
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
 
 
 @pytest.mark.parametrize(
