@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "felhom-hub"))  # t
 import hub_store
 from cryptography.fernet import Fernet
 from hub_dashboard import PASSWORD as OPERATOR_PASSWORD
-from hub_dashboard import badge_events, body, logged_in
+from hub_dashboard import badge_events, body, logged_in, settle
 from hub_dashboard import timed as timed_page
 from hub_ingest import closed_loop, ms, open_loop, report, request_bytes, start_hub
 from hub_store import load, show, stop
@@ -41,7 +41,7 @@ from sqlalchemy import event
 from felhom_hub.config import AlertingSettings
 from felhom_hub.secrets import hash_password
 from felhom_hub.storage import parse_url
-from felhom_hub.store import Database, dashboard, deadman, events
+from felhom_hub.store import Database, dashboard, events
 from tests.pg_server import PASSWORD, PostgresServer
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -233,30 +233,6 @@ def explain(db: Database) -> None:
             plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
             print(" ".join(statement.split())[:300])
             print("\n".join("    " + row[0] for row in plan))
-
-
-def settle(db: Database, limit_s: float = 600) -> None:
-    """Wait until the hub's dead man's switch has moved every customer whose deadline passed,
-    and the dispatcher has decided on every event that wrote.
-
-    The fill's reports are up to 90 minutes old, so the first sweeps after start-up write tens
-    of thousands of node_stale/node_down events, each then decided by the dispatcher; a fleet in
-    its steady state has a few at a time. The pages are timed after that, as an operator would
-    see them on a normal day.
-    """
-    began = time.perf_counter()
-    threshold = AlertingSettings().stale_threshold
-    while time.perf_counter() - began < limit_s:
-        with db.read() as conn:
-            now = datetime.now(UTC)
-            due = deadman.due(conn, now=now, default_threshold=threshold, limit=1)
-            if not due and not events.undispatched(conn):
-                break
-        time.sleep(1)
-    with db.read() as conn:
-        written = events.count(conn)
-    print(f"switch settled in {time.perf_counter() - began:.0f} s ({written:,} events stored)")
-    db.dispose()
 
 
 def pages(port: int, customers: int, calls: int) -> None:
