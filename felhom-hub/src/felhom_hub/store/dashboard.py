@@ -25,13 +25,8 @@ _STATUS = f"""CASE
     WHEN f.received_at < :down_before OR f.health = 'fail' THEN 'DOWN'
     WHEN f.received_at <= :warn_before OR f.health = 'warn' THEN 'WARN'
     ELSE 'OK' END"""
-# The status sort's order, most urgent first.
+# The status sort's order, most urgent first (read status by status: ``_by_status``).
 _URGENT_FIRST = ("DOWN", "WARN", "PENDING", "DISABLED", "OK", _BLOCKED)
-_URGENCY = (
-    "CASE s.status "
-    + " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(_URGENT_FIRST))
-    + f" ELSE {len(_URGENT_FIRST)} END"
-)
 _ROWS = f"""SELECT f.customer_id, c.status AS config_status, f.received_at, f.controller_version,
     f.health, f.hostname, f.controller_url, f.monitoring_paused, {_STATUS} AS status
     FROM fleet f LEFT JOIN customer_configs c ON c.customer_id = f.customer_id"""
@@ -45,8 +40,8 @@ class Order(StrEnum):
     VERSION = "version"
 
 
+# The other sorts, in SQL (the status sort never sorts the rows by their computed status).
 _ORDER_BY = {
-    Order.STATUS: (_URGENCY, "s.customer_id"),
     Order.CUSTOMER: ("s.customer_id",),
     Order.HOSTNAME: ("s.hostname IS NULL", "lower(s.hostname)", "s.customer_id"),
     Order.AGE: ("s.received_at IS NULL", "s.received_at", "s.customer_id"),
